@@ -1,0 +1,162 @@
+"""Turn user data (numpy, pandas, xarray, lists) into a checked float matrix.
+
+Feature names and observation labels travel with the matrix so that results
+carry the user's coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+
+@dataclass(frozen=True)
+class Observations:
+    """A validated ``(n, d)`` float64 matrix with its coordinates.
+
+    Attributes
+    ----------
+    values : ndarray (n, d)
+        C-contiguous float64 data, all finite.
+    features : ndarray (d,)
+        Feature coordinate (column names for DataFrames, else 0..d-1).
+    index : ndarray (n,)
+        Observation coordinate (DataFrame index, DataArray coordinate, else 0..n-1).
+    """
+
+    values: np.ndarray
+    features: np.ndarray
+    index: np.ndarray
+
+    @property
+    def n_obs(self) -> int:
+        return self.values.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        return self.values.shape[1]
+
+
+def as_observations(X, name: str = "X") -> Observations:
+    """Validate data and return it as :class:`Observations`.
+
+    Accepts a 2-D array-like (rows are observations), a 1-D array-like (one
+    feature), a pandas DataFrame or Series, or a 2-D xarray DataArray (the
+    dimension named ``feature`` is the feature axis if present, otherwise
+    the second one).
+
+    Raises
+    ------
+    TypeError
+        For non-numeric or complex data.
+    ValueError
+        For a wrong number of dimensions, empty data, NaN or infinite values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from emkit._input import as_observations
+    >>> obs = as_observations(pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}))
+    >>> obs.values.shape, list(obs.features)
+    ((2, 2), ['a', 'b'])
+    """
+    if isinstance(X, pd.Series):
+        X = X.to_frame()
+    if isinstance(X, pd.DataFrame):
+        values, features, index = _from_frame(X, name)
+    elif isinstance(X, xr.DataArray):
+        values, features, index = _from_dataarray(X, name)
+    elif isinstance(X, xr.Dataset):
+        raise TypeError(f"{name} is an xarray Dataset; pass a DataArray, e.g. ds.to_array('feature').T")
+    else:
+        values = _numeric_array(X, name)
+        if values.ndim == 1:
+            values = values[:, None]
+        _check_rank(values, name)
+        features, index = np.arange(values.shape[1]), np.arange(values.shape[0])
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    _check_finite(values, name)
+    return Observations(values, np.asarray(features), np.asarray(index))
+
+
+def _numeric_array(X, name: str) -> np.ndarray:
+    if isinstance(X, (str, bytes)) or X is None:
+        raise TypeError(f"{name} must be array-like numeric data, not {type(X).__name__}")
+    try:
+        values = np.asarray(X)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} could not be read as an array: {err}") from None
+    if values.dtype.kind == "c":
+        raise TypeError(f"{name} has complex values; emkit models real-valued data")
+    if values.dtype.kind not in "biuf":
+        try:
+            values = values.astype(np.float64)
+        except (ValueError, TypeError):
+            raise TypeError(f"{name} must be numeric, got values of dtype {values.dtype}") from None
+    return values
+
+
+def _check_rank(values: np.ndarray, name: str) -> None:
+    if values.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D (observations x features) or 1-D, got {values.ndim}-D with shape {values.shape}"
+        )
+    if values.shape[0] == 0 or values.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {values.shape})")
+
+
+def _from_frame(frame: pd.DataFrame, name: str):
+    bad = [str(c) for c, dt in frame.dtypes.items() if not (pd.api.types.is_numeric_dtype(dt))]
+    if bad:
+        raise TypeError(f"{name} has non-numeric column(s): {', '.join(bad)}; select numeric columns")
+    if any(pd.api.types.is_complex_dtype(dt) for dt in frame.dtypes):
+        raise TypeError(f"{name} has complex values; emkit models real-valued data")
+    values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    _check_rank(values, name)
+    return values, frame.columns.to_numpy(), frame.index.to_numpy()
+
+
+def _from_dataarray(array: xr.DataArray, name: str):
+    if array.ndim == 1:
+        array = array.expand_dims("feature", axis=1)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D DataArray (observations x features), got dims {array.dims}")
+    if "feature" in array.dims:
+        array = array.transpose(..., "feature")
+    obs_dim, feat_dim = array.dims
+    values = _numeric_array(array.values, name)
+    _check_rank(values, name)
+
+    def coord(dim, size):
+        return array[dim].values if dim in array.coords else np.arange(size)
+
+    return values, coord(feat_dim, values.shape[1]), coord(obs_dim, values.shape[0])
+
+
+def _check_finite(values: np.ndarray, name: str) -> None:
+    finite = np.isfinite(values)
+    if not finite.all():
+        rows = np.flatnonzero(~finite.all(axis=1))
+        kind = "NaN" if np.isnan(values).any() else "infinite"
+        shown = ", ".join(map(str, rows[:5])) + (", ..." if rows.size > 5 else "")
+        raise ValueError(
+            f"{name} contains {kind} values in {rows.size} row(s) (rows {shown}); "
+            "missing values are not supported yet: drop or impute them"
+        )
+
+
+def as_sample_weight(sample_weight, n_obs: int) -> np.ndarray | None:
+    """Validate observation weights: finite, non-negative, one per row, not all zero."""
+    if sample_weight is None:
+        return None
+    w = _numeric_array(sample_weight, "sample_weight").astype(np.float64).reshape(-1)
+    if w.shape != (n_obs,):
+        raise ValueError(f"sample_weight has {w.size} values for {n_obs} observations")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("sample_weight must be finite and non-negative")
+    if w.sum() <= 0:
+        raise ValueError("sample_weight sums to zero")
+    return np.ascontiguousarray(w)

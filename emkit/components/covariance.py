@@ -1,0 +1,429 @@
+"""Covariance structures of a batch of K Gaussian components.
+
+Each structure owns its M-step projection, log-determinant, Mahalanobis term,
+sampling and parameter count, so the Gaussian family never branches on the
+kind of covariance. Every structure exists in a per-component ("varying")
+and a shared ("equal") form; the shared form pools the within-component
+scatter of all components in its M-step.
+
+The six structures carry mclust's names:
+
+======  ==========================  =========================================
+name    alias                       covariance of component k
+======  ==========================  =========================================
+VVV     ``"full"``                  Sigma_k, any positive-definite matrix
+EEE     ``"tied"``                  Sigma, shared by all components
+VVI     ``"diag"``                  diag(sigma_k1^2, ..., sigma_kd^2)
+EEI                                 diag(sigma_1^2, ..., sigma_d^2), shared
+VII     ``"spherical"``             sigma_k^2 I
+EII                                 sigma^2 I, shared
+======  ==========================  =========================================
+
+The M-step receives, for each component k, the weight ``n_k = sum_i r_ik``
+and the centred scatter ``S_k = sum_i r_ik (x_i - m_k)(x_i - m_k)^T`` (only its
+diagonal for the axis-aligned structures) and returns
+
+* VVV: ``Sigma_k = S_k / n_k + reg I``
+* EEE: ``Sigma = sum_k S_k / sum_k n_k + reg I``
+* VVI: ``sigma_kj^2 = S_kjj / n_k + reg``
+* EEI: ``sigma_j^2 = sum_k S_kjj / sum_k n_k + reg``
+* VII: ``sigma_k^2 = tr(S_k) / (d n_k) + reg``
+* EII: ``sigma^2 = sum_k tr(S_k) / (d sum_k n_k) + reg``
+
+where ``reg`` is the ``reg_covar`` that keeps every covariance positive
+definite. Components with no weight keep their previous covariance.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from functools import cached_property
+
+import numpy as np
+from scipy import linalg
+
+from ..exceptions import DegenerateComponentError
+
+
+class CovarianceStructure(ABC):
+    """Base class of the covariance structures.
+
+    Parameters
+    ----------
+    shared : bool
+        If True, one covariance is shared by all components (mclust's "E"
+        forms); otherwise every component has its own ("V" forms).
+    values : ndarray, optional
+        The canonical parameters, with a leading component axis: ``(K, d, d)``
+        matrices, ``(K, d)`` variances or ``(K,)`` variances. None for an
+        unfitted structure.
+    """
+
+    #: "full" or "diag": which part of the scatter matrix the M-step needs.
+    scatter_kind: str
+    #: mclust letters for the volume/shape/orientation of a varying structure.
+    _varying_name: str
+    _shared_name: str
+
+    def __init__(self, shared: bool = False, values: np.ndarray | None = None):
+        self.shared = bool(shared)
+        self.values = None if values is None else np.asarray(values, dtype=float)
+
+    @property
+    def name(self) -> str:
+        """The mclust name of this structure, e.g. ``"VVV"`` or ``"EII"``."""
+        return self._shared_name if self.shared else self._varying_name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(shared={self.shared})"
+
+    def _new(self, values: np.ndarray) -> "CovarianceStructure":
+        return type(self)(shared=self.shared, values=values)
+
+    def unfitted(self) -> "CovarianceStructure":
+        """The same structure without parameters."""
+        return type(self)(shared=self.shared)
+
+    # -- M-step ----------------------------------------------------------------
+    def estimate(
+        self, scatter: np.ndarray, weight: np.ndarray, reg_covar: float, empty: np.ndarray
+    ) -> "CovarianceStructure":
+        """M-step: the structure maximising the expected log-likelihood.
+
+        Parameters
+        ----------
+        scatter : ndarray
+            Centred weighted scatter, ``(K, d, d)`` or, for the axis-aligned
+            structures, its diagonal ``(K, d)``.
+        weight : ndarray of shape (K,)
+            Total responsibility ``n_k`` of each component.
+        reg_covar : float
+            Non-negative value added to the diagonal of every covariance.
+        empty : ndarray of bool, shape (K,)
+            Components without weight; they keep their current values.
+        """
+        reduced = self._reduce(scatter)
+        if self.shared:
+            pooled = reduced.sum(axis=0) / weight.sum()
+            values = np.repeat(pooled[None], len(weight), axis=0)
+        else:
+            safe = np.where(empty, 1.0, weight)
+            values = reduced / safe.reshape((-1,) + (1,) * (reduced.ndim - 1))
+        values = self._add_to_diagonal(values, reg_covar)
+        if self.values is not None and empty.any() and not self.shared:
+            values[empty] = self.values[empty]
+        new = self._new(values)
+        new._check_positive_definite()
+        return new
+
+    @abstractmethod
+    def _reduce(self, scatter: np.ndarray) -> np.ndarray:
+        """Project scatter matrices onto this structure's parameters (unnormalised)."""
+
+    @staticmethod
+    @abstractmethod
+    def _add_to_diagonal(values: np.ndarray, reg: float) -> np.ndarray: ...
+
+    @abstractmethod
+    def _check_positive_definite(self) -> None: ...
+
+    @staticmethod
+    @abstractmethod
+    def scatter(x: np.ndarray, resp: np.ndarray, means: np.ndarray) -> np.ndarray:
+        """Weighted scatter of ``x`` about ``means``, one per component."""
+
+    # -- densities ---------------------------------------------------------------
+    @abstractmethod
+    def log_det(self, n_features: int) -> np.ndarray:
+        """Log-determinant of each component's covariance, shape (K,)."""
+
+    @abstractmethod
+    def mahalanobis(self, x: np.ndarray, means: np.ndarray) -> np.ndarray:
+        """Squared Mahalanobis distance of each row of x to each mean, (n, K)."""
+
+    @abstractmethod
+    def draw(self, component: np.ndarray, rng: np.random.Generator, n_features: int) -> np.ndarray:
+        """Zero-mean normal noise with the covariance of ``component[i]`` in row i."""
+
+    # -- bookkeeping -------------------------------------------------------------
+    def n_params(self, n_components: int, n_features: int) -> int:
+        """Free covariance parameters (mclust's count)."""
+        per_component = self._n_params_one(n_features)
+        return per_component if self.shared else n_components * per_component
+
+    @staticmethod
+    @abstractmethod
+    def _n_params_one(n_features: int) -> int: ...
+
+    @abstractmethod
+    def matrices(self, n_features: int) -> np.ndarray:
+        """Full covariance matrices, shape (K, d, d)."""
+
+    def from_matrices(self, matrices: np.ndarray, weights: np.ndarray) -> "CovarianceStructure":
+        """This structure's parameters closest to given full matrices.
+
+        Shared structures take the weight-averaged matrix; axis-aligned
+        structures keep the diagonal (averaged over features if spherical).
+        Projecting the output of :meth:`matrices` returns the same values.
+        """
+        matrices = np.asarray(matrices, dtype=float)
+        reduced = self._reduce(matrices)
+        if self.shared:
+            w = np.asarray(weights, dtype=float)
+            if np.all(reduced == reduced[:1]):
+                pooled = reduced[0]
+            else:
+                pooled = np.tensordot(w / w.sum(), reduced, axes=1)
+            reduced = np.repeat(pooled[None], len(reduced), axis=0)
+        new = self._new(reduced)
+        new._check_positive_definite()
+        return new
+
+
+def _component_error(kind: str, components) -> DegenerateComponentError:
+    names = ", ".join(str(int(k)) for k in components)
+    return DegenerateComponentError(
+        f"the covariance of component(s) {names} is {kind}: the component has collapsed "
+        "onto too few distinct points; increase reg_covar or use fewer components"
+    )
+
+
+class FullCovariance(CovarianceStructure):
+    """Unrestricted covariance matrices (VVV, or EEE when shared).
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> em.Gaussian(covariance=em.FullCovariance(shared=True)).covariance.name
+    'EEE'
+    """
+
+    scatter_kind = "full"
+    _varying_name = "VVV"
+    _shared_name = "EEE"
+
+    def _reduce(self, scatter):
+        if scatter.ndim != 3:
+            raise ValueError("full covariance needs full (K, d, d) scatter matrices")
+        return scatter
+
+    @staticmethod
+    def _add_to_diagonal(values, reg):
+        d = values.shape[-1]
+        values[:, np.arange(d), np.arange(d)] += reg
+        return values
+
+    @cached_property
+    def _cholesky(self) -> np.ndarray:
+        """Lower Cholesky factors L_k with Sigma_k = L_k L_k^T."""
+        factors = np.empty_like(self.values)
+        for k, cov in enumerate(self.values):
+            try:
+                factors[k] = linalg.cholesky(cov, lower=True)
+            except linalg.LinAlgError:
+                raise _component_error("not positive definite", [k]) from None
+        return factors
+
+    @cached_property
+    def precision_cholesky(self) -> np.ndarray:
+        """Upper factors U_k = L_k^{-T}, so that Sigma_k^{-1} = U_k U_k^T."""
+        d = self.values.shape[-1]
+        eye = np.eye(d)
+        return np.stack(
+            [linalg.solve_triangular(chol, eye, lower=True).T for chol in self._cholesky]
+        )
+
+    def _check_positive_definite(self):
+        diag = np.diagonal(self._cholesky, axis1=1, axis2=2)
+        bad = np.flatnonzero(~np.all(np.isfinite(diag) & (diag > 0), axis=1))
+        if bad.size:
+            raise _component_error("singular", bad)
+
+    @staticmethod
+    def scatter(x, resp, means):
+        K, d = means.shape
+        out = np.empty((K, d, d))
+        for k in range(K):
+            centred = x - means[k]
+            out[k] = (centred * resp[:, k, None]).T @ centred
+        return out
+
+    def log_det(self, n_features):
+        return 2.0 * np.log(np.diagonal(self._cholesky, axis1=1, axis2=2)).sum(axis=1)
+
+    @cached_property
+    def _stacked_precision(self) -> np.ndarray:
+        """The K precision factors side by side, shape (d, K*d)."""
+        K, d, _ = self.values.shape
+        return self.precision_cholesky.transpose(1, 0, 2).reshape(d, K * d)
+
+    def mahalanobis(self, x, means):
+        # ||(x - m_k) U_k||^2 for all k with one matrix product: x [U_1 ... U_K].
+        K, d = means.shape
+        shift = np.einsum("kd,kde->ke", means, self.precision_cholesky).reshape(-1)
+        whitened = x @ self._stacked_precision
+        whitened -= shift
+        whitened = whitened.reshape(len(x), K, d)
+        return np.einsum("nkd,nkd->nk", whitened, whitened)
+
+    def draw(self, component, rng, n_features):
+        z = rng.standard_normal((len(component), n_features))
+        return np.einsum("nij,nj->ni", self._cholesky[component], z)
+
+    @staticmethod
+    def _n_params_one(n_features):
+        return n_features * (n_features + 1) // 2
+
+    def matrices(self, n_features):
+        return self.values.copy()
+
+
+class _AxisAlignedCovariance(CovarianceStructure):
+    """Covariances that are diagonal matrices; shares the density code."""
+
+    scatter_kind = "diag"
+
+    @abstractmethod
+    def _variances(self) -> np.ndarray:
+        """Per-feature variances, broadcastable to (K, d)."""
+
+    def _check_positive_definite(self):
+        var = np.asarray(self.values).reshape(len(self.values), -1)
+        bad = np.flatnonzero(~np.all(np.isfinite(var) & (var > 0), axis=1))
+        if bad.size:
+            raise _component_error("singular", bad)
+
+    @staticmethod
+    def scatter(x, resp, means):
+        out = np.empty(means.shape)
+        for k in range(len(means)):
+            out[k] = resp[:, k] @ np.square(x - means[k])
+        return out
+
+    def mahalanobis(self, x, means):
+        inv_std = 1.0 / np.sqrt(self._variances())
+        whitened = (x[:, None, :] - means[None]) * inv_std[None]
+        return np.einsum("nkd,nkd->nk", whitened, whitened)
+
+    def draw(self, component, rng, n_features):
+        z = rng.standard_normal((len(component), n_features))
+        return z * np.sqrt(np.broadcast_to(self._variances(), (len(self.values), n_features)))[component]
+
+
+class DiagonalCovariance(_AxisAlignedCovariance):
+    """Diagonal covariance matrices (VVI, or EEI when shared).
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> em.Gaussian(covariance=em.DiagonalCovariance()).covariance.name
+    'VVI'
+    """
+
+    _varying_name = "VVI"
+    _shared_name = "EEI"
+
+    def _reduce(self, scatter):
+        return np.diagonal(scatter, axis1=1, axis2=2).copy() if scatter.ndim == 3 else scatter
+
+    @staticmethod
+    def _add_to_diagonal(values, reg):
+        return values + reg
+
+    def _variances(self):
+        return self.values
+
+    def log_det(self, n_features):
+        return np.log(self.values).sum(axis=1)
+
+    @staticmethod
+    def _n_params_one(n_features):
+        return n_features
+
+    def matrices(self, n_features):
+        K = len(self.values)
+        out = np.zeros((K, n_features, n_features))
+        out[:, np.arange(n_features), np.arange(n_features)] = self.values
+        return out
+
+
+class SphericalCovariance(_AxisAlignedCovariance):
+    """Multiples of the identity (VII, or EII when shared).
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> em.Gaussian(covariance=em.SphericalCovariance(shared=True)).covariance.name
+    'EII'
+    """
+
+    _varying_name = "VII"
+    _shared_name = "EII"
+
+    def _reduce(self, scatter):
+        diag = np.diagonal(scatter, axis1=1, axis2=2) if scatter.ndim == 3 else scatter
+        # Equal diagonals (as written by ``matrices``) are taken as they are, so a
+        # round trip through full matrices is exact.
+        return np.where(np.all(diag == diag[:, :1], axis=1), diag[:, 0], diag.mean(axis=1))
+
+    @staticmethod
+    def _add_to_diagonal(values, reg):
+        return values + reg
+
+    def _variances(self):
+        return self.values[:, None]
+
+    def log_det(self, n_features):
+        return n_features * np.log(self.values)
+
+    @staticmethod
+    def _n_params_one(n_features):
+        return 1
+
+    def matrices(self, n_features):
+        return self.values[:, None, None] * np.eye(n_features)[None]
+
+
+_BY_NAME = {
+    "VVV": (FullCovariance, False),
+    "EEE": (FullCovariance, True),
+    "VVI": (DiagonalCovariance, False),
+    "EEI": (DiagonalCovariance, True),
+    "VII": (SphericalCovariance, False),
+    "EII": (SphericalCovariance, True),
+}
+_ALIASES = {"FULL": "VVV", "TIED": "EEE", "DIAG": "VVI", "DIAGONAL": "VVI", "SPHERICAL": "VII"}
+
+#: The mclust names of the available covariance structures, in a stable order.
+COVARIANCE_NAMES = tuple(_BY_NAME)
+
+
+def covariance_structure(covariance: "str | CovarianceStructure") -> CovarianceStructure:
+    """Resolve a covariance name (mclust's or scikit-learn's) to a structure.
+
+    Parameters
+    ----------
+    covariance : str or CovarianceStructure
+        One of ``"VVV"``, ``"EEE"``, ``"VVI"``, ``"EEI"``, ``"VII"``, ``"EII"``
+        or the aliases ``"full"``, ``"tied"``, ``"diag"``, ``"spherical"``
+        (case-insensitive), or a structure object, returned unfitted.
+
+    Examples
+    --------
+    >>> from emkit.components.covariance import covariance_structure
+    >>> covariance_structure("tied")
+    FullCovariance(shared=True)
+    """
+    if isinstance(covariance, CovarianceStructure):
+        return covariance.unfitted()
+    if not isinstance(covariance, str):
+        raise TypeError(
+            f"covariance must be a name or a CovarianceStructure, not {type(covariance).__name__}"
+        )
+    key = covariance.strip().upper()
+    key = _ALIASES.get(key, key)
+    if key not in _BY_NAME:
+        valid = ", ".join(list(_BY_NAME) + [a.lower() for a in _ALIASES if a != "DIAGONAL"])
+        raise ValueError(f"unknown covariance {covariance!r}; choose one of {valid}")
+    cls, shared = _BY_NAME[key]
+    return cls(shared=shared)

@@ -1,0 +1,260 @@
+"""Multivariate Gaussian components, batched over K components.
+
+Log-density of component k at x (d features)::
+
+    log N(x | mu_k, Sigma_k) = -1/2 (d log 2 pi + log|Sigma_k| + (x - mu_k)^T Sigma_k^{-1} (x - mu_k))
+
+Sufficient statistics of component k given responsibilities r_ik are the
+weight ``n_k = sum_i r_ik``, the weighted mean ``m_k = sum_i r_ik x_i / n_k``
+and the centred scatter ``S_k = sum_i r_ik (x_i - m_k)(x_i - m_k)^T``. Two
+sets of statistics merge with the pairwise update of Chan, Golub & LeVeque::
+
+    n = n_a + n_b,  delta = m_b - m_a,  m = m_a + delta n_b / n,
+    S = S_a + S_b + delta delta^T n_a n_b / n
+
+which never forms raw second moments, so it does not cancel when the mean is
+large against the spread. The M-step sets ``mu_k = m_k`` and hands ``S_k`` and
+``n_k`` to the covariance structure (see :mod:`emkit.components.covariance`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from ..exceptions import DegenerateComponentError
+from .covariance import (
+    CovarianceStructure,
+    DiagonalCovariance,
+    FullCovariance,
+    covariance_structure,
+)
+
+_LOG_2PI = np.log(2.0 * np.pi)
+
+#: Default ridge added to covariance diagonals, in squared data units.
+DEFAULT_REG_COVAR = 1e-6
+
+
+@dataclass(frozen=True)
+class GaussianStats:
+    """Weighted sufficient statistics of K Gaussian components.
+
+    Attributes
+    ----------
+    weight : ndarray (K,)
+        ``n_k = sum_i r_ik``.
+    mean : ndarray (K, d)
+        Weighted means ``m_k`` (zero where ``n_k = 0``).
+    scatter : ndarray (K, d, d) or (K, d)
+        Centred scatter ``S_k`` about ``m_k``, or only its diagonal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import GaussianStats
+    >>> x = np.array([[0.0], [2.0]]); r = np.ones((2, 1))
+    >>> s = GaussianStats.from_data(x, r, scatter_kind="full")
+    >>> float(s.mean[0, 0]), float(s.scatter[0, 0, 0])
+    (1.0, 2.0)
+    """
+
+    weight: np.ndarray
+    mean: np.ndarray
+    scatter: np.ndarray
+
+    @classmethod
+    def from_data(cls, x: np.ndarray, resp: np.ndarray, scatter_kind: str) -> "GaussianStats":
+        """Statistics of the rows of ``x`` weighted by ``resp`` (n, K)."""
+        weight = resp.sum(axis=0)
+        safe = np.where(weight > 0, weight, 1.0)
+        mean = (resp.T @ x) / safe[:, None]
+        scatter_of = _SCATTER[scatter_kind]
+        return cls(weight, mean, scatter_of(x, resp, mean))
+
+    def __add__(self, other: "GaussianStats") -> "GaussianStats":
+        if not isinstance(other, GaussianStats):
+            return NotImplemented
+        total = self.weight + other.weight
+        share = np.divide(other.weight, total, out=np.zeros_like(total), where=total > 0)
+        delta = other.mean - self.mean
+        mean = self.mean + delta * share[:, None]
+        cross = self.weight * share  # n_a n_b / n
+        if self.scatter.ndim == 3:
+            correction = np.einsum("k,ki,kj->kij", cross, delta, delta)
+        else:
+            correction = cross[:, None] * np.square(delta)
+        return GaussianStats(total, mean, self.scatter + other.scatter + correction)
+
+
+_SCATTER = {"full": FullCovariance.scatter, "diag": DiagonalCovariance.scatter}
+
+
+class Gaussian:
+    """A batch of K multivariate Gaussian components.
+
+    Parameters
+    ----------
+    covariance : str or CovarianceStructure, default "full"
+        Covariance structure: mclust's ``"VVV"``, ``"EEE"``, ``"VVI"``,
+        ``"EEI"``, ``"VII"``, ``"EII"``, or ``"full"``, ``"tied"``, ``"diag"``,
+        ``"spherical"``.
+    n_components : int, default 1
+        Number of components in this batch.
+    reg_covar : float, default 1e-6
+        Added to every covariance diagonal in the M-step (squared data
+        units), so covariances stay positive definite when a component sits
+        on few points.
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> g = em.Gaussian("diag", n_components=2)
+    >>> g.n_components, g.covariance.name, g.is_fitted
+    (2, 'VVI', False)
+    """
+
+    kind = "gaussian"
+
+    def __init__(
+        self,
+        covariance: "str | CovarianceStructure" = "full",
+        n_components: int = 1,
+        reg_covar: float = DEFAULT_REG_COVAR,
+        *,
+        means: np.ndarray | None = None,
+        _structure: CovarianceStructure | None = None,
+    ):
+        self.covariance = _structure if _structure is not None else covariance_structure(covariance)
+        self.n_components = _check_n_components(n_components)
+        reg_covar = float(reg_covar)
+        if not np.isfinite(reg_covar) or reg_covar < 0:
+            raise ValueError(f"reg_covar must be a finite non-negative number, got {reg_covar}")
+        self.reg_covar = reg_covar
+        self.means = None if means is None else np.asarray(means, dtype=float)
+
+    def __repr__(self) -> str:
+        return (
+            f"Gaussian(covariance={self.covariance.name!r}, n_components={self.n_components}, "
+            f"reg_covar={self.reg_covar:g})"
+        )
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether the family holds parameters."""
+        return self.means is not None
+
+    @property
+    def n_features(self) -> int:
+        """Dimension of the data the components are fitted to."""
+        return self.means.shape[1]
+
+    def _with(self, means, structure) -> "Gaussian":
+        return Gaussian(
+            n_components=self.n_components, reg_covar=self.reg_covar, means=means, _structure=structure
+        )
+
+    def with_components(self, n_components: int) -> "Gaussian":
+        """An unfitted copy with ``n_components`` components."""
+        return Gaussian(
+            n_components=n_components, reg_covar=self.reg_covar, _structure=self.covariance.unfitted()
+        )
+
+    # -- the protocol ------------------------------------------------------------
+    def log_prob(self, x: np.ndarray) -> np.ndarray:
+        """Log-density of every row of ``x`` under every component, shape (n, K)."""
+        d = self.n_features
+        maha = self.covariance.mahalanobis(x, self.means)
+        maha += self.covariance.log_det(d) + d * _LOG_2PI
+        maha *= -0.5
+        return maha
+
+    def stats(self, x: np.ndarray, resp: np.ndarray) -> GaussianStats:
+        """Weighted sufficient statistics of ``x`` given responsibilities (n, K)."""
+        return GaussianStats.from_data(x, resp, self.covariance.scatter_kind)
+
+    def empty_stats(self, n_features: int) -> GaussianStats:
+        """The identity of ``+``: statistics of no data."""
+        K = self.n_components
+        shape = (K, n_features, n_features) if self.covariance.scatter_kind == "full" else (K, n_features)
+        return GaussianStats(np.zeros(K), np.zeros((K, n_features)), np.zeros(shape))
+
+    def m_step(self, stats: GaussianStats) -> "Gaussian":
+        """Maximise the expected complete-data log-likelihood.
+
+        ``mu_k = m_k`` and the covariance from the structure's projection of
+        ``S_k / n_k``; components with no weight keep their parameters.
+        """
+        empty = stats.weight <= np.finfo(float).eps * stats.weight.sum()
+        means = stats.mean.copy()
+        if empty.any():
+            if self.means is None:
+                raise DegenerateComponentError(
+                    f"component(s) {', '.join(map(str, np.flatnonzero(empty)))} received no "
+                    "weight at initialisation; use fewer components or another init"
+                )
+            means[empty] = self.means[empty]
+        structure = self.covariance.estimate(stats.scatter, stats.weight, self.reg_covar, empty)
+        return self._with(means, structure)
+
+    def n_params(self) -> int:
+        """Free parameters: K d means plus the structure's covariance count."""
+        K, d = self.n_components, self.n_features
+        return K * d + self.covariance.n_params(K, d)
+
+    def sample(self, component: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One draw from component ``component[i]`` in row i, shape (n, d)."""
+        component = np.asarray(component, dtype=int)
+        return self.means[component] + self.covariance.draw(component, rng, self.n_features)
+
+    # -- results -----------------------------------------------------------------
+    def covariance_matrices(self) -> np.ndarray:
+        """Full covariance matrices, shape (K, d, d)."""
+        return self.covariance.matrices(self.n_features)
+
+    def to_dataset(self, features: np.ndarray) -> xr.Dataset:
+        """Parameters as a Dataset over ``component``, ``feature``, ``feature2``."""
+        return xr.Dataset(
+            {
+                "means": (("component", "feature"), self.means),
+                "covariances": (("component", "feature", "feature2"), self.covariance_matrices()),
+            },
+            coords={"feature": features, "feature2": np.asarray(features)},
+        )
+
+    def from_dataset(self, params: xr.Dataset, weights: np.ndarray) -> "Gaussian":
+        """A fitted copy holding the parameters in ``params`` (as from :meth:`to_dataset`)."""
+        for name in ("means", "covariances"):
+            if name not in params:
+                raise ValueError(f"initial parameters lack the variable {name!r}")
+        means = np.asarray(params["means"].transpose("component", "feature").values, dtype=float)
+        covs = params["covariances"].transpose("component", "feature", "feature2").values
+        if means.shape[0] != self.n_components:
+            raise ValueError(
+                f"initial parameters have {means.shape[0]} components, the model has {self.n_components}"
+            )
+        return self._with(means, self.covariance.from_matrices(covs, weights))
+
+    def spec(self) -> dict:
+        """JSON-serialisable description, enough to rebuild an unfitted copy."""
+        return {
+            "kind": self.kind,
+            "covariance": self.covariance.name,
+            "n_components": self.n_components,
+            "reg_covar": self.reg_covar,
+        }
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> "Gaussian":
+        """Inverse of :meth:`spec`."""
+        return cls(spec["covariance"], n_components=spec["n_components"], reg_covar=spec["reg_covar"])
+
+
+def _check_n_components(n_components) -> int:
+    if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)):
+        raise TypeError(f"n_components must be an integer, not {type(n_components).__name__}")
+    if n_components < 1:
+        raise ValueError(f"n_components must be at least 1, got {n_components}")
+    return int(n_components)

@@ -1,0 +1,30 @@
+"""Families by name, to rebuild a model declaration from its saved description."""
+
+from __future__ import annotations
+
+from .gaussian import Gaussian
+
+_FAMILIES = {Gaussian.kind: Gaussian}
+
+
+def register_family(cls) -> type:
+    """Make a family class loadable from saved results by its ``kind``.
+
+    Examples
+    --------
+    >>> from emkit.components.registry import register_family
+    >>> from emkit.components.gaussian import Gaussian
+    >>> register_family(Gaussian) is Gaussian
+    True
+    """
+    _FAMILIES[cls.kind] = cls
+    return cls
+
+
+def family_from_spec(spec: dict):
+    """An unfitted family from the dictionary returned by its ``spec()``."""
+    try:
+        cls = _FAMILIES[spec["kind"]]
+    except KeyError:
+        raise ValueError(f"unknown component family {spec.get('kind')!r} in saved model") from None
+    return cls.from_spec(spec)

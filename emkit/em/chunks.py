@@ -1,0 +1,65 @@
+"""The in-memory executor: walk the data in chunks and sum their statistics.
+
+Every pass of EM over the data is a sum of per-chunk statistics, so memory
+beyond the data itself is bounded by one chunk's temporaries: about
+``chunk_size x K x d`` floats for the log-densities of K components.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+
+#: Target number of floats in one chunk's widest temporary (n x K x d).
+_WORKING_SET = 1 << 18
+
+
+def auto_chunk_size(n_features: int, n_components: int) -> int:
+    """Rows per chunk so the widest temporary stays near 2 MiB.
+
+    Examples
+    --------
+    >>> from emkit.em.chunks import auto_chunk_size
+    >>> auto_chunk_size(16, 8)
+    2048
+    """
+    return max(256, _WORKING_SET // max(1, n_features * n_components))
+
+
+@dataclass(frozen=True)
+class ChunkedData:
+    """Observations (with optional weights) read in chunks of ``chunk_size`` rows."""
+
+    values: np.ndarray
+    sample_weight: np.ndarray | None
+    chunk_size: int
+
+    @property
+    def n_obs(self) -> int:
+        return self.values.shape[0]
+
+    def chunks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+        """Yield ``(offset, x_chunk, weight_chunk)`` covering all rows in order."""
+        for start in range(0, self.n_obs, self.chunk_size):
+            stop = start + self.chunk_size
+            weight = None if self.sample_weight is None else self.sample_weight[start:stop]
+            yield start, self.values[start:stop], weight
+
+    def reduce(self, chunk_stats: Callable[[int, np.ndarray, np.ndarray | None], object]):
+        """Sum ``chunk_stats(offset, x, w)`` over all chunks."""
+        total = None
+        for offset, x, w in self.chunks():
+            part = chunk_stats(offset, x, w)
+            total = part if total is None else total + part
+        return total
+
+
+def check_chunk_size(chunk_size, n_features: int, n_components: int) -> int:
+    """Validate a user chunk size (None chooses one from the data's shape)."""
+    if chunk_size is None:
+        return auto_chunk_size(n_features, n_components)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size!r}")
+    return int(chunk_size)

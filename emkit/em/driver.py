@@ -1,0 +1,164 @@
+"""The EM driver: moves statistics between the E-step and the M-step.
+
+One EM run alternates
+
+* E-step: ``stats = sum over chunks of mixture.e_step(chunk)``, which also
+  yields the log-likelihood of the current parameters;
+* M-step: ``mixture = mixture.m_step(stats)``.
+
+The driver knows nothing of the families inside the mixture. Each run starts
+with an E-step of the initial parameters and ends with one of the final
+parameters, so the reported log-likelihood is that of the returned
+parameters. Restarts draw independent random streams from one seed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning
+from ..models.mixture import FiniteMixture, MixtureStats
+from .chunks import ChunkedData
+from .convergence import ConvergenceMonitor
+from .init import initialise
+
+
+@dataclass(frozen=True)
+class EMRun:
+    """Outcome of one EM restart.
+
+    Attributes
+    ----------
+    mixture : FiniteMixture or None
+        Final parameters (None if the restart failed).
+    stats : MixtureStats or None
+        E-step statistics of the final parameters on the training data.
+    log_likelihood : ndarray
+        Observed-data log-likelihood after 0, 1, ... M-steps.
+    converged : bool
+    error : str
+        Why the restart failed, empty otherwise.
+    """
+
+    mixture: FiniteMixture | None
+    stats: MixtureStats | None
+    log_likelihood: np.ndarray
+    converged: bool
+    error: str = ""
+
+    @property
+    def n_iter(self) -> int:
+        return max(0, len(self.log_likelihood) - 1)
+
+    @property
+    def final_log_likelihood(self) -> float:
+        return float(self.log_likelihood[-1]) if self.mixture is not None else -np.inf
+
+
+def e_step(mixture: FiniteMixture, data: ChunkedData) -> MixtureStats:
+    """Sum the E-step statistics of ``mixture`` over all chunks of ``data``."""
+    return data.reduce(lambda offset, x, w: mixture.e_step(x, w, offset))
+
+
+def run_em(mixture: FiniteMixture, data: ChunkedData, tol: float, max_iter: int) -> EMRun:
+    """Iterate EM from fitted initial parameters until convergence or ``max_iter``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.em.chunks import ChunkedData
+    >>> from emkit.em.driver import run_em
+    >>> x = np.random.default_rng(0).normal(size=(200, 1)); x[100:] += 6
+    >>> start = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[(x[:, 0] > 3).astype(int)])
+    >>> run = run_em(start, ChunkedData(x, None, 64), tol=1e-8, max_iter=100)
+    >>> run.converged
+    True
+    """
+    monitor = ConvergenceMonitor(tol, max_iter, data.n_obs if data.sample_weight is None else data.sample_weight.sum())
+    stats = e_step(mixture, data)
+    monitor.update(stats.log_likelihood)
+    while not monitor.done:
+        mixture = mixture.m_step(stats)
+        stats = e_step(mixture, data)
+        monitor.update(stats.log_likelihood)
+    if monitor.decreases:
+        iteration, amount = max(monitor.decreases, key=lambda item: item[1])
+        warnings.warn(
+            f"the log-likelihood decreased by {amount:.3g} at iteration {iteration} "
+            f"({len(monitor.decreases)} decrease(s) in all); a covariance may be near-singular",
+            LikelihoodDecreaseWarning,
+            stacklevel=2,
+        )
+    return EMRun(mixture, stats, np.asarray(monitor.history), monitor.converged)
+
+
+@dataclass
+class RestartsOutcome:
+    """All restarts of a fit and the index of the best one."""
+
+    runs: list[EMRun] = field(default_factory=list)
+
+    @property
+    def best_index(self) -> int:
+        return int(np.argmax([run.final_log_likelihood for run in self.runs]))
+
+    @property
+    def best(self) -> EMRun:
+        return self.runs[self.best_index]
+
+
+def restart_generators(random_state, n_init: int) -> list[np.random.Generator]:
+    """Independent random generators, one per restart, from one seed."""
+    if isinstance(random_state, np.random.Generator):
+        seed = np.random.SeedSequence(random_state.integers(0, 2**63))
+    elif random_state is None or isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        seed = np.random.SeedSequence(random_state)
+    else:
+        raise TypeError(f"random_state must be None, an int or a numpy Generator, not {type(random_state).__name__}")
+    return [np.random.default_rng(child) for child in seed.spawn(n_init)]
+
+
+def fit_restarts(
+    declaration: FiniteMixture,
+    data: ChunkedData,
+    *,
+    init,
+    n_init: int,
+    tol: float,
+    max_iter: int,
+    random_state=None,
+) -> RestartsOutcome:
+    """Run ``n_init`` EM restarts and keep them all.
+
+    A restart whose components degenerate is recorded as failed (with the
+    reason); if every restart fails, the first error is raised.
+    """
+    outcome = RestartsOutcome()
+    for rng in restart_generators(random_state, n_init):
+        try:
+            start = initialise(declaration, data, init, rng)
+            outcome.runs.append(run_em(start, data, tol, max_iter))
+        except DegenerateComponentError as err:
+            outcome.runs.append(EMRun(None, None, np.array([np.nan]), False, str(err)))
+    failures = [run.error for run in outcome.runs if run.error]
+    if len(failures) == len(outcome.runs):
+        raise DegenerateComponentError(f"every restart failed; first error: {failures[0]}")
+    if failures:
+        warnings.warn(
+            f"{len(failures)} of {n_init} restarts failed and were skipped; first error: {failures[0]}",
+            UserWarning,
+            stacklevel=2,
+        )
+    if not outcome.best.converged and max_iter > 0 and tol > 0:
+        warnings.warn(
+            f"the best restart did not converge in {max_iter} iterations (tol={tol:g}); "
+            "increase max_iter or tol",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return outcome

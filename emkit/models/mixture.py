@@ -1,0 +1,238 @@
+"""Finite mixtures: weights plus one or more families; the E-step lives here.
+
+The density of a K-component mixture is ``p(x) = sum_k w_k f_k(x)``. The
+E-step computes, for a chunk of observations, the responsibilities::
+
+    r_ik = w_k f_k(x_i) / sum_j w_j f_j(x_i)
+
+in log space (log-sum-exp), and immediately reduces them to additive
+statistics: the observed-data log-likelihood ``sum_i log p(x_i)``, the
+component weights ``n_k = sum_i r_ik`` and each family's sufficient
+statistics. The ``(n, K)`` responsibility matrix of a chunk is dropped once
+reduced. The M-step sets ``w_k = n_k / sum_j n_j`` and asks every family for
+its own update.
+
+Heterogeneous mixtures concatenate the component axes of their families:
+components ``0 .. K_1 - 1`` belong to the first family, and so on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from ..components.registry import family_from_spec
+
+
+@dataclass(frozen=True)
+class MixtureStats:
+    """Additive E-step output of a mixture over some observations.
+
+    Attributes
+    ----------
+    log_likelihood : float
+        ``sum_i v_i log p(x_i)`` with observation weights ``v_i`` (1 by default).
+    n_obs : float
+        ``sum_i v_i``.
+    classification_log_likelihood : float
+        ``sum_i v_i log max_k r_ik``, the term ICL adds to BIC.
+    component_weight : ndarray (K,)
+        ``n_k = sum_i v_i r_ik``.
+    family_stats : tuple
+        One statistics value per family.
+    """
+
+    log_likelihood: float
+    n_obs: float
+    classification_log_likelihood: float
+    component_weight: np.ndarray
+    family_stats: tuple
+
+    def __add__(self, other: "MixtureStats") -> "MixtureStats":
+        if not isinstance(other, MixtureStats):
+            return NotImplemented
+        return MixtureStats(
+            self.log_likelihood + other.log_likelihood,
+            self.n_obs + other.n_obs,
+            self.classification_log_likelihood + other.classification_log_likelihood,
+            self.component_weight + other.component_weight,
+            tuple(a + b for a, b in zip(self.family_stats, other.family_stats)),
+        )
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Responsibilities of a chunk and the per-observation log-density."""
+
+    resp: np.ndarray
+    log_density: np.ndarray
+    log_max_resp: np.ndarray
+
+
+class FiniteMixture:
+    """Mixture weights plus families; the object the EM driver updates.
+
+    Parameters
+    ----------
+    families : sequence of Family
+        Component families; their component axes are concatenated.
+    weights : ndarray of shape (K,), optional
+        Mixing weights, None while unfitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> g = Gaussian("spherical", n_components=2)
+    >>> x = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> resp = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> m = FiniteMixture([g]).fit_responsibilities(x, resp)
+    >>> m.weights.tolist()
+    [0.5, 0.5]
+    """
+
+    def __init__(self, families, weights: np.ndarray | None = None):
+        self.families = tuple(families)
+        if not self.families:
+            raise ValueError("a mixture needs at least one family")
+        self.weights = None if weights is None else np.asarray(weights, dtype=float)
+        bounds = np.cumsum([0] + [f.n_components for f in self.families])
+        self._slices = tuple(slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]))
+
+    @property
+    def n_components(self) -> int:
+        """Total number of components over all families."""
+        return self._slices[-1].stop
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether weights and every family hold parameters."""
+        return self.weights is not None and all(f.is_fitted for f in self.families)
+
+    def unfitted(self) -> "FiniteMixture":
+        """The same declaration without parameters."""
+        return FiniteMixture([f.with_components(f.n_components) for f in self.families])
+
+    # -- E-step ----------------------------------------------------------------
+    def log_joint(self, x: np.ndarray) -> np.ndarray:
+        """``log w_k + log f_k(x_i)``, shape (n, K)."""
+        out = np.empty((len(x), self.n_components))
+        for family, part in zip(self.families, self._slices):
+            out[:, part] = family.log_prob(x)
+        with np.errstate(divide="ignore"):
+            out += np.log(self.weights)
+        return out
+
+    def posterior(self, x: np.ndarray, offset: int = 0) -> Posterior:
+        """Responsibilities and log-densities of the rows of ``x``.
+
+        ``offset`` is the index of the first row in the whole data set, used
+        only to name a faulty observation in errors.
+        """
+        joint = self.log_joint(x)
+        top = joint.max(axis=1)
+        if not np.all(np.isfinite(top)):
+            bad = int(np.flatnonzero(~np.isfinite(top))[0])
+            raise ValueError(
+                f"observation {offset + bad} has a non-finite log-density under every component "
+                f"(max {top[bad]}); it lies outside the components' support or overflows"
+            )
+        joint -= top[:, None]
+        np.exp(joint, out=joint)
+        total = joint.sum(axis=1)
+        joint /= total[:, None]
+        log_total = np.log(total)
+        return Posterior(resp=joint, log_density=top + log_total, log_max_resp=-log_total)
+
+    def e_step(self, x: np.ndarray, sample_weight: np.ndarray | None = None, offset: int = 0) -> MixtureStats:
+        """Additive statistics of a chunk of observations (see :class:`MixtureStats`)."""
+        post = self.posterior(x, offset)
+        resp = post.resp
+        if sample_weight is None:
+            n_obs = float(len(x))
+            loglik = float(post.log_density.sum())
+            class_ll = float(post.log_max_resp.sum())
+        else:
+            resp *= sample_weight[:, None]
+            n_obs = float(sample_weight.sum())
+            loglik = float(sample_weight @ post.log_density)
+            class_ll = float(sample_weight @ post.log_max_resp)
+        return self._stats_from(x, resp, loglik, n_obs, class_ll)
+
+    def stats_from_responsibilities(self, x: np.ndarray, resp: np.ndarray) -> MixtureStats:
+        """Statistics from given (already weighted) responsibilities, without an E-step."""
+        return self._stats_from(x, resp, 0.0, float(resp.sum()), 0.0)
+
+    def _stats_from(self, x, resp, loglik, n_obs, class_ll) -> MixtureStats:
+        family_stats = tuple(f.stats(x, resp[:, part]) for f, part in zip(self.families, self._slices))
+        return MixtureStats(loglik, n_obs, class_ll, resp.sum(axis=0), family_stats)
+
+    # -- M-step ----------------------------------------------------------------
+    def m_step(self, stats: MixtureStats) -> "FiniteMixture":
+        """New mixture: ``w_k = n_k / sum_j n_j`` and each family's own M-step."""
+        weights = stats.component_weight / stats.component_weight.sum()
+        families = [f.m_step(s) for f, s in zip(self.families, stats.family_stats)]
+        return FiniteMixture(families, weights)
+
+    def fit_responsibilities(self, x: np.ndarray, resp: np.ndarray) -> "FiniteMixture":
+        """One M-step from responsibilities (n, K) on ``x``: how EM is initialised."""
+        return self.m_step(self.stats_from_responsibilities(x, resp))
+
+    # -- the rest ----------------------------------------------------------------
+    def n_params(self) -> int:
+        """Free parameters: ``K - 1`` weights plus every family's parameters."""
+        return self.n_components - 1 + sum(f.n_params() for f in self.families)
+
+    def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``n`` observations; returns ``(x, component)``."""
+        labels = rng.choice(self.n_components, size=n, p=self.weights)
+        first = self.families[0].sample(np.zeros(0, dtype=int), rng)
+        x = np.empty((n,) + first.shape[1:], dtype=first.dtype)
+        for family, part in zip(self.families, self._slices):
+            mask = (labels >= part.start) & (labels < part.stop)
+            if mask.any():
+                x[mask] = family.sample(labels[mask] - part.start, rng)
+        return x, labels
+
+    def spec(self) -> list[dict]:
+        """JSON-serialisable declaration of the families."""
+        return [f.spec() for f in self.families]
+
+    def to_dataset(self, features: np.ndarray) -> xr.Dataset:
+        """Parameters as a Dataset: ``weights(component)`` plus the families' variables."""
+        parts = []
+        for family, part in zip(self.families, self._slices):
+            ds = family.to_dataset(features)
+            parts.append(ds.assign_coords(component=np.arange(part.start, part.stop)))
+        params = parts[0] if len(parts) == 1 else xr.concat(parts, dim="component")
+        params["weights"] = ("component", self.weights)
+        params = params[["weights"] + [v for v in params.data_vars if v != "weights"]]
+        params.attrs["model"] = json.dumps(self.spec())
+        return params
+
+    def from_dataset(self, params: xr.Dataset) -> "FiniteMixture":
+        """A fitted copy of this declaration holding the parameters in ``params``."""
+        if "weights" not in params:
+            raise ValueError("initial parameters lack the variable 'weights'")
+        weights = np.asarray(params["weights"].values, dtype=float)
+        if weights.shape != (self.n_components,):
+            raise ValueError(
+                f"initial parameters have {weights.size} components, the model has {self.n_components}"
+            )
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0) or abs(weights.sum() - 1) > 1e-8:
+            raise ValueError(f"initial weights must be non-negative and sum to 1, got {weights}")
+        families = [
+            f.from_dataset(params.isel(component=part), weights[part])
+            for f, part in zip(self.families, self._slices)
+        ]
+        return FiniteMixture(families, weights)
+
+    @classmethod
+    def from_params(cls, params: xr.Dataset) -> "FiniteMixture":
+        """Rebuild a fitted mixture from a Dataset written by :meth:`to_dataset`."""
+        declaration = cls([family_from_spec(s) for s in json.loads(params.attrs["model"])])
+        return declaration.from_dataset(params)

@@ -1,0 +1,6 @@
+"""Fit results as xarray objects, with save and load."""
+
+from .fit_result import FitResult, load_fit
+from .trace import trace_dataset
+
+__all__ = ["FitResult", "load_fit", "trace_dataset"]

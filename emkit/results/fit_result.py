@@ -1,0 +1,340 @@
+"""The immutable result of a fit: parameters, history, criteria, predictions."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .._input import as_observations
+from ..diagnostics import criteria
+from ..em.chunks import ChunkedData, auto_chunk_size
+from ..models.mixture import FiniteMixture
+from .netcdf import read_groups, write_groups
+
+
+class FitResult:
+    """A fitted mixture with its iteration history.
+
+    Built by ``Mixture.fit``; treat it as read-only. Parameters are in
+    :attr:`params`, the history of every restart in :attr:`trace`.
+
+    Parameters
+    ----------
+    mixture : FiniteMixture
+        The fitted mixture (best restart).
+    features : ndarray
+        Feature coordinate of the training data.
+    trace : xarray.Dataset
+        Log-likelihood over ``(restart, iteration)`` (see :func:`emkit.results.trace.trace_dataset`).
+    best_restart : int
+        Index of the restart whose parameters are kept.
+    n_obs : float
+        Number (total weight) of training observations.
+    log_likelihood : float
+        Observed-data log-likelihood of the kept parameters on the training data.
+    classification_log_likelihood : float
+        ``sum_i log max_k r_ik`` on the training data (for ICL).
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+    >>> fit.params.weights.dims
+    ('component',)
+    """
+
+    def __init__(
+        self,
+        mixture: FiniteMixture,
+        features: np.ndarray,
+        trace: xr.Dataset,
+        best_restart: int,
+        n_obs: float,
+        log_likelihood: float,
+        classification_log_likelihood: float,
+    ):
+        self._mixture = mixture
+        self.features = np.asarray(features)
+        self.trace = trace
+        self.best_restart = int(best_restart)
+        self.n_obs = float(n_obs)
+        self.log_likelihood = float(log_likelihood)
+        self.classification_log_likelihood = float(classification_log_likelihood)
+
+    # -- fit statistics ----------------------------------------------------------
+    @property
+    def mixture(self) -> FiniteMixture:
+        """The fitted :class:`~emkit.models.mixture.FiniteMixture`."""
+        return self._mixture
+
+    @property
+    def n_components(self) -> int:
+        return self._mixture.n_components
+
+    @property
+    def n_params(self) -> int:
+        """Number of free parameters (mclust's count)."""
+        return self._mixture.n_params()
+
+    @property
+    def converged(self) -> bool:
+        """Whether the kept restart met the tolerance."""
+        return bool(self.trace["converged"].values[self.best_restart])
+
+    @property
+    def n_iter(self) -> int:
+        """M-steps taken by the kept restart."""
+        return int(self.trace["n_iter"].values[self.best_restart])
+
+    def bic(self) -> float:
+        """``-2 log L + p log n`` (lower is better); see :mod:`emkit.diagnostics.criteria`.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+        >>> fit.bic() > fit.aic()
+        True
+        """
+        return criteria.bic(self.log_likelihood, self.n_params, self.n_obs)
+
+    def aic(self) -> float:
+        """``-2 log L + 2 p`` (lower is better).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+        >>> fit.aic() == -2 * fit.log_likelihood + 2 * fit.n_params
+        True
+        """
+        return criteria.aic(self.log_likelihood, self.n_params)
+
+    def icl(self) -> float:
+        """``BIC - 2 sum_i log max_k r_ik`` on the training data (lower is better).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+        >>> fit.icl() >= fit.bic()
+        True
+        """
+        return criteria.icl(self.log_likelihood, self.n_params, self.n_obs, self.classification_log_likelihood)
+
+    @cached_property
+    def params(self) -> xr.Dataset:
+        """Parameters: ``weights(component)`` and each family's variables.
+
+        For Gaussian components: ``means(component, feature)`` and
+        ``covariances(component, feature, feature2)``; feature coordinates
+        are the training data's column names.
+        """
+        return self._mixture.to_dataset(self.features)
+
+    # -- predictions -------------------------------------------------------------
+    def _posteriors(self, X):
+        obs = as_observations(X)
+        if obs.n_features != len(self.features):
+            raise ValueError(f"X has {obs.n_features} features; the model was fitted to {len(self.features)}")
+        data = ChunkedData(obs.values, None, auto_chunk_size(obs.n_features, self.n_components))
+        posts = [self._mixture.posterior(x, offset) for offset, x, _ in data.chunks()]
+        return obs, posts
+
+    def predict_proba(self, X) -> xr.DataArray:
+        """Responsibilities ``r_ik``, a DataArray over ``(observation, component)``.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> X = em.datasets.load("faithful")
+        >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
+        >>> fit.predict_proba(X).sum("component").round(12).min().item()
+        1.0
+        """
+        obs, posts = self._posteriors(X)
+        return xr.DataArray(
+            np.concatenate([p.resp for p in posts]),
+            dims=("observation", "component"),
+            coords={"observation": obs.index, "component": np.arange(self.n_components)},
+            name="responsibility",
+        )
+
+    def predict(self, X) -> xr.DataArray:
+        """Most probable component of each observation.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> X = em.datasets.load("faithful")
+        >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
+        >>> sorted(set(fit.predict(X).values.tolist()))
+        [0, 1]
+        """
+        proba = self.predict_proba(X)
+        return proba.argmax("component").rename("component")
+
+    def score_samples(self, X) -> xr.DataArray:
+        """Log-density ``log p(x_i)`` of each observation.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> X = em.datasets.load("faithful")
+        >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
+        >>> round(float(fit.score_samples(X).sum()) - fit.log_likelihood, 8)
+        0.0
+        """
+        obs, posts = self._posteriors(X)
+        return xr.DataArray(
+            np.concatenate([p.log_density for p in posts]),
+            dims="observation",
+            coords={"observation": obs.index},
+            name="log_density",
+        )
+
+    def score(self, X) -> float:
+        """Mean log-density per observation (scikit-learn's ``score``).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> X = em.datasets.load("faithful")
+        >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
+        >>> round(fit.score(X) * len(X) - fit.log_likelihood, 8)
+        0.0
+        """
+        return float(self.score_samples(X).mean())
+
+    def sample(self, n: int, random_state=None) -> xr.DataArray:
+        """Draw ``n`` observations from the fitted mixture.
+
+        Returns a DataArray over ``(observation, feature)`` whose ``component``
+        coordinate tells which component drew each row.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+        >>> draws = fit.sample(500, random_state=1)
+        >>> draws.shape, draws.component.shape
+        ((500, 2), (500,))
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        x, labels = self._mixture.sample(int(n), np.random.default_rng(random_state))
+        return xr.DataArray(
+            x,
+            dims=("observation", "feature"),
+            coords={"observation": np.arange(n), "feature": self.features, "component": ("observation", labels)},
+            name="sample",
+        )
+
+    # -- presentation --------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (
+            f"<FitResult {self.describe_model()}: log-likelihood {self.log_likelihood:.6g}, "
+            f"BIC {self.bic():.6g}, {'converged' if self.converged else 'not converged'}>"
+        )
+
+    def describe_model(self) -> str:
+        """One line naming the model, e.g. ``"Gaussian mixture, 3 components (VVV)"``."""
+        kinds = ", ".join(repr(f) for f in self._mixture.families)
+        return f"mixture of {self.n_components} components [{kinds}]"
+
+    def summary_text(self) -> str:
+        """A readable multi-line summary: model, fit statistics, weights and parameters.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+        >>> "log-likelihood" in fit.summary_text()
+        True
+        """
+        n_restarts = self.trace.sizes["restart"]
+        status = (
+            f"converged after {self.n_iter} iterations"
+            if self.converged
+            else f"NOT converged after {self.n_iter} iterations"
+        )
+        lines = [
+            f"model           {self.describe_model()}",
+            f"observations    {self.n_obs:g}    features: {', '.join(map(str, self.features))}",
+            f"log-likelihood  {self.log_likelihood:.6f}",
+            f"parameters      {self.n_params}",
+            f"BIC  {self.bic():.4f}    AIC  {self.aic():.4f}    ICL  {self.icl():.4f}   (lower is better)",
+            f"convergence     {status} (restart {self.best_restart} of {n_restarts})",
+            "",
+        ]
+        table = pd.DataFrame({"weight": self.params["weights"].values}, index=self.params.component.values)
+        table.index.name = "component"
+        if "means" in self.params:
+            means = self.params["means"].to_pandas()
+            means.columns = [f"mean[{c}]" for c in means.columns]
+            table = table.join(means)
+        with pd.option_context("display.width", 120, "display.max_columns", 20):
+            lines.append(table.to_string(float_format=lambda v: f"{v:.5g}"))
+        return "\n".join(lines)
+
+    # -- persistence ---------------------------------------------------------------
+    _FORMAT = "emkit.FitResult/1"
+
+    def to_netcdf(self, path) -> None:
+        """Save to a netCDF-4 file; :func:`emkit.load_fit` reads it back exactly.
+
+        Examples
+        --------
+        >>> import os, tempfile, emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+        >>> path = os.path.join(tempfile.mkdtemp(), "fit.nc")
+        >>> fit.to_netcdf(path)
+        >>> em.load_fit(path).params.identical(fit.params)
+        True
+        """
+        attrs = {
+            "format": self._FORMAT,
+            "best_restart": self.best_restart,
+            "n_obs": self.n_obs,
+            "log_likelihood": self.log_likelihood,
+            "classification_log_likelihood": self.classification_log_likelihood,
+        }
+        write_groups(path, attrs, {"params": self.params, "trace": self.trace})
+
+    @classmethod
+    def from_netcdf(cls, path) -> "FitResult":
+        """Read a result written by :meth:`to_netcdf`."""
+        attrs, groups = read_groups(path, ["params", "trace"])
+        if attrs.get("format") != cls._FORMAT:
+            raise ValueError(f"{path} is not an emkit fit (format {attrs.get('format')!r})")
+        params, trace = groups["params"], groups["trace"]
+        trace["converged"] = trace["converged"].astype(bool)
+        result = cls(
+            FiniteMixture.from_params(params),
+            params["feature"].values if "feature" in params.coords else np.arange(0),
+            trace,
+            int(attrs["best_restart"]),
+            float(attrs["n_obs"]),
+            float(attrs["log_likelihood"]),
+            float(attrs["classification_log_likelihood"]),
+        )
+        result.__dict__["params"] = params
+        return result
+
+
+def load_fit(path) -> FitResult:
+    """Load a :class:`FitResult` saved with ``fit.to_netcdf(path)``.
+
+    Examples
+    --------
+    >>> import os, tempfile, emkit as em
+    >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "fit.nc")
+    >>> fit.to_netcdf(path)
+    >>> em.load_fit(path).log_likelihood == fit.log_likelihood
+    True
+    """
+    return FitResult.from_netcdf(path)
