@@ -15,7 +15,8 @@ the statistics of a data set are the sum of the statistics of its chunks.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 import xarray as xr
@@ -65,3 +66,36 @@ class Family(Protocol):
     def empty_stats(self, n_features: int) -> Stats: ...
 
     def spec(self) -> dict: ...
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A family evaluated on one chunk: log-densities now, statistics later.
+
+    The E-step needs every family's log-densities before any responsibility
+    is known; ``stats(resp)`` then turns the chunk's responsibilities into
+    statistics, reusing whatever the family computed for ``log_prob``.
+    """
+
+    log_prob: np.ndarray
+    stats: Callable[[np.ndarray], Stats]
+
+
+def evaluate(family, x: np.ndarray) -> Evaluation:
+    """``family.evaluate(x)`` if the family fuses the two passes, else both protocol calls.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.base import evaluate
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+    >>> g = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]]).families[0]
+    >>> evaluate(g, x).log_prob.shape
+    (4, 2)
+    """
+    fused = getattr(family, "evaluate", None)
+    if fused is not None:
+        return fused(x)
+    return Evaluation(family.log_prob(x), lambda resp: family.stats(x, resp))

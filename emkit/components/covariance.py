@@ -138,8 +138,19 @@ class CovarianceStructure(ABC):
         """Log-determinant of each component's covariance, shape (K,)."""
 
     @abstractmethod
-    def mahalanobis(self, x: np.ndarray, means: np.ndarray) -> np.ndarray:
-        """Squared Mahalanobis distance of each row of x to each mean, (n, K)."""
+    def whiten(self, x: np.ndarray, means: np.ndarray) -> np.ndarray:
+        """Whitened differences ``y_ik`` with ``||y_ik||^2`` the squared Mahalanobis
+        distance of row i to mean k, laid out component-major: shape (K, n, d)."""
+
+    @abstractmethod
+    def unwhiten(self, sum_y: np.ndarray, second_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Map weighted sums of whitened differences back to data units.
+
+        Given ``sum_i r_ik y_ik`` (K, d) and ``sum_i r_ik y_ik y_ik^T`` (K, d, d)
+        (only the diagonal, (K, d), for axis-aligned structures), return
+        ``sum_i r_ik z_ik`` and ``sum_i r_ik z_ik z_ik^T`` (or its diagonal)
+        for the unwhitened differences ``z_ik = x_i - mu_k``.
+        """
 
     @abstractmethod
     def draw(self, component: np.ndarray, rng: np.random.Generator, n_features: int) -> np.ndarray:
@@ -251,20 +262,23 @@ class FullCovariance(CovarianceStructure):
     def log_det(self, n_features):
         return 2.0 * np.log(np.diagonal(self._cholesky, axis1=1, axis2=2)).sum(axis=1)
 
-    @cached_property
-    def _stacked_precision(self) -> np.ndarray:
-        """The K precision factors side by side, shape (d, K*d)."""
-        K, d, _ = self.values.shape
-        return self.precision_cholesky.transpose(1, 0, 2).reshape(d, K * d)
+    def whiten(self, x, means):
+        # y_ik = (x_i - mu_k) U_k = [x_i, 1] [U_k; -mu_k U_k]: one batched product
+        # whose bias row folds the centring into the matrix multiplication.
+        n, d = x.shape
+        affine = np.empty((len(means), d + 1, d))
+        affine[:, :d] = self.precision_cholesky
+        affine[:, d] = -np.einsum("kd,kde->ke", means, self.precision_cholesky)
+        augmented = np.empty((n, d + 1))
+        augmented[:, :d] = x
+        augmented[:, d] = 1.0
+        return np.matmul(augmented, affine)
 
-    def mahalanobis(self, x, means):
-        # ||(x - m_k) U_k||^2 for all k with one matrix product: x [U_1 ... U_K].
-        K, d = means.shape
-        shift = np.einsum("kd,kde->ke", means, self.precision_cholesky).reshape(-1)
-        whitened = x @ self._stacked_precision
-        whitened -= shift
-        whitened = whitened.reshape(len(x), K, d)
-        return np.einsum("nkd,nkd->nk", whitened, whitened)
+    def unwhiten(self, sum_y, second_y):
+        # z = y U^{-1} = y L^T, so sum z = L sum y and sum z z^T = L (sum y y^T) L^T.
+        chol = self._cholesky
+        sum_z = np.einsum("kij,kj->ki", chol, sum_y)
+        return sum_z, chol @ second_y @ chol.transpose(0, 2, 1)
 
     def draw(self, component, rng, n_features):
         z = rng.standard_normal((len(component), n_features))
@@ -300,10 +314,18 @@ class _AxisAlignedCovariance(CovarianceStructure):
             out[k] = resp[:, k] @ np.square(x - means[k])
         return out
 
-    def mahalanobis(self, x, means):
-        inv_std = 1.0 / np.sqrt(self._variances())
-        whitened = (x[:, None, :] - means[None]) * inv_std[None]
-        return np.einsum("nkd,nkd->nk", whitened, whitened)
+    def whiten(self, x, means):
+        whitened = x[None, :, :] - means[:, None, :]
+        whitened *= self._inverse_std[:, None, :]
+        return whitened
+
+    @cached_property
+    def _inverse_std(self) -> np.ndarray:
+        return 1.0 / np.sqrt(self._variances())
+
+    def unwhiten(self, sum_y, second_y):
+        variances = self._variances()
+        return sum_y * np.sqrt(variances), second_y * variances
 
     def draw(self, component, rng, n_features):
         z = rng.standard_normal((len(component), n_features))

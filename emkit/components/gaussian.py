@@ -25,6 +25,7 @@ import numpy as np
 import xarray as xr
 
 from ..exceptions import DegenerateComponentError
+from .base import Evaluation
 from .covariance import (
     CovarianceStructure,
     DiagonalCovariance,
@@ -81,12 +82,15 @@ class GaussianStats:
         share = np.divide(other.weight, total, out=np.zeros_like(total), where=total > 0)
         delta = other.mean - self.mean
         mean = self.mean + delta * share[:, None]
-        cross = self.weight * share  # n_a n_b / n
-        if self.scatter.ndim == 3:
-            correction = np.einsum("k,ki,kj->kij", cross, delta, delta)
-        else:
-            correction = cross[:, None] * np.square(delta)
+        correction = _weighted_outer(self.weight * share, delta, self.scatter.ndim == 3)  # n_a n_b / n
         return GaussianStats(total, mean, self.scatter + other.scatter + correction)
+
+
+def _weighted_outer(weight: np.ndarray, delta: np.ndarray, full: bool) -> np.ndarray:
+    """``w_k delta_k delta_k^T`` (K, d, d), or its diagonal (K, d) if not ``full``."""
+    if full:
+        return np.einsum("k,ki,kj->kij", weight, delta, delta)
+    return weight[:, None] * np.square(delta)
 
 
 _SCATTER = {"full": FullCovariance.scatter, "diag": DiagonalCovariance.scatter}
@@ -165,15 +169,46 @@ class Gaussian:
     # -- the protocol ------------------------------------------------------------
     def log_prob(self, x: np.ndarray) -> np.ndarray:
         """Log-density of every row of ``x`` under every component, shape (n, K)."""
-        d = self.n_features
-        maha = self.covariance.mahalanobis(x, self.means)
-        maha += self.covariance.log_det(d) + d * _LOG_2PI
-        maha *= -0.5
-        return maha
+        return self.evaluate(x).log_prob
 
     def stats(self, x: np.ndarray, resp: np.ndarray) -> GaussianStats:
-        """Weighted sufficient statistics of ``x`` given responsibilities (n, K)."""
+        """Weighted sufficient statistics of ``x`` given responsibilities (n, K).
+
+        Computed directly about the weighted means, so it needs no parameters.
+        """
         return GaussianStats.from_data(x, resp, self.covariance.scatter_kind)
+
+    def evaluate(self, x: np.ndarray) -> Evaluation:
+        """Log-densities of a chunk, and its statistics from the same whitened differences.
+
+        With ``y_ik = (x_i - mu_k) U_k`` (``U_k`` the precision Cholesky factor),
+        ``log f_k(x_i) = -1/2 (d log 2 pi + log|Sigma_k| + ||y_ik||^2)``. The
+        statistics reuse ``y``: the structure maps ``sum_i r_ik y_ik`` and
+        ``sum_i r_ik y_ik y_ik^T`` back to sums of ``z_ik = x_i - mu_k``, whose
+        scatter about the current mean is then re-centred on the chunk's
+        weighted mean ``m_k = mu_k + sum_i r_ik z_ik / n_k``.
+        """
+        d = self.n_features
+        whitened = self.covariance.whiten(x, self.means)  # (K, n, d)
+        log_prob = np.einsum("knd,knd->kn", whitened, whitened)
+        log_prob += (self.covariance.log_det(d) + d * _LOG_2PI)[:, None]
+        log_prob *= -0.5
+        return Evaluation(log_prob.T, lambda resp: self._stats_from_whitened(whitened, resp.T))
+
+    def _stats_from_whitened(self, whitened: np.ndarray, resp: np.ndarray) -> GaussianStats:
+        """Statistics from whitened differences (K, n, d) and responsibilities (K, n)."""
+        full = self.covariance.scatter_kind == "full"
+        weight = resp.sum(axis=1)
+        sum_y = np.matmul(resp[:, None, :], whitened)[:, 0, :]
+        if full:  # one d x d product per component: (K, d, n) @ (K, n, d)
+            weighted = whitened * resp[:, :, None]
+            second = np.matmul(weighted.transpose(0, 2, 1), whitened)
+        else:
+            second = np.matmul(resp[:, None, :], np.square(whitened))[:, 0, :]
+        sum_z, shifted_scatter = self.covariance.unwhiten(sum_y, second)
+        offset = sum_z / np.where(weight > 0, weight, 1.0)[:, None]
+        scatter = shifted_scatter - _weighted_outer(weight, offset, full)
+        return GaussianStats(weight, self.means + offset, scatter)
 
     def empty_stats(self, n_features: int) -> GaussianStats:
         """The identity of ``+``: statistics of no data."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from ..components.base import evaluate
 from ..components.registry import family_from_spec
 
 
@@ -113,18 +114,17 @@ class FiniteMixture:
         """Whether weights and every family hold parameters."""
         return self.weights is not None and all(f.is_fitted for f in self.families)
 
-    def unfitted(self) -> "FiniteMixture":
-        """The same declaration without parameters."""
-        return FiniteMixture([f.with_components(f.n_components) for f in self.families])
-
     # -- E-step ----------------------------------------------------------------
     def log_joint(self, x: np.ndarray) -> np.ndarray:
         """``log w_k + log f_k(x_i)``, shape (n, K)."""
-        out = np.empty((len(x), self.n_components))
-        for family, part in zip(self.families, self._slices):
-            out[:, part] = family.log_prob(x)
+        return self._log_joint([f.log_prob(x) for f in self.families]).T
+
+    def _log_joint(self, log_probs) -> np.ndarray:
+        # Component-major (K, n) layout: reductions over K then run over
+        # contiguous rows. A fresh array, updated in place below.
+        out = np.concatenate([lp.T for lp in log_probs], axis=0)
         with np.errstate(divide="ignore"):
-            out += np.log(self.weights)
+            out += np.log(self.weights)[:, None]
         return out
 
     def posterior(self, x: np.ndarray, offset: int = 0) -> Posterior:
@@ -133,24 +133,33 @@ class FiniteMixture:
         ``offset`` is the index of the first row in the whole data set, used
         only to name a faulty observation in errors.
         """
-        joint = self.log_joint(x)
-        top = joint.max(axis=1)
+        return self._posterior(self._log_joint([f.log_prob(x) for f in self.families]), offset)
+
+    @staticmethod
+    def _posterior(joint: np.ndarray, offset: int) -> Posterior:
+        """Posterior from the component-major (K, n) log-joint, overwritten in place."""
+        top = joint.max(axis=0)
         if not np.all(np.isfinite(top)):
             bad = int(np.flatnonzero(~np.isfinite(top))[0])
             raise ValueError(
                 f"observation {offset + bad} has a non-finite log-density under every component "
                 f"(max {top[bad]}); it lies outside the components' support or overflows"
             )
-        joint -= top[:, None]
+        joint -= top
         np.exp(joint, out=joint)
-        total = joint.sum(axis=1)
-        joint /= total[:, None]
+        total = joint.sum(axis=0)
+        joint /= total
         log_total = np.log(total)
-        return Posterior(resp=joint, log_density=top + log_total, log_max_resp=-log_total)
+        return Posterior(resp=joint.T, log_density=top + log_total, log_max_resp=-log_total)
 
     def e_step(self, x: np.ndarray, sample_weight: np.ndarray | None = None, offset: int = 0) -> MixtureStats:
-        """Additive statistics of a chunk of observations (see :class:`MixtureStats`)."""
-        post = self.posterior(x, offset)
+        """Additive statistics of a chunk of observations (see :class:`MixtureStats`).
+
+        One pass: every family is evaluated once, and its statistics reuse
+        the work done for its log-densities.
+        """
+        evaluations = [evaluate(f, x) for f in self.families]
+        post = self._posterior(self._log_joint([e.log_prob for e in evaluations]), offset)
         resp = post.resp
         if sample_weight is None:
             n_obs = float(len(x))
@@ -161,15 +170,13 @@ class FiniteMixture:
             n_obs = float(sample_weight.sum())
             loglik = float(sample_weight @ post.log_density)
             class_ll = float(sample_weight @ post.log_max_resp)
-        return self._stats_from(x, resp, loglik, n_obs, class_ll)
+        family_stats = tuple(e.stats(resp[:, part]) for e, part in zip(evaluations, self._slices))
+        return MixtureStats(loglik, n_obs, class_ll, resp.sum(axis=0), family_stats)
 
     def stats_from_responsibilities(self, x: np.ndarray, resp: np.ndarray) -> MixtureStats:
         """Statistics from given (already weighted) responsibilities, without an E-step."""
-        return self._stats_from(x, resp, 0.0, float(resp.sum()), 0.0)
-
-    def _stats_from(self, x, resp, loglik, n_obs, class_ll) -> MixtureStats:
         family_stats = tuple(f.stats(x, resp[:, part]) for f, part in zip(self.families, self._slices))
-        return MixtureStats(loglik, n_obs, class_ll, resp.sum(axis=0), family_stats)
+        return MixtureStats(0.0, float(resp.sum()), 0.0, resp.sum(axis=0), family_stats)
 
     # -- M-step ----------------------------------------------------------------
     def m_step(self, stats: MixtureStats) -> "FiniteMixture":
