@@ -60,7 +60,7 @@ def as_observations(X, name: str = "X") -> Observations:
     >>> import pandas as pd
     >>> from emkit._input import as_observations
     >>> obs = as_observations(pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}))
-    >>> obs.values.shape, list(obs.features)
+    >>> obs.values.shape, obs.features.tolist()
     ((2, 2), ['a', 'b'])
     """
     if isinstance(X, pd.Series):
@@ -108,15 +108,43 @@ def _check_rank(values: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} is empty (shape {values.shape})")
 
 
+def non_numeric_columns(frame: pd.DataFrame) -> list[str]:
+    """Names of the columns of ``frame`` that emkit cannot use as numbers.
+
+    Boolean columns count as numeric (0/1); text, categorical, datetime and
+    object columns do not.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from emkit._input import non_numeric_columns
+    >>> non_numeric_columns(pd.DataFrame({"a": [1.0], "b": ["x"], "c": [True]}))
+    ['b']
+    """
+    return [str(c) for c, dt in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(dt)]
+
+
+def _labels(values) -> np.ndarray:
+    """Coordinate values as an array; object arrays (strings or mixed types) become str.
+
+    netCDF stores string coordinates as str and cannot store mixed types, so
+    this keeps saved and loaded results alike.
+    """
+    values = np.asarray(values)
+    if values.dtype == object:
+        values = values.astype(str)
+    return values
+
+
 def _from_frame(frame: pd.DataFrame, name: str):
-    bad = [str(c) for c, dt in frame.dtypes.items() if not (pd.api.types.is_numeric_dtype(dt))]
+    bad = non_numeric_columns(frame)
     if bad:
         raise TypeError(f"{name} has non-numeric column(s): {', '.join(bad)}; select numeric columns")
     if any(pd.api.types.is_complex_dtype(dt) for dt in frame.dtypes):
         raise TypeError(f"{name} has complex values; emkit models real-valued data")
     values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     _check_rank(values, name)
-    return values, frame.columns.to_numpy(), frame.index.to_numpy()
+    return values, _labels(frame.columns), _labels(frame.index)
 
 
 def _from_dataarray(array: xr.DataArray, name: str):
@@ -131,28 +159,33 @@ def _from_dataarray(array: xr.DataArray, name: str):
     _check_rank(values, name)
 
     def coord(dim, size):
-        return array[dim].values if dim in array.coords else np.arange(size)
+        return _labels(array[dim].values) if dim in array.coords else np.arange(size)
 
     return values, coord(feat_dim, values.shape[1]), coord(obs_dim, values.shape[0])
 
 
 def _check_finite(values: np.ndarray, name: str) -> None:
-    finite = np.isfinite(values)
-    if not finite.all():
-        rows = np.flatnonzero(~finite.all(axis=1))
-        kind = "NaN" if np.isnan(values).any() else "infinite"
-        shown = ", ".join(map(str, rows[:5])) + (", ..." if rows.size > 5 else "")
-        raise ValueError(
-            f"{name} contains {kind} values in {rows.size} row(s) (rows {shown}); "
-            "missing values are not supported yet: drop or impute them"
-        )
+    if np.isfinite(values).all():
+        return
+    problems = []
+    for kind, bad in (("NaN", np.isnan(values)), ("infinite", np.isinf(values))):
+        rows = np.flatnonzero(bad.any(axis=1))
+        if rows.size:
+            shown = ", ".join(map(str, rows[:5])) + (", ..." if rows.size > 5 else "")
+            problems.append(f"{kind} values in {rows.size} row(s) [{shown}]")
+    raise ValueError(
+        f"{name} contains {' and '.join(problems)} (rows counted from 0); "
+        "missing or infinite values are not supported: drop or impute them"
+    )
 
 
 def as_sample_weight(sample_weight, n_obs: int) -> np.ndarray | None:
     """Validate observation weights: finite, non-negative, one per row, not all zero."""
     if sample_weight is None:
         return None
-    w = _numeric_array(sample_weight, "sample_weight").astype(np.float64).reshape(-1)
+    w = _numeric_array(sample_weight, "sample_weight").astype(np.float64)
+    if w.ndim != 1:
+        raise ValueError(f"sample_weight must be 1-D (one value per observation), got shape {w.shape}")
     if w.shape != (n_obs,):
         raise ValueError(f"sample_weight has {w.size} values for {n_obs} observations")
     if not np.all(np.isfinite(w)) or np.any(w < 0):

@@ -7,11 +7,15 @@ runs the EM driver over restarts and wraps the best run in a
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._input import as_observations, as_sample_weight
 from .components.gaussian import DEFAULT_REG_COVAR, Gaussian, _check_n_components
 from .em.chunks import ChunkedData, check_chunk_size
+from .em.convergence import check_stopping
 from .em.driver import fit_restarts
 from .em.init import check_init
+from .em.parallel import default_workers, single_threaded_blas
 from .models.mixture import FiniteMixture
 from .results.fit_result import FitResult
 from .results.trace import trace_dataset
@@ -124,16 +128,18 @@ class Mixture:
         obs = as_observations(X)
         weight = as_sample_weight(sample_weight, obs.n_obs)
         K = self.n_components
-        if isinstance(n_init, bool) or not isinstance(n_init, int) or n_init < 1:
+        if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
             raise ValueError(f"n_init must be a positive integer, got {n_init!r}")
+        tol, max_iter = check_stopping(tol, max_iter)
         if obs.n_obs < K:
             raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} components")
-        init = check_init(init, obs.n_obs, K)
-        data = ChunkedData(obs.values, weight, check_chunk_size(chunk_size, obs.n_features, K))
-        outcome = fit_restarts(
-            self._declaration, data, init=init, n_init=n_init, tol=tol, max_iter=max_iter,
-            random_state=random_state,
-        )
+        init = check_init(init, obs.n_obs, obs.n_features, K)
+        data = ChunkedData(obs.values, weight, check_chunk_size(chunk_size, obs.n_features, K), default_workers())
+        with single_threaded_blas():  # small matrices; chunks use the cores instead
+            outcome = fit_restarts(
+                self._declaration, data, init=init, n_init=n_init, tol=tol, max_iter=max_iter,
+                random_state=random_state,
+            )
         best = outcome.best
         trace = trace_dataset(
             [run.log_likelihood for run in outcome.runs],

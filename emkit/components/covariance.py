@@ -40,7 +40,6 @@ from abc import ABC, abstractmethod
 from functools import cached_property
 
 import numpy as np
-from scipy import linalg
 
 from ..exceptions import DegenerateComponentError
 
@@ -199,6 +198,14 @@ def _component_error(kind: str, components) -> DegenerateComponentError:
     )
 
 
+def _is_positive_definite(matrix: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
 class FullCovariance(CovarianceStructure):
     """Unrestricted covariance matrices (VVV, or EEE when shared).
 
@@ -227,22 +234,16 @@ class FullCovariance(CovarianceStructure):
     @cached_property
     def _cholesky(self) -> np.ndarray:
         """Lower Cholesky factors L_k with Sigma_k = L_k L_k^T."""
-        factors = np.empty_like(self.values)
-        for k, cov in enumerate(self.values):
-            try:
-                factors[k] = linalg.cholesky(cov, lower=True)
-            except linalg.LinAlgError:
-                raise _component_error("not positive definite", [k]) from None
-        return factors
+        try:
+            return np.linalg.cholesky(self.values)
+        except np.linalg.LinAlgError:
+            bad = [k for k, cov in enumerate(self.values) if not _is_positive_definite(cov)]
+            raise _component_error("not positive definite", bad) from None
 
     @cached_property
     def precision_cholesky(self) -> np.ndarray:
         """Upper factors U_k = L_k^{-T}, so that Sigma_k^{-1} = U_k U_k^T."""
-        d = self.values.shape[-1]
-        eye = np.eye(d)
-        return np.stack(
-            [linalg.solve_triangular(chol, eye, lower=True).T for chol in self._cholesky]
-        )
+        return np.linalg.inv(self._cholesky).transpose(0, 2, 1)
 
     def _check_positive_definite(self):
         diag = np.diagonal(self._cholesky, axis1=1, axis2=2)

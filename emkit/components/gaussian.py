@@ -93,6 +93,19 @@ def _weighted_outer(weight: np.ndarray, delta: np.ndarray, full: bool) -> np.nda
     return weight[:, None] * np.square(delta)
 
 
+#: A chunk's scatter is centred exactly (a second pass) when re-centring would
+#: leave less than this fraction of its second moment, i.e. lose more than
+#: about three of sixteen digits.
+_CANCELLATION_LIMIT = 1e-3
+
+
+def _weighted_second_moments(whitened: np.ndarray, resp: np.ndarray, full: bool) -> np.ndarray:
+    """``sum_i r_ik y_ik y_ik^T`` (K, d, d), or its diagonal (K, d), from (K, n, d) and (K, n)."""
+    if full:  # one d x d product per component: (K, d, n) @ (K, n, d)
+        return np.matmul((whitened * resp[:, :, None]).transpose(0, 2, 1), whitened)
+    return np.matmul(resp[:, None, :], np.square(whitened))[:, 0, :]
+
+
 _SCATTER = {"full": FullCovariance.scatter, "diag": DiagonalCovariance.scatter}
 
 
@@ -199,22 +212,25 @@ class Gaussian:
         """Statistics from whitened differences (K, n, d) and responsibilities (K, n)."""
         full = self.covariance.scatter_kind == "full"
         weight = resp.sum(axis=1)
+        safe_weight = np.where(weight > 0, weight, 1.0)[:, None]
         sum_y = np.matmul(resp[:, None, :], whitened)[:, 0, :]
-        if full:  # one d x d product per component: (K, d, n) @ (K, n, d)
-            weighted = whitened * resp[:, :, None]
-            second = np.matmul(weighted.transpose(0, 2, 1), whitened)
-        else:
-            second = np.matmul(resp[:, None, :], np.square(whitened))[:, 0, :]
-        sum_z, shifted_scatter = self.covariance.unwhiten(sum_y, second)
-        offset = sum_z / np.where(weight > 0, weight, 1.0)[:, None]
-        scatter = shifted_scatter - _weighted_outer(weight, offset, full)
+        second = _weighted_second_moments(whitened, resp, full)
+        # The scatter about the current mean is re-centred on the chunk mean by
+        # subtracting n_k |offset|^2; where that removes nearly all of the second
+        # moment it would cancel, so those components are centred exactly.
+        offset_y = sum_y / safe_weight
+        total = np.trace(second, axis1=1, axis2=2) if full else second.sum(axis=1)
+        removed = weight * np.einsum("kd,kd->k", offset_y, offset_y)
+        far = np.flatnonzero(removed > (1.0 - _CANCELLATION_LIMIT) * total)
+        if far.size:
+            recentred = whitened[far] - offset_y[far, None, :]
+            second[far] = _weighted_second_moments(recentred, resp[far], full)
+        sum_z, scatter = self.covariance.unwhiten(sum_y, second)
+        offset = sum_z / safe_weight
+        uncentred = np.ones(len(weight), dtype=bool)
+        uncentred[far] = False
+        scatter -= _weighted_outer(np.where(uncentred, weight, 0.0), offset, full)
         return GaussianStats(weight, self.means + offset, scatter)
-
-    def empty_stats(self, n_features: int) -> GaussianStats:
-        """The identity of ``+``: statistics of no data."""
-        K = self.n_components
-        shape = (K, n_features, n_features) if self.covariance.scatter_kind == "full" else (K, n_features)
-        return GaussianStats(np.zeros(K), np.zeros((K, n_features)), np.zeros(shape))
 
     def m_step(self, stats: GaussianStats) -> "Gaussian":
         """Maximise the expected complete-data log-likelihood.

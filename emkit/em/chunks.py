@@ -12,6 +12,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .parallel import map_chunks, single_threaded_blas
+
 #: Target number of floats in one chunk's widest temporary (n x K x d).
 _WORKING_SET = 1 << 18
 
@@ -30,11 +32,16 @@ def auto_chunk_size(n_features: int, n_components: int) -> int:
 
 @dataclass(frozen=True)
 class ChunkedData:
-    """Observations (with optional weights) read in chunks of ``chunk_size`` rows."""
+    """Observations (with optional weights) read in chunks of ``chunk_size`` rows.
+
+    ``n_workers`` threads process chunks in parallel (see :mod:`emkit.em.parallel`);
+    the sum is taken in chunk order, so it does not depend on ``n_workers``.
+    """
 
     values: np.ndarray
     sample_weight: np.ndarray | None
     chunk_size: int
+    n_workers: int = 1
 
     @property
     def n_obs(self) -> int:
@@ -48,11 +55,12 @@ class ChunkedData:
             yield start, self.values[start:stop], weight
 
     def reduce(self, chunk_stats: Callable[[int, np.ndarray, np.ndarray | None], object]):
-        """Sum ``chunk_stats(offset, x, w)`` over all chunks."""
+        """Sum ``chunk_stats(offset, x, w)`` over all chunks, in chunk order."""
+        workers = min(self.n_workers, -(-self.n_obs // self.chunk_size))
         total = None
-        for offset, x, w in self.chunks():
-            part = chunk_stats(offset, x, w)
-            total = part if total is None else total + part
+        with single_threaded_blas():
+            for part in map_chunks(lambda chunk: chunk_stats(*chunk), self.chunks(), workers):
+                total = part if total is None else total + part
         return total
 
 

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 #: Relative decrease of the log-likelihood tolerated as rounding.
 DECREASE_RTOL = 1e-10
+
+
+def check_stopping(tol, max_iter) -> tuple[float, int]:
+    """Validate ``tol`` (finite, >= 0) and ``max_iter`` (integer, >= 0).
+
+    Examples
+    --------
+    >>> from emkit.em.convergence import check_stopping
+    >>> check_stopping(1e-6, 100)
+    (1e-06, 100)
+    """
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+        raise TypeError(f"tol must be a real number, not {type(tol).__name__}")
+    if not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be a finite non-negative number, got {tol}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+        raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
+    return float(tol), int(max_iter)
 
 
 class ConvergenceMonitor:
@@ -39,13 +59,7 @@ class ConvergenceMonitor:
     """
 
     def __init__(self, tol: float, max_iter: int, n_obs: float):
-        tol = float(tol)
-        if not np.isfinite(tol) or tol < 0:
-            raise ValueError(f"tol must be a finite non-negative number, got {tol}")
-        if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-            raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
-        self.tol = tol
-        self.max_iter = int(max_iter)
+        self.tol, self.max_iter = check_stopping(tol, max_iter)
         self.n_obs = float(n_obs)
         self.history: list[float] = []
         self.decreases: list[tuple[int, float]] = []

@@ -90,7 +90,9 @@ def run_em(mixture: FiniteMixture, data: ChunkedData, tol: float, max_iter: int)
         iteration, amount = max(monitor.decreases, key=lambda item: item[1])
         warnings.warn(
             f"the log-likelihood decreased by {amount:.3g} at iteration {iteration} "
-            f"({len(monitor.decreases)} decrease(s) in all); a covariance may be near-singular",
+            f"({len(monitor.decreases)} decrease(s) in all): a covariance may be near-singular, or "
+            "a regularisation (such as a reg_covar large against the data's variances) keeps the "
+            "M-step from maximising the likelihood exactly",
             LikelihoodDecreaseWarning,
             stacklevel=2,
         )

@@ -34,7 +34,7 @@ from .chunks import ChunkedData
 INIT_METHODS = ("kmeans++", "random_from_data", "random")
 
 
-def check_init(init, n_obs: int, n_components: int):
+def check_init(init, n_obs: int, n_features: int, n_components: int):
     """Validate an ``init`` argument; returns it (arrays as float64)."""
     if isinstance(init, str):
         if init not in INIT_METHODS:
@@ -42,8 +42,16 @@ def check_init(init, n_obs: int, n_components: int):
                              "an xarray.Dataset of parameters or an (n, K) array of responsibilities")
         return init
     if isinstance(init, xr.Dataset):
+        if init.sizes.get("feature", n_features) != n_features:
+            raise ValueError(f"initial parameters have {init.sizes['feature']} features, the data have {n_features}")
         return init
-    resp = np.asarray(init, dtype=float)
+    try:
+        resp = np.asarray(init, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"init must be a method name, an xarray.Dataset or an array of responsibilities, "
+            f"not {type(init).__name__}"
+        ) from None
     if resp.shape != (n_obs, n_components):
         raise ValueError(f"initial responsibilities must have shape ({n_obs}, {n_components}), got {resp.shape}")
     if not np.all(np.isfinite(resp)) or np.any(resp < 0):

@@ -102,7 +102,7 @@ class FiniteMixture:
             raise ValueError("a mixture needs at least one family")
         self.weights = None if weights is None else np.asarray(weights, dtype=float)
         bounds = np.cumsum([0] + [f.n_components for f in self.families])
-        self._slices = tuple(slice(a, b) for a, b in zip(bounds[:-1], bounds[1:]))
+        self._slices = tuple(slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]))
 
     @property
     def n_components(self) -> int:
@@ -192,7 +192,7 @@ class FiniteMixture:
     # -- the rest ----------------------------------------------------------------
     def n_params(self) -> int:
         """Free parameters: ``K - 1`` weights plus every family's parameters."""
-        return self.n_components - 1 + sum(f.n_params() for f in self.families)
+        return int(self.n_components - 1 + sum(f.n_params() for f in self.families))
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n`` observations; returns ``(x, component)``."""

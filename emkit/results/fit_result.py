@@ -12,7 +12,7 @@ from .._input import as_observations
 from ..diagnostics import criteria
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..models.mixture import FiniteMixture
-from .netcdf import read_groups, write_groups
+from .netcdf import read_attrs, read_groups, write_groups
 
 
 class FitResult:
@@ -99,7 +99,7 @@ class FitResult:
         >>> fit.bic() > fit.aic()
         True
         """
-        return criteria.bic(self.log_likelihood, self.n_params, self.n_obs)
+        return float(criteria.bic(self.log_likelihood, self.n_params, self.n_obs))
 
     def aic(self) -> float:
         """``-2 log L + 2 p`` (lower is better).
@@ -111,7 +111,7 @@ class FitResult:
         >>> fit.aic() == -2 * fit.log_likelihood + 2 * fit.n_params
         True
         """
-        return criteria.aic(self.log_likelihood, self.n_params)
+        return float(criteria.aic(self.log_likelihood, self.n_params))
 
     def icl(self) -> float:
         """``BIC - 2 sum_i log max_k r_ik`` on the training data (lower is better).
@@ -123,7 +123,9 @@ class FitResult:
         >>> fit.icl() >= fit.bic()
         True
         """
-        return criteria.icl(self.log_likelihood, self.n_params, self.n_obs, self.classification_log_likelihood)
+        return float(
+            criteria.icl(self.log_likelihood, self.n_params, self.n_obs, self.classification_log_likelihood)
+        )
 
     @cached_property
     def params(self) -> xr.Dataset:
@@ -307,9 +309,13 @@ class FitResult:
     @classmethod
     def from_netcdf(cls, path) -> "FitResult":
         """Read a result written by :meth:`to_netcdf`."""
-        attrs, groups = read_groups(path, ["params", "trace"])
+        attrs = read_attrs(path)
         if attrs.get("format") != cls._FORMAT:
-            raise ValueError(f"{path} is not an emkit fit (format {attrs.get('format')!r})")
+            raise ValueError(
+                f"{path} is not an emkit fit: its format attribute is {attrs.get('format')!r}, "
+                f"expected {cls._FORMAT!r}"
+            )
+        groups = read_groups(path, ["params", "trace"])
         params, trace = groups["params"], groups["trace"]
         trace["converged"] = trace["converged"].astype(bool)
         result = cls(

@@ -1,0 +1,228 @@
+"""The ``emkit`` command line: in-process through ``emkit.cli.main``, plus one real subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import emkit as em
+from emkit.cli import main
+
+
+def run(capsys, *argv):
+    """Run ``emkit argv`` in-process; return (exit status, stdout, stderr)."""
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def log_likelihood_line(fit) -> str:
+    return f"log-likelihood  {fit.log_likelihood:.6f}"
+
+
+@pytest.fixture(scope="module")
+def faithful():
+    return em.datasets.load("faithful")
+
+
+@pytest.fixture(scope="module")
+def faithful_fit(faithful):
+    return em.GaussianMixture(3, covariance="full").fit(faithful, n_init=3, random_state=0)
+
+
+@pytest.fixture
+def table_csv(tmp_path):
+    """A CSV with three numeric columns and a text column."""
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.normal(0, 1, (40, 3)), rng.normal(6, 1, (40, 3))])
+    frame = pd.DataFrame(x, columns=["a", "b", "c"]).assign(label=["p", "q"] * 40)
+    path = tmp_path / "table.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+# -- success -------------------------------------------------------------------------
+
+
+def test_fit_dataset_prints_summary_and_saves(capsys, tmp_path, faithful, faithful_fit):
+    out_path = tmp_path / "fit.nc"
+    code, out, err = run(
+        capsys, "fit", "--dataset", "faithful", "-k", 3, "--covariance", "full", "--n-init", 3, "--seed", 0,
+        "--out", out_path,
+    )
+    assert code == 0, err
+    assert err == ""
+    assert log_likelihood_line(faithful_fit) in out
+    assert f"BIC  {faithful_fit.bic():.4f}" in out
+    for text in ("VVV", "eruptions", "waiting", "weight", "mean[waiting]", "converged after"):
+        assert text in out
+    assert out.rstrip().endswith(f"saved to {out_path}")
+    loaded = em.load_fit(out_path)
+    assert loaded.params.identical(faithful_fit.params)
+    assert loaded.log_likelihood == faithful_fit.log_likelihood
+
+
+def test_fit_csv_with_columns(capsys, table_csv):
+    code, out, err = run(capsys, "fit", table_csv, "-k", 2, "--columns", "c, a", "--seed", 3)
+    assert code == 0, err
+    expected = em.GaussianMixture(2).fit(pd.read_csv(table_csv)[["c", "a"]], random_state=3)
+    assert log_likelihood_line(expected) in out
+    assert "features: c, a" in out
+    assert "mean[b]" not in out
+
+
+def test_fit_passes_every_option(capsys, table_csv):
+    argv = ["fit", table_csv, "-k", 2, "--covariance", "diag", "--init", "random", "--max-iter", 7,
+            "--tol", 0, "--seed", 5, "--n-init", 2, "--columns", "a,b"]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    expected = em.GaussianMixture(2, covariance="diag").fit(
+        pd.read_csv(table_csv)[["a", "b"]], n_init=2, init="random", max_iter=7, tol=0, random_state=5
+    )
+    assert log_likelihood_line(expected) in out
+    assert "NOT converged after 7 iterations" in out
+    assert "VVI" in out
+
+
+@pytest.mark.parametrize("name", ["VVV", "EEE", "VVI", "EEI", "VII", "EII", "full", "tied", "diag", "spherical"])
+def test_every_covariance_name(capsys, name):
+    code, out, err = run(capsys, "fit", "--dataset", "faithful", "-k", 2, "--covariance", name, "--seed", 0)
+    assert code == 0, err
+    mclust = em.GaussianMixture(2, covariance=name).families[0].covariance.name
+    assert f"covariance='{mclust}'" in out
+
+
+def test_fit_warning_is_one_line(capsys):
+    code, out, err = run(capsys, "fit", "--dataset", "faithful", "-k", 3, "--max-iter", 2, "--seed", 0)
+    assert code == 0
+    assert "NOT converged" in out
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("emkit: warning:") and "converge" in lines[0]
+
+
+def test_datasets_lists_descriptions(capsys):
+    code, out, err = run(capsys, "datasets")
+    assert code == 0 and err == ""
+    assert out.splitlines() == [f"{name}  {em.datasets.describe(name)}" for name in em.datasets.names()]
+    assert "faithful" in out
+
+
+def test_help(capsys):
+    code, out, _ = run(capsys, "fit", "--help")
+    assert code == 0
+    assert "--covariance" in out and "--columns" in out
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+def write(path, content: str | bytes):
+    (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+    return path
+
+
+# Each case: arguments (with {csv}, {tmp} placeholders), expected exit status, text in the message.
+ERROR_CASES = {
+    "no command": ([], 2, "required"),
+    "no source": (["fit"], 2, "--dataset"),
+    "two sources": (["fit", "{csv}", "--dataset", "faithful"], 2, "not allowed"),
+    "k not an integer": (["fit", "--dataset", "faithful", "-k", "two"], 2, "invalid int"),
+    "unknown option": (["fit", "--dataset", "faithful", "--bogus"], 2, "--bogus"),
+    "unknown init": (["fit", "--dataset", "faithful", "--init", "kmeans"], 2, "kmeans++"),
+    "unknown dataset": (["fit", "--dataset", "nope"], 1, "'nope'"),
+    "missing csv": (["fit", "{tmp}/missing.csv"], 1, "No such file"),
+    "csv is a directory": (["fit", "{tmp}"], 1, "directory"),
+    "empty csv": (["fit", "{tmp}/empty.csv"], 1, "empty.csv"),
+    "header only": (["fit", "{tmp}/header.csv"], 1, "no data rows"),
+    "binary file": (["fit", "{tmp}/binary.csv"], 1, "not a CSV"),
+    "ragged csv": (["fit", "{tmp}/ragged.csv"], 1, "Expected 2 fields"),
+    "non-numeric column": (["fit", "{csv}"], 1, "label; choose numeric columns with --columns"),
+    "unknown column": (["fit", "{csv}", "--columns", "a,zz"], 1, "'zz'"),
+    "column twice": (["fit", "{csv}", "--columns", "a,a"], 1, "twice"),
+    "NaN": (["fit", "{tmp}/nan.csv"], 1, "NaN values in 1 row(s) [1]"),
+    "infinite": (["fit", "{tmp}/inf.csv"], 1, "infinite"),
+    "k zero": (["fit", "--dataset", "faithful", "-k", "0"], 1, "n_components"),
+    "k above n": (["fit", "{tmp}/nan.csv", "--columns", "a", "-k", "5"], 1, "fewer than the 5 components"),
+    "unknown covariance": (["fit", "--dataset", "faithful", "--covariance", "VVX"], 1, "EEE"),
+    "n-init zero": (["fit", "--dataset", "faithful", "--n-init", "0"], 1, "n_init"),
+    "negative max-iter": (["fit", "--dataset", "faithful", "--max-iter", "-1"], 1, "max_iter"),
+    "negative tol": (["fit", "--dataset", "faithful", "--tol", "-1"], 1, "tol"),
+    "degenerate": (["fit", "{tmp}/same.csv", "-k", "2"], 1, ""),  # DegenerateComponentError
+    "out in missing directory": (["fit", "--dataset", "faithful", "--out", "{tmp}/no/x.nc"], 1, "no such directory"),
+    "out is a directory": (["fit", "--dataset", "faithful", "--out", "{tmp}"], 1, "is a directory"),
+}
+
+
+@pytest.fixture
+def bad_files(tmp_path):
+    write(tmp_path / "empty.csv", "")
+    write(tmp_path / "header.csv", "a,b\n")
+    write(tmp_path / "binary.csv", b"\x89HDF\r\n\x1a\n\xff\xfe" + bytes(range(256)))
+    write(tmp_path / "ragged.csv", "a,b\n1,2\n3,4,5\n")
+    write(tmp_path / "nan.csv", "a,b\n1,2\n3,\n5,6\n")
+    write(tmp_path / "inf.csv", "a,b\n1,2\n3,inf\n5,6\n")
+    write(tmp_path / "same.csv", "a,b\n" + "1,2\n" * 5)
+    return tmp_path
+
+
+def assert_one_error_line(code, out, err, status, text):
+    assert code == status, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("emkit: error:"), err
+    assert text in lines[0]
+    assert "Traceback" not in err + out
+
+
+@pytest.mark.parametrize("case", ERROR_CASES)
+def test_error(capsys, bad_files, table_csv, case):
+    template, status, text = ERROR_CASES[case]
+    argv = [a.format(csv=table_csv, tmp=bad_files) for a in template]
+    code, out, err = run(capsys, *argv)
+    assert_one_error_line(code, out, err, status, text)
+
+
+def test_error_writing_output(capsys, tmp_path, monkeypatch):
+    def refuse(self, path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(em.FitResult, "to_netcdf", refuse)
+    code, out, err = run(capsys, "fit", "--dataset", "faithful", "--out", tmp_path / "fit.nc")
+    assert_one_error_line(code, out, err, 1, "cannot write")
+    assert "Permission denied" in err
+
+
+def test_error_reading_csv(capsys, table_csv, monkeypatch):
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(pd, "read_csv", refuse)
+    code, out, err = run(capsys, "fit", table_csv)
+    assert_one_error_line(code, out, err, 1, "Permission denied")
+
+
+# -- the installed console script ------------------------------------------------------------
+
+
+def emkit_command() -> list[str]:
+    """The installed ``emkit`` script, preferring the one next to this Python."""
+    script = shutil.which("emkit", path=os.path.dirname(sys.executable)) or shutil.which("emkit")
+    return [script] if script else [sys.executable, "-m", "emkit.cli"]
+
+
+def test_console_script(tmp_path, faithful):
+    out_path = tmp_path / "fit.nc"
+    argv = ["fit", "--dataset", "faithful", "-k", "2", "--covariance", "EEE", "--n-init", "2", "--seed", "1",
+            "--out", str(out_path)]
+    done = subprocess.run(emkit_command() + argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    expected = em.GaussianMixture(2, covariance="EEE").fit(faithful, n_init=2, random_state=1)
+    assert log_likelihood_line(expected) in done.stdout
+    assert em.load_fit(out_path).params.identical(expected.params)
