@@ -3,8 +3,8 @@
 Both libraries start from the same parameters on the same data in the same
 process. One EM iteration is an E-step over all the data plus an M-step:
 
-* emkit: ``emkit.em.driver.e_step`` (chunked, fused statistics) then
-  ``FiniteMixture.m_step``;
+* emkit: ``emkit.em.driver.e_step`` (chunked, fused statistics, chunks on
+  all cores as in ``fit``) then ``FiniteMixture.m_step``;
 * scikit-learn: ``GaussianMixture._e_step`` then ``_m_step`` (the two calls
   its ``fit`` loop makes per iteration).
 
@@ -29,6 +29,7 @@ from sklearn.mixture import GaussianMixture as SklearnGMM
 from emkit.components.gaussian import Gaussian
 from emkit.em.chunks import ChunkedData, auto_chunk_size
 from emkit.em.driver import e_step
+from emkit.em.parallel import default_workers
 from emkit.models.mixture import FiniteMixture
 
 SKLEARN_NAMES = {"VVV": "full", "VVI": "diag", "VII": "spherical", "EEE": "tied"}
@@ -38,6 +39,8 @@ DEFAULT_CASES = [
     (10_000, 2, 3, "VVV"),
     (1_000_000, 16, 8, "VVV"),
     (1_000_000, 16, 8, "VVI"),
+    (1_000_000, 16, 8, "VII"),
+    (1_000_000, 16, 8, "EEE"),
 ]
 QUICK_CASES = [(10_000, 2, 3, "VVV"), (100_000, 16, 8, "VVV")]
 
@@ -107,7 +110,7 @@ def run_case(n: int, d: int, K: int, covariance: str, repeats: int, rng) -> dict
     declaration = FiniteMixture([Gaussian(covariance, n_components=K)])
     mixture = declaration.fit_responsibilities(x, resp)
     del resp
-    data = ChunkedData(x, None, auto_chunk_size(d, K))
+    data = ChunkedData(x, None, auto_chunk_size(mixture.working_floats_per_row(d)), default_workers())
     gm = sklearn_model(mixture, covariance)
 
     emkit_time = best_time(lambda: emkit_iteration(mixture, data), repeats)

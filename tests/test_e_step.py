@@ -70,3 +70,42 @@ def test_n_iter_counts_m_steps_and_tol_zero_runs_max_iter():
     assert not fit.converged
     # the reported log-likelihood is the one of the returned parameters
     assert fit.score_samples(X).sum().item() == pytest.approx(fit.log_likelihood, rel=1e-12)
+
+
+@pytest.mark.parametrize("covariance", COVARIANCE_NAMES)
+@pytest.mark.parametrize("separation", [1e2, 1e6])
+@pytest.mark.parametrize("offset", [0.0, 1e8])
+def test_log_prob_accurate_for_tight_distant_clusters(covariance, separation, offset):
+    # Spreads 1e-2 and 1; clusters up to 1e8 spreads apart, on top of a large offset.
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.normal(size=(200, 3)) * 1e-2, rng.normal(size=(200, 3)) + separation]) + offset
+    resp = np.eye(2)[np.repeat([0, 1], 200)]
+    family = FiniteMixture([Gaussian(covariance, n_components=2)]).fit_responsibilities(x, resp).families[0]
+    covs = family.covariance_matrices()
+    expected = np.stack(
+        [stats.multivariate_normal(family.means[k], covs[k]).logpdf(x) for k in range(2)], axis=1
+    )
+    own = resp.astype(bool)  # each point under its own component, where precision matters most
+    np.testing.assert_allclose(family.log_prob(x)[own], expected[own], rtol=0, atol=1e-8)
+
+
+def test_threads_over_chunks_give_identical_statistics():
+    rng = np.random.default_rng(5)
+    mixture, x = fitted_family("full", rng, n=5_000, d=4, K=3)
+    w = rng.uniform(0.5, 2.0, size=len(x))
+    serial = e_step(mixture, ChunkedData(x, w, 300, n_workers=1))
+    threaded = e_step(mixture, ChunkedData(x, w, 300, n_workers=2))
+    assert serial.log_likelihood == threaded.log_likelihood
+    np.testing.assert_array_equal(serial.component_weight, threaded.component_weight)
+    np.testing.assert_array_equal(serial.family_stats[0].scatter, threaded.family_stats[0].scatter)
+
+
+@pytest.mark.parametrize("covariance", ["VVV", "VVI"])
+def test_default_chunks_fit_the_working_set(covariance):
+    from emkit.em.chunks import auto_chunk_size
+
+    mixture, _ = fitted_family(covariance, np.random.default_rng(6), n=50, d=16, K=8)
+    rows = auto_chunk_size(mixture.working_floats_per_row(16))
+    assert 256 <= rows and rows * mixture.working_floats_per_row(16) <= (1 << 19)

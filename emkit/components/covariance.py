@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from functools import cached_property
+from typing import Callable
 
 import numpy as np
 
@@ -137,18 +138,15 @@ class CovarianceStructure(ABC):
         """Log-determinant of each component's covariance, shape (K,)."""
 
     @abstractmethod
-    def whiten(self, x: np.ndarray, means: np.ndarray) -> np.ndarray:
-        """Whitened differences ``y_ik`` with ``||y_ik||^2`` the squared Mahalanobis
-        distance of row i to mean k, laid out component-major: shape (K, n, d)."""
+    def chunk_terms(self, x: np.ndarray, means: np.ndarray) -> tuple[np.ndarray, Callable]:
+        """Mahalanobis terms of a chunk and a function from responsibilities to its statistics.
 
-    @abstractmethod
-    def unwhiten(self, sum_y: np.ndarray, second_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Map weighted sums of whitened differences back to data units.
-
-        Given ``sum_i r_ik y_ik`` (K, d) and ``sum_i r_ik y_ik y_ik^T`` (K, d, d)
-        (only the diagonal, (K, d), for axis-aligned structures), return
-        ``sum_i r_ik z_ik`` and ``sum_i r_ik z_ik z_ik^T`` (or its diagonal)
-        for the unwhitened differences ``z_ik = x_i - mu_k``.
+        Returns ``maha``, the squared Mahalanobis distances laid out
+        component-major (K, n), and ``centred(resp)`` which, for
+        responsibilities (K, n), returns ``(weight, offset, scatter)``: the
+        weights ``n_k``, the chunk's weighted means minus ``means``, and the
+        scatter about the chunk's weighted means (its diagonal for
+        axis-aligned structures). It reuses the work done for ``maha``.
         """
 
     @abstractmethod
@@ -156,6 +154,11 @@ class CovarianceStructure(ABC):
         """Zero-mean normal noise with the covariance of ``component[i]`` in row i."""
 
     # -- bookkeeping -------------------------------------------------------------
+    @staticmethod
+    @abstractmethod
+    def working_floats_per_row(n_components: int, n_features: int) -> int:
+        """Floats of temporaries per observation in :meth:`chunk_terms` and its statistics."""
+
     def n_params(self, n_components: int, n_features: int) -> int:
         """Free covariance parameters (mclust's count)."""
         per_component = self._n_params_one(n_features)
@@ -196,6 +199,46 @@ def _component_error(kind: str, components) -> DegenerateComponentError:
         f"the covariance of component(s) {names} is {kind}: the component has collapsed "
         "onto too few distinct points; increase reg_covar or use fewer components"
     )
+
+
+#: Re-centring a chunk's second moments on its mean subtracts ``n_k offset^2``;
+#: where that leaves less than this fraction of a diagonal entry (about three of
+#: sixteen digits lost), the component is centred exactly in a second pass.
+_CANCELLATION_LIMIT = 1e-3
+
+
+#: Squared distance (in the component's own units) from the expansion point
+#: beyond which a component's Mahalanobis terms are summed directly: the
+#: expanded form's error is about eps times this, so at most ~1e-12.
+_EXPANSION_LIMIT = 1e4
+
+
+def _cancelling(weight: np.ndarray, offset: np.ndarray, second_diagonal: np.ndarray) -> np.ndarray:
+    """Components whose re-centred second moments would cancel."""
+    removed = weight[:, None] * np.square(offset)
+    return np.flatnonzero(np.any(removed > (1.0 - _CANCELLATION_LIMIT) * second_diagonal, axis=1))
+
+
+def _full_second_moments(diffs: np.ndarray, resp: np.ndarray) -> np.ndarray:
+    """``sum_i r_ik y_ik y_ik^T`` for all k: (K, n, d), (K, n) -> (K, d, d)."""
+    return np.matmul((diffs * resp[:, :, None]).transpose(0, 2, 1), diffs)
+
+
+def _centred_moments(diffs: np.ndarray, resp: np.ndarray, second_moments: Callable):
+    """Weights, mean offsets and centred second moments of differences (K, n, d).
+
+    Shifted-data algorithm: moments about the current mean, re-centred on the
+    chunk mean, except where that would cancel (see :func:`_cancelling`).
+    """
+    weight = resp.sum(axis=1)
+    safe = np.where(weight > 0, weight, 1.0)[:, None]
+    offset = np.matmul(resp[:, None, :], diffs)[:, 0, :] / safe
+    second = second_moments(diffs, resp)
+    far = _cancelling(weight, offset, np.diagonal(second, axis1=1, axis2=2))
+    second -= np.einsum("k,ki,kj->kij", weight, offset, offset)
+    if far.size:
+        second[far] = second_moments(diffs[far] - offset[far, None, :], resp[far])
+    return weight, offset, second
 
 
 def _is_positive_definite(matrix: np.ndarray) -> bool:
@@ -263,23 +306,46 @@ class FullCovariance(CovarianceStructure):
     def log_det(self, n_features):
         return 2.0 * np.log(np.diagonal(self._cholesky, axis1=1, axis2=2)).sum(axis=1)
 
-    def whiten(self, x, means):
+    @staticmethod
+    def working_floats_per_row(n_components, n_features):
+        # whitened differences and their weighted copy, (K, n, d + 1) each
+        return 2 * n_components * (n_features + 1)
+
+    def _whiten(self, x, means):
         # y_ik = (x_i - mu_k) U_k = [x_i, 1] [U_k; -mu_k U_k]: one batched product
         # whose bias row folds the centring into the matrix multiplication.
+        # Both sides are shifted by a point s inside the data first, so the
+        # product does not round at the scale of a large common offset.
         n, d = x.shape
+        shift = means.mean(axis=0)
         affine = np.empty((len(means), d + 1, d))
         affine[:, :d] = self.precision_cholesky
-        affine[:, d] = -np.einsum("kd,kde->ke", means, self.precision_cholesky)
+        affine[:, d] = -np.einsum("kd,kde->ke", means - shift, self.precision_cholesky)
         augmented = np.empty((n, d + 1))
-        augmented[:, :d] = x
+        np.subtract(x, shift, out=augmented[:, :d])
         augmented[:, d] = 1.0
-        return np.matmul(augmented, affine)
+        whitened = np.matmul(augmented, affine)
+        # As for the axis-aligned expansion: components far from s in their own
+        # units are whitened directly, (x - mu_k) U_k.
+        far = np.einsum("kd,kd->k", affine[:, d], affine[:, d]) > _EXPANSION_LIMIT
+        for k in np.flatnonzero(far):
+            whitened[k] = (x - means[k]) @ self.precision_cholesky[k]
+        return whitened
 
-    def unwhiten(self, sum_y, second_y):
-        # z = y U^{-1} = y L^T, so sum z = L sum y and sum z z^T = L (sum y y^T) L^T.
-        chol = self._cholesky
-        sum_z = np.einsum("kij,kj->ki", chol, sum_y)
-        return sum_z, chol @ second_y @ chol.transpose(0, 2, 1)
+    def chunk_terms(self, x, means):
+        # Statistics from the whitened differences y (K, n, d): with
+        # z = x - mu = y U^{-1} = y L^T, sum r z = L sum r y and
+        # sum r z z^T = L (sum r y y^T) L^T, then re-centred on the chunk mean.
+        whitened = self._whiten(x, means)
+        maha = np.einsum("knd,knd->kn", whitened, whitened)
+
+        def centred(resp):
+            weight, offset_y, second = _centred_moments(whitened, resp, _full_second_moments)
+            chol = self._cholesky
+            offset = np.einsum("kij,kj->ki", chol, offset_y)
+            return weight, offset, chol @ second @ chol.transpose(0, 2, 1)
+
+        return maha, centred
 
     def draw(self, component, rng, n_features):
         z = rng.standard_normal((len(component), n_features))
@@ -315,18 +381,43 @@ class _AxisAlignedCovariance(CovarianceStructure):
             out[k] = resp[:, k] @ np.square(x - means[k])
         return out
 
-    def whiten(self, x, means):
-        whitened = x[None, :, :] - means[:, None, :]
-        whitened *= self._inverse_std[:, None, :]
-        return whitened
+    @staticmethod
+    def working_floats_per_row(n_components, n_features):
+        # u, u^2 and the augmented copy; Mahalanobis terms and a product
+        return 3 * n_features + 2 * n_components
 
-    @cached_property
-    def _inverse_std(self) -> np.ndarray:
-        return 1.0 / np.sqrt(self._variances())
+    def chunk_terms(self, x, means):
+        # Expanded about a shift s inside the data (u = x - s, a_k = mu_k - s,
+        # p_k = 1 / sigma_k^2): maha = p_k . u^2 - 2 (a_k p_k) . u + p_k . a_k^2,
+        # three matrix products instead of an (n, K, d) difference; the
+        # statistics are products of the responsibilities with u and u^2.
+        shift = means.mean(axis=0)
+        u = x - shift
+        u2 = np.square(u)
+        precision = np.broadcast_to(1.0 / self._variances(), means.shape)
+        a = means - shift
+        maha = precision @ u2.T
+        maha -= 2.0 * (a * precision) @ u.T
+        offset2 = np.einsum("kd,kd->k", a * a, precision)
+        maha += offset2[:, None]
+        np.maximum(maha, 0.0, out=maha)
+        # The expansion loses about eps * |a_k|^2_p near component k: components
+        # far from the shift in their own units get the direct sum instead.
+        for k in np.flatnonzero(offset2 > _EXPANSION_LIMIT):
+            maha[k] = np.square(x - means[k]) @ precision[k]
 
-    def unwhiten(self, sum_y, second_y):
-        variances = self._variances()
-        return sum_y * np.sqrt(variances), second_y * variances
+        def centred(resp):
+            weight = resp.sum(axis=1)
+            safe = np.where(weight > 0, weight, 1.0)[:, None]
+            mean_u = (resp @ u) / safe
+            second = resp @ u2
+            far = _cancelling(weight, mean_u, second)
+            scatter = second - weight[:, None] * np.square(mean_u)
+            for k in far:
+                scatter[k] = resp[k] @ np.square(u - mean_u[k])
+            return weight, mean_u - a, scatter
+
+        return maha, centred
 
     def draw(self, component, rng, n_features):
         z = rng.standard_normal((len(component), n_features))

@@ -93,19 +93,6 @@ def _weighted_outer(weight: np.ndarray, delta: np.ndarray, full: bool) -> np.nda
     return weight[:, None] * np.square(delta)
 
 
-#: A chunk's scatter is centred exactly (a second pass) when re-centring would
-#: leave less than this fraction of its second moment, i.e. lose more than
-#: about three of sixteen digits.
-_CANCELLATION_LIMIT = 1e-3
-
-
-def _weighted_second_moments(whitened: np.ndarray, resp: np.ndarray, full: bool) -> np.ndarray:
-    """``sum_i r_ik y_ik y_ik^T`` (K, d, d), or its diagonal (K, d), from (K, n, d) and (K, n)."""
-    if full:  # one d x d product per component: (K, d, n) @ (K, n, d)
-        return np.matmul((whitened * resp[:, :, None]).transpose(0, 2, 1), whitened)
-    return np.matmul(resp[:, None, :], np.square(whitened))[:, 0, :]
-
-
 _SCATTER = {"full": FullCovariance.scatter, "diag": DiagonalCovariance.scatter}
 
 
@@ -192,45 +179,22 @@ class Gaussian:
         return GaussianStats.from_data(x, resp, self.covariance.scatter_kind)
 
     def evaluate(self, x: np.ndarray) -> Evaluation:
-        """Log-densities of a chunk, and its statistics from the same whitened differences.
+        """Log-densities of a chunk, and its statistics from the same intermediate terms.
 
-        With ``y_ik = (x_i - mu_k) U_k`` (``U_k`` the precision Cholesky factor),
-        ``log f_k(x_i) = -1/2 (d log 2 pi + log|Sigma_k| + ||y_ik||^2)``. The
-        statistics reuse ``y``: the structure maps ``sum_i r_ik y_ik`` and
-        ``sum_i r_ik y_ik y_ik^T`` back to sums of ``z_ik = x_i - mu_k``, whose
-        scatter about the current mean is then re-centred on the chunk's
-        weighted mean ``m_k = mu_k + sum_i r_ik z_ik / n_k``.
+        ``log f_k(x_i) = -1/2 (d log 2 pi + log|Sigma_k| + maha_ik)``; the
+        covariance structure computes the Mahalanobis terms and, from the same
+        work, the chunk's statistics (see ``CovarianceStructure.chunk_terms``).
         """
         d = self.n_features
-        whitened = self.covariance.whiten(x, self.means)  # (K, n, d)
-        log_prob = np.einsum("knd,knd->kn", whitened, whitened)
-        log_prob += (self.covariance.log_det(d) + d * _LOG_2PI)[:, None]
-        log_prob *= -0.5
-        return Evaluation(log_prob.T, lambda resp: self._stats_from_whitened(whitened, resp.T))
+        maha, centred = self.covariance.chunk_terms(x, self.means)
+        maha += (self.covariance.log_det(d) + d * _LOG_2PI)[:, None]
+        maha *= -0.5
 
-    def _stats_from_whitened(self, whitened: np.ndarray, resp: np.ndarray) -> GaussianStats:
-        """Statistics from whitened differences (K, n, d) and responsibilities (K, n)."""
-        full = self.covariance.scatter_kind == "full"
-        weight = resp.sum(axis=1)
-        safe_weight = np.where(weight > 0, weight, 1.0)[:, None]
-        sum_y = np.matmul(resp[:, None, :], whitened)[:, 0, :]
-        second = _weighted_second_moments(whitened, resp, full)
-        # The scatter about the current mean is re-centred on the chunk mean by
-        # subtracting n_k |offset|^2; where that removes nearly all of the second
-        # moment it would cancel, so those components are centred exactly.
-        offset_y = sum_y / safe_weight
-        total = np.trace(second, axis1=1, axis2=2) if full else second.sum(axis=1)
-        removed = weight * np.einsum("kd,kd->k", offset_y, offset_y)
-        far = np.flatnonzero(removed > (1.0 - _CANCELLATION_LIMIT) * total)
-        if far.size:
-            recentred = whitened[far] - offset_y[far, None, :]
-            second[far] = _weighted_second_moments(recentred, resp[far], full)
-        sum_z, scatter = self.covariance.unwhiten(sum_y, second)
-        offset = sum_z / safe_weight
-        uncentred = np.ones(len(weight), dtype=bool)
-        uncentred[far] = False
-        scatter -= _weighted_outer(np.where(uncentred, weight, 0.0), offset, full)
-        return GaussianStats(weight, self.means + offset, scatter)
+        def stats(resp):
+            weight, offset, scatter = centred(resp.T)
+            return GaussianStats(weight, self.means + offset, scatter)
+
+        return Evaluation(maha.T, stats)
 
     def m_step(self, stats: GaussianStats) -> "Gaussian":
         """Maximise the expected complete-data log-likelihood.
@@ -249,6 +213,10 @@ class Gaussian:
             means[empty] = self.means[empty]
         structure = self.covariance.estimate(stats.scatter, stats.weight, self.reg_covar, empty)
         return self._with(means, structure)
+
+    def working_floats_per_row(self, n_features: int) -> int:
+        """Floats of E-step temporaries per observation (sizes chunks)."""
+        return self.covariance.working_floats_per_row(self.n_components, n_features)
 
     def n_params(self) -> int:
         """Free parameters: K d means plus the structure's covariance count."""

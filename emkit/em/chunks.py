@@ -14,20 +14,24 @@ import numpy as np
 
 from .parallel import map_chunks, single_threaded_blas
 
-#: Target number of floats in one chunk's widest temporary (n x K x d).
-_WORKING_SET = 1 << 18
+#: Target number of floats in one chunk's temporaries (4 MiB): small enough
+#: for the caches, large enough that per-call overhead does not dominate.
+_WORKING_SET = 1 << 19
 
 
-def auto_chunk_size(n_features: int, n_components: int) -> int:
-    """Rows per chunk so the widest temporary stays near 2 MiB.
+def auto_chunk_size(floats_per_row: int) -> int:
+    """Rows per chunk so that a chunk's temporaries stay near 4 MiB.
+
+    ``floats_per_row`` is what one row costs in temporaries during the E-step
+    (``FiniteMixture.working_floats_per_row``).
 
     Examples
     --------
     >>> from emkit.em.chunks import auto_chunk_size
-    >>> auto_chunk_size(16, 8)
-    2048
+    >>> auto_chunk_size(272)
+    1927
     """
-    return max(256, _WORKING_SET // max(1, n_features * n_components))
+    return max(256, _WORKING_SET // max(1, int(floats_per_row)))
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,10 @@ class ChunkedData:
         return total
 
 
-def check_chunk_size(chunk_size, n_features: int, n_components: int) -> int:
-    """Validate a user chunk size (None chooses one from the data's shape)."""
+def check_chunk_size(chunk_size, floats_per_row: int) -> int:
+    """Validate a user chunk size (None chooses one with :func:`auto_chunk_size`)."""
     if chunk_size is None:
-        return auto_chunk_size(n_features, n_components)
+        return auto_chunk_size(floats_per_row)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size!r}")
     return int(chunk_size)

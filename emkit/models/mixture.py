@@ -190,6 +190,17 @@ class FiniteMixture:
         return self.m_step(self.stats_from_responsibilities(x, resp))
 
     # -- the rest ----------------------------------------------------------------
+    def working_floats_per_row(self, n_features: int) -> int:
+        """Floats of E-step temporaries per observation, to size chunks.
+
+        Families may say (``working_floats_per_row``); otherwise ``K d`` is assumed.
+        """
+        total = 2 * self.n_components  # log-joint and responsibilities
+        for family in self.families:
+            own = getattr(family, "working_floats_per_row", None)
+            total += own(n_features) if own else family.n_components * n_features
+        return total
+
     def n_params(self) -> int:
         """Free parameters: ``K - 1`` weights plus every family's parameters."""
         return int(self.n_components - 1 + sum(f.n_params() for f in self.families))

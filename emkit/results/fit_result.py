@@ -142,7 +142,7 @@ class FitResult:
         obs = as_observations(X)
         if obs.n_features != len(self.features):
             raise ValueError(f"X has {obs.n_features} features; the model was fitted to {len(self.features)}")
-        data = ChunkedData(obs.values, None, auto_chunk_size(obs.n_features, self.n_components))
+        data = ChunkedData(obs.values, None, auto_chunk_size(self._mixture.working_floats_per_row(obs.n_features)))
         posts = [self._mixture.posterior(x, offset) for offset, x, _ in data.chunks()]
         return obs, posts
 
