@@ -156,6 +156,14 @@ def fit_restarts(
             UserWarning,
             stacklevel=2,
         )
+    empty = np.flatnonzero(outcome.best.mixture.weights <= np.finfo(float).eps)
+    if empty.size:
+        warnings.warn(
+            f"component(s) {', '.join(map(str, empty))} ended with zero weight and explain no "
+            "observations; their parameters are those of their last update; consider fewer components",
+            UserWarning,
+            stacklevel=2,
+        )
     if not outcome.best.converged and max_iter > 0 and tol > 0:
         warnings.warn(
             f"the best restart did not converge in {max_iter} iterations (tol={tol:g}); "
