@@ -391,31 +391,36 @@ class _AxisAlignedCovariance(CovarianceStructure):
         # p_k = 1 / sigma_k^2): maha = p_k . u^2 - 2 (a_k p_k) . u + p_k . a_k^2,
         # three matrix products instead of an (n, K, d) difference; the
         # statistics are products of the responsibilities with u and u^2.
+        # The expansion loses about eps |a_k|^2_p near component k, and u keeps
+        # x only to eps |x - s|, so components far from s in their own units
+        # are computed directly from x.
         shift = means.mean(axis=0)
         u = x - shift
         u2 = np.square(u)
         precision = np.broadcast_to(1.0 / self._variances(), means.shape)
         a = means - shift
+        offset2 = np.einsum("kd,kd->k", a * a, precision)
+        direct = np.flatnonzero(offset2 > _EXPANSION_LIMIT)
         maha = precision @ u2.T
         maha -= 2.0 * (a * precision) @ u.T
-        offset2 = np.einsum("kd,kd->k", a * a, precision)
         maha += offset2[:, None]
         np.maximum(maha, 0.0, out=maha)
-        # The expansion loses about eps * |a_k|^2_p near component k: components
-        # far from the shift in their own units get the direct sum instead.
-        for k in np.flatnonzero(offset2 > _EXPANSION_LIMIT):
+        for k in direct:
             maha[k] = np.square(x - means[k]) @ precision[k]
 
         def centred(resp):
             weight = resp.sum(axis=1)
-            safe = np.where(weight > 0, weight, 1.0)[:, None]
-            mean_u = (resp @ u) / safe
+            safe = np.where(weight > 0, weight, 1.0)
+            mean_u = (resp @ u) / safe[:, None]
             second = resp @ u2
-            far = _cancelling(weight, mean_u, second)
             scatter = second - weight[:, None] * np.square(mean_u)
-            for k in far:
-                scatter[k] = resp[k] @ np.square(u - mean_u[k])
-            return weight, mean_u - a, scatter
+            offset = mean_u - a
+            # exactly, from x, where the shifted moments would cancel or round
+            for k in np.union1d(direct, _cancelling(weight, mean_u, second)):
+                mean = (resp[k] @ x) / safe[k]
+                scatter[k] = resp[k] @ np.square(x - mean)
+                offset[k] = mean - means[k]
+            return weight, offset, scatter
 
         return maha, centred
 

@@ -1,0 +1,100 @@
+"""Collapsing components: regularised, frozen or reported, never NaN."""
+
+import warnings
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import emkit as em
+
+
+def spike_data(rng):
+    """A Gaussian cloud plus ten identical rows: a component can sit on the spike."""
+    return np.concatenate([rng.normal(size=(100, 2)), np.tile([[5.0, 5.0]], (10, 1))])
+
+
+@pytest.mark.parametrize("covariance", em.COVARIANCE_NAMES)
+def test_spike_is_regularised_to_finite_parameters(covariance):
+    x = spike_data(np.random.default_rng(0))
+    fit = em.GaussianMixture(2, covariance=covariance).fit(x, n_init=3, random_state=0)
+    assert np.isfinite(fit.log_likelihood)
+    for name in ("weights", "means", "covariances"):
+        assert np.isfinite(fit.params[name].values).all()
+    # every covariance has at least reg_covar on its diagonal
+    diag = np.diagonal(fit.params.covariances.values, axis1=1, axis2=2)
+    assert (diag >= 1e-6 * (1 - 1e-12)).all()
+
+
+def test_without_regularisation_the_collapse_is_named():
+    x = spike_data(np.random.default_rng(0))
+    with pytest.raises(em.DegenerateComponentError, match=r"component\(s\) \d+ .*reg_covar"):
+        em.GaussianMixture(2, covariance="VVV", reg_covar=0.0).fit(x, n_init=2, random_state=0)
+
+
+def test_a_failed_restart_is_recorded_and_skipped(monkeypatch):
+    import emkit.em.driver as driver
+
+    real_initialise = driver.initialise
+    calls = []
+
+    def first_restart_collapses(declaration, data, init, rng):
+        calls.append(1)
+        if len(calls) == 1:
+            raise em.DegenerateComponentError("component 0 collapsed (simulated)")
+        return real_initialise(declaration, data, init, rng)
+
+    monkeypatch.setattr(driver, "initialise", first_restart_collapses)
+    X = em.datasets.load("faithful")
+    with pytest.warns(UserWarning, match="1 of 3 restarts failed.*simulated"):
+        fit = em.GaussianMixture(2).fit(X, n_init=3, random_state=0)
+    assert fit.trace.error.values[0] == "component 0 collapsed (simulated)"
+    assert np.isnan(fit.trace.log_likelihood.values[0]).all()
+    assert fit.best_restart in (1, 2) and np.isfinite(fit.log_likelihood)
+
+
+def test_component_without_weight_keeps_its_parameters_and_is_reported():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 1))
+    init = xr.Dataset(
+        {
+            "weights": ("component", [0.5, 0.5]),
+            "means": (("component", "feature"), [[0.0], [1e3]]),
+            "covariances": (("component", "feature", "feature2"), [[[1.0]], [[1e-4]]]),
+        }
+    )
+    with pytest.warns(UserWarning, match=r"component\(s\) 1 ended with zero weight"):
+        fit = em.GaussianMixture(2).fit(x, init=init, max_iter=5, tol=0)
+    assert fit.params.weights.values[1] == 0.0
+    assert fit.params.means.values[1, 0] == 1e3
+    assert np.isfinite(fit.log_likelihood)
+    assert np.isfinite(fit.predict_proba(x).values).all()
+    np.testing.assert_allclose(fit.log_likelihood, fit.score_samples(x).sum().item(), rtol=1e-12)
+
+
+def test_many_components_on_few_points_stay_finite():
+    X = em.datasets.load("faithful")
+    fit = em.GaussianMixture(12, covariance="VVV").fit(X, n_init=2, random_state=0)
+    assert np.isfinite(fit.log_likelihood)
+    assert np.isfinite(fit.params.covariances.values).all()
+    assert np.isfinite(fit.trace.log_likelihood.values[fit.best_restart, : fit.n_iter + 1]).all()
+
+
+@pytest.mark.parametrize("init", ["kmeans++", "random_from_data"])
+def test_fewer_distinct_rows_than_components_is_a_clear_error(init):
+    x = np.repeat([[0.0, 0.0], [1.0, 1.0]], 10, axis=0)
+    with pytest.raises(em.DegenerateComponentError, match="distinct"):
+        em.GaussianMixture(3).fit(x, init=init, n_init=2, random_state=0)
+
+
+@pytest.mark.parametrize("covariance", em.COVARIANCE_NAMES)
+@pytest.mark.parametrize("scale", [1e8, 1e20, 1e150])
+def test_far_outlier_keeps_em_monotone_and_finite(covariance, scale):
+    rng = np.random.default_rng(2)
+    x = np.concatenate([rng.normal(size=(300, 2)), [[scale, -scale]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", em.LikelihoodDecreaseWarning)
+        fit = em.GaussianMixture(2, covariance=covariance).fit(x, random_state=0, max_iter=20, tol=0)
+    history = fit.trace.log_likelihood.values[0]
+    assert np.isfinite(history).all()
+    assert np.all(np.diff(history) >= -1e-10 * np.abs(history[:-1]))
