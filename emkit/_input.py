@@ -25,6 +25,16 @@ class Observations:
         Feature coordinate (column names for DataFrames, else 0..d-1).
     index : ndarray (n,)
         Observation coordinate (DataFrame index, DataArray coordinate, else 0..n-1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit._input import as_observations
+    >>> obs = as_observations(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    >>> obs.n_obs, obs.n_features
+    (3, 2)
+    >>> obs.features.tolist(), obs.index.tolist()
+    ([0, 1], [0, 1, 2])
     """
 
     values: np.ndarray
@@ -33,10 +43,12 @@ class Observations:
 
     @property
     def n_obs(self) -> int:
+        """Number of observations (rows), n."""
         return self.values.shape[0]
 
     @property
     def n_features(self) -> int:
+        """Number of features (columns), d."""
         return self.values.shape[1]
 
 
@@ -180,7 +192,37 @@ def _check_finite(values: np.ndarray, name: str) -> None:
 
 
 def as_sample_weight(sample_weight, n_obs: int) -> np.ndarray | None:
-    """Validate observation weights: finite, non-negative, one per row, not all zero."""
+    """Validate observation weights: finite, non-negative, one per row, not all zero.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_obs,) or None
+        Observation weights; None means every observation has weight 1.
+    n_obs : int
+        Number of observations the weights must match.
+
+    Returns
+    -------
+    ndarray of shape (n_obs,) or None
+        The weights as a C-contiguous float64 array, or None if
+        ``sample_weight`` is None.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric weights.
+    ValueError
+        For weights that are not 1-D, do not have one value per observation,
+        are negative or non-finite, or sum to zero.
+
+    Examples
+    --------
+    >>> from emkit._input import as_sample_weight
+    >>> as_sample_weight([1, 2, 0], n_obs=3).tolist()
+    [1.0, 2.0, 0.0]
+    >>> as_sample_weight(None, n_obs=3) is None
+    True
+    """
     if sample_weight is None:
         return None
     w = _numeric_array(sample_weight, "sample_weight").astype(np.float64)

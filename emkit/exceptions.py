@@ -7,11 +7,36 @@ class DegenerateComponentError(ValueError):
     The message names the component and the cause. During a fit with several
     restarts, a restart that raises it is recorded as failed and the others go
     on; the fit fails only if every restart does.
+
+    Examples
+    --------
+    A component fitted to one distinct value has zero variance, which no
+    ``reg_covar`` repairs when it is set to 0:
+
+    >>> import numpy as np, emkit as em
+    >>> x = np.ones((5, 1))
+    >>> try:
+    ...     em.GaussianMixture(1, reg_covar=0.0).fit(x)
+    ... except em.DegenerateComponentError as err:
+    ...     print("not positive definite" in str(err), isinstance(err, ValueError))
+    True True
     """
 
 
 class ConvergenceWarning(UserWarning):
-    """EM stopped at ``max_iter`` before meeting the tolerance."""
+    """EM stopped at ``max_iter`` before meeting the tolerance.
+
+    Examples
+    --------
+    >>> import warnings, emkit as em
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), max_iter=1, random_state=0)
+    >>> [w.category.__name__ for w in caught]
+    ['ConvergenceWarning']
+    >>> fit.converged, fit.n_iter
+    (False, 1)
+    """
 
 
 class LikelihoodDecreaseWarning(UserWarning):
@@ -19,4 +44,17 @@ class LikelihoodDecreaseWarning(UserWarning):
 
     EM guarantees a non-decreasing likelihood; a decrease beyond rounding
     points to a numerical problem (for instance a near-singular covariance).
+
+    Examples
+    --------
+    A ``reg_covar`` far larger than the data's variances keeps the M-step
+    from maximising the likelihood, which can then decrease:
+
+    >>> import warnings, emkit as em
+    >>> X = em.datasets.load("faithful")[["eruptions"]]
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     fit = em.GaussianMixture(2, reg_covar=1.0).fit(X, random_state=0)
+    >>> [w.category.__name__ for w in caught]
+    ['LikelihoodDecreaseWarning']
     """

@@ -28,6 +28,26 @@ class Stats(Protocol):
 
     ``a + b`` must equal the statistics of the union of the data behind ``a``
     and ``b``, for any split of the data; ``+`` returns a new object.
+
+    Examples
+    --------
+    The statistics of the Gaussian family, computed on two halves of the
+    data and added, equal those of the whole:
+
+    >>> import numpy as np
+    >>> from emkit.components.base import Stats
+    >>> from emkit.components.gaussian import Gaussian
+    >>> x = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> resp = np.ones((4, 1))
+    >>> family = Gaussian("full")
+    >>> whole = family.stats(x, resp)
+    >>> isinstance(whole, Stats)
+    True
+    >>> halves = family.stats(x[:2], resp[:2]) + family.stats(x[2:], resp[2:])
+    >>> halves.weight.tolist(), halves.mean.tolist(), halves.scatter.tolist()
+    ([4.0], [[1.5]], [[[5.0]]])
+    >>> whole.scatter.tolist()
+    [[[5.0]]]
     """
 
     def __add__(self, other: Any) -> "Stats": ...
@@ -40,30 +60,240 @@ class Family(Protocol):
     Components whose statistics carry (numerically) zero weight keep their
     current parameters in ``m_step``: with no data there is nothing to
     estimate, and keeping them is still a (generalised) EM step.
+
+    Attributes
+    ----------
+    n_components : int
+        Number of components K in the batch.
+    is_fitted : bool
+        Whether the family holds parameters.
+
+    Examples
+    --------
+    :class:`~emkit.components.gaussian.Gaussian` implements the protocol:
+
+    >>> import numpy as np
+    >>> from emkit.components.base import Family
+    >>> from emkit.components.gaussian import Gaussian
+    >>> family = Gaussian("spherical", n_components=2)
+    >>> isinstance(family, Family), family.is_fitted
+    (True, False)
+    >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+    >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    >>> fitted = family.m_step(family.stats(x, resp))
+    >>> fitted.is_fitted, fitted.log_prob(x).shape
+    (True, (4, 2))
     """
 
+    kind: str
     n_components: int
 
     @property
-    def is_fitted(self) -> bool: ...
+    def is_fitted(self) -> bool:
+        """Whether the family holds parameters."""
+        ...
 
-    def log_prob(self, x: np.ndarray) -> np.ndarray: ...
+    def log_prob(self, x: np.ndarray) -> np.ndarray:
+        """Log-density of every observation under every component.
 
-    def stats(self, x: np.ndarray, resp: np.ndarray) -> Stats: ...
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            Observations in rows.
 
-    def m_step(self, stats: Stats) -> "Family": ...
+        Returns
+        -------
+        ndarray of shape (n, K)
+            ``log f_k(x_i)``.
 
-    def n_params(self) -> int: ...
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> family = Gaussian("spherical", n_components=2)
+        >>> fitted = family.m_step(family.stats(x, resp))
+        >>> fitted.log_prob(x).round(3).tolist()
+        [[-0.726, -40.726], [-0.726, -24.726], [-24.726, -0.726], [-40.726, -0.726]]
+        """
+        ...
 
-    def sample(self, component: np.ndarray, rng: np.random.Generator) -> np.ndarray: ...
+    def stats(self, x: np.ndarray, resp: np.ndarray) -> Stats:
+        """Weighted sufficient statistics of ``x`` given responsibilities.
 
-    def with_components(self, n_components: int) -> "Family": ...
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            Observations in rows.
+        resp : ndarray of shape (n, K)
+            Responsibilities (already multiplied by any observation weights).
 
-    def to_dataset(self, features: np.ndarray) -> xr.Dataset: ...
+        Returns
+        -------
+        Stats
+            An additive statistics value (see :class:`Stats`).
 
-    def from_dataset(self, params: xr.Dataset, weights: np.ndarray) -> "Family": ...
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> stats = Gaussian("spherical", n_components=2).stats(x, resp)
+        >>> stats.weight.tolist(), stats.mean.tolist()
+        ([2.0, 2.0], [[0.5], [4.5]])
+        """
+        ...
 
-    def spec(self) -> dict: ...
+    def m_step(self, stats: Stats) -> "Family":
+        """A new fitted family maximising the expected complete-data log-likelihood.
+
+        Parameters
+        ----------
+        stats : Stats
+            Statistics returned by :meth:`stats` (or a sum of them).
+
+        Returns
+        -------
+        Family
+            A new family of the same kind; ``self`` is not modified.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> family = Gaussian("spherical", n_components=2)
+        >>> fitted = family.m_step(family.stats(x, resp))
+        >>> fitted.means.tolist(), family.is_fitted
+        ([[0.5], [4.5]], False)
+        """
+        ...
+
+    def n_params(self) -> int:
+        """Number of free parameters of the fitted components.
+
+        Examples
+        --------
+        Two spherical Gaussians in one dimension: two means and two variances.
+
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> family = Gaussian("spherical", n_components=2)
+        >>> family.m_step(family.stats(x, resp)).n_params()
+        4
+        """
+        ...
+
+    def sample(self, component: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One random draw from component ``component[i]`` in row i.
+
+        Parameters
+        ----------
+        component : ndarray of int, shape (n,)
+            Component of each draw, in ``0 .. K - 1``.
+        rng : numpy.random.Generator
+            Source of randomness.
+
+        Returns
+        -------
+        ndarray of shape (n, d)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> family = Gaussian("spherical", n_components=2)
+        >>> fitted = family.m_step(family.stats(x, resp))
+        >>> fitted.sample(np.array([0, 1, 1]), np.random.default_rng(0)).shape
+        (3, 1)
+        """
+        ...
+
+    def with_components(self, n_components: int) -> "Family":
+        """An unfitted copy of this declaration with ``n_components`` components.
+
+        Examples
+        --------
+        >>> from emkit.components.gaussian import Gaussian
+        >>> Gaussian("diag").with_components(3)
+        Gaussian(covariance='VVI', n_components=3, reg_covar=1e-06)
+        """
+        ...
+
+    def to_dataset(self, features: np.ndarray) -> xr.Dataset:
+        """The fitted parameters as an xarray Dataset over ``component``.
+
+        Parameters
+        ----------
+        features : ndarray of shape (d,)
+            Feature coordinate of the data.
+
+        Returns
+        -------
+        xarray.Dataset
+            The family's parameter variables, with a ``component`` dimension.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> family = Gaussian("spherical", n_components=2)
+        >>> params = family.m_step(family.stats(x, resp)).to_dataset(np.array(["x"]))
+        >>> sorted(params.data_vars), params.means.dims
+        (['covariances', 'means'], ('component', 'feature'))
+        """
+        ...
+
+    def from_dataset(self, params: xr.Dataset, weights: np.ndarray) -> "Family":
+        """A fitted copy of this declaration holding the parameters in ``params``.
+
+        Parameters
+        ----------
+        params : xarray.Dataset
+            Parameters laid out as by :meth:`to_dataset`.
+        weights : ndarray of shape (K,)
+            Mixing weights of the components, for structures that pool
+            parameters across components.
+
+        Returns
+        -------
+        Family
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> family = Gaussian("spherical", n_components=2)
+        >>> params = family.m_step(family.stats(x, resp)).to_dataset(np.array(["x"]))
+        >>> family.from_dataset(params, np.array([0.5, 0.5])).means.tolist()
+        [[0.5], [4.5]]
+        """
+        ...
+
+    def spec(self) -> dict:
+        """JSON-serialisable description, enough to rebuild an unfitted copy.
+
+        The dictionary has a ``"kind"`` key naming the family (see
+        :func:`emkit.components.registry.family_from_spec`).
+
+        Examples
+        --------
+        >>> from emkit.components.gaussian import Gaussian
+        >>> Gaussian("diag", n_components=2).spec()["kind"]
+        'gaussian'
+        """
+        ...
 
 
 @dataclass(frozen=True)
@@ -73,6 +303,29 @@ class Evaluation:
     The E-step needs every family's log-densities before any responsibility
     is known; ``stats(resp)`` then turns the chunk's responsibilities into
     statistics, reusing whatever the family computed for ``log_prob``.
+
+    Attributes
+    ----------
+    log_prob : ndarray of shape (n, K)
+        Log-density of every row of the chunk under every component.
+    stats : callable
+        ``stats(resp)`` with responsibilities ``(n, K)`` returns the chunk's
+        :class:`Stats`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.base import evaluate
+    >>> from emkit.components.gaussian import Gaussian
+    >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+    >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    >>> family = Gaussian("spherical", n_components=2)
+    >>> fitted = family.m_step(family.stats(x, resp))
+    >>> ev = evaluate(fitted, x)
+    >>> ev.log_prob.shape
+    (4, 2)
+    >>> ev.stats(resp).weight.tolist(), ev.stats(resp).mean.tolist()
+    ([2.0, 2.0], [[0.5], [4.5]])
     """
 
     log_prob: np.ndarray

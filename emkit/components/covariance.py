@@ -57,6 +57,21 @@ class CovarianceStructure(ABC):
         The canonical parameters, with a leading component axis: ``(K, d, d)``
         matrices, ``(K, d)`` variances or ``(K,)`` variances. None for an
         unfitted structure.
+
+    Examples
+    --------
+    Structures are usually made by name; the shared diagonal one (EEI) pools
+    the scatter of all components in its M-step:
+
+    >>> import numpy as np
+    >>> from emkit.components.covariance import CovarianceStructure, covariance_structure
+    >>> structure = covariance_structure("EEI")
+    >>> isinstance(structure, CovarianceStructure), structure.name, structure.shared
+    (True, 'EEI', True)
+    >>> scatter = np.array([[2.0, 8.0], [4.0, 4.0]])  # diagonals of S_1, S_2
+    >>> fitted = structure.estimate(scatter, np.array([2.0, 2.0]), 0.0, np.array([False, False]))
+    >>> fitted.values.tolist()
+    [[1.5, 3.0], [1.5, 3.0]]
     """
 
     #: "full" or "diag": which part of the scatter matrix the M-step needs.
@@ -81,7 +96,16 @@ class CovarianceStructure(ABC):
         return type(self)(shared=self.shared, values=values)
 
     def unfitted(self) -> "CovarianceStructure":
-        """The same structure without parameters."""
+        """The same structure without parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> fitted = FullCovariance(shared=True, values=np.eye(2)[None])
+        >>> fitted.unfitted(), fitted.unfitted().values is None
+        (FullCovariance(shared=True), True)
+        """
         return type(self)(shared=self.shared)
 
     # -- M-step ----------------------------------------------------------------
@@ -101,6 +125,29 @@ class CovarianceStructure(ABC):
             Non-negative value added to the diagonal of every covariance.
         empty : ndarray of bool, shape (K,)
             Components without weight; they keep their current values.
+
+        Returns
+        -------
+        CovarianceStructure
+            A new fitted structure of the same kind; ``self`` is not modified.
+
+        Raises
+        ------
+        DegenerateComponentError
+            If a resulting covariance is singular.
+
+        Examples
+        --------
+        VVV: ``Sigma_k = S_k / n_k + reg I``.
+
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> scatter = np.array([[[4.0, 2.0], [2.0, 2.0]]])
+        >>> weight, empty = np.array([2.0]), np.array([False])
+        >>> FullCovariance().estimate(scatter, weight, 0.0, empty).values.tolist()
+        [[[2.0, 1.0], [1.0, 1.0]]]
+        >>> FullCovariance().estimate(scatter, weight, 0.5, empty).values.tolist()
+        [[[2.5, 1.0], [1.0, 1.5]]]
         """
         reduced = self._reduce(scatter)
         if self.shared:
@@ -130,12 +177,54 @@ class CovarianceStructure(ABC):
     @staticmethod
     @abstractmethod
     def scatter(x: np.ndarray, resp: np.ndarray, means: np.ndarray) -> np.ndarray:
-        """Weighted scatter of ``x`` about ``means``, one per component."""
+        """Weighted scatter of ``x`` about ``means``, one per component.
+
+        ``sum_i r_ik (x_i - means_k)(x_i - means_k)^T``, or only its diagonal
+        for the axis-aligned structures (``scatter_kind == "diag"``).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            Observations in rows.
+        resp : ndarray of shape (n, K)
+            Responsibilities.
+        means : ndarray of shape (K, d)
+            Centre of each component's scatter.
+
+        Returns
+        -------
+        ndarray of shape (K, d, d) or (K, d)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import DiagonalCovariance, FullCovariance
+        >>> x = np.array([[0.0, 0.0], [2.0, 2.0]])
+        >>> resp, means = np.ones((2, 1)), np.array([[1.0, 1.0]])
+        >>> FullCovariance.scatter(x, resp, means).tolist()
+        [[[2.0, 2.0], [2.0, 2.0]]]
+        >>> DiagonalCovariance.scatter(x, resp, means).tolist()
+        [[2.0, 2.0]]
+        """
 
     # -- densities ---------------------------------------------------------------
     @abstractmethod
     def log_det(self, n_features: int) -> np.ndarray:
-        """Log-determinant of each component's covariance, shape (K,)."""
+        """Log-determinant of each component's covariance, shape (K,).
+
+        Parameters
+        ----------
+        n_features : int
+            Dimension d of the data (the spherical structures store one
+            variance per component and need it).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import SphericalCovariance
+        >>> SphericalCovariance(values=np.array([1.0, 2.0])).log_det(3).round(4).tolist()
+        [0.0, 2.0794]
+        """
 
     @abstractmethod
     def chunk_terms(self, x: np.ndarray, means: np.ndarray) -> tuple[np.ndarray, Callable]:
@@ -147,20 +236,99 @@ class CovarianceStructure(ABC):
         weights ``n_k``, the chunk's weighted means minus ``means``, and the
         scatter about the chunk's weighted means (its diagonal for
         axis-aligned structures). It reuses the work done for ``maha``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            A chunk of observations.
+        means : ndarray of shape (K, d)
+            Component means.
+
+        Returns
+        -------
+        maha : ndarray of shape (K, n)
+            Squared Mahalanobis distances, component-major.
+        centred : callable
+            ``centred(resp)`` -> ``(weight, offset, scatter)`` as above.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import DiagonalCovariance
+        >>> cov = DiagonalCovariance(values=np.array([[1.0, 4.0]]))
+        >>> x = np.array([[0.0, 0.0], [2.0, 4.0]])
+        >>> maha, centred = cov.chunk_terms(x, np.array([[1.0, 2.0]]))
+        >>> maha.tolist()
+        [[2.0, 2.0]]
+        >>> weight, offset, scatter = centred(np.array([[1.0, 3.0]]))
+        >>> weight.tolist(), offset.tolist(), scatter.tolist()
+        ([4.0], [[0.5, 1.0]], [[3.0, 12.0]])
         """
 
     @abstractmethod
     def draw(self, component: np.ndarray, rng: np.random.Generator, n_features: int) -> np.ndarray:
-        """Zero-mean normal noise with the covariance of ``component[i]`` in row i."""
+        """Zero-mean normal noise with the covariance of ``component[i]`` in row i.
+
+        Parameters
+        ----------
+        component : ndarray of int, shape (n,)
+            Component of each draw.
+        rng : numpy.random.Generator
+            Source of randomness.
+        n_features : int
+            Dimension d of the draws.
+
+        Returns
+        -------
+        ndarray of shape (n, d)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import DiagonalCovariance
+        >>> cov = DiagonalCovariance(values=np.array([[1.0, 100.0]]))
+        >>> noise = cov.draw(np.zeros(4000, dtype=int), np.random.default_rng(0), 2)
+        >>> noise.shape, noise.std(axis=0).round().tolist()
+        ((4000, 2), [1.0, 10.0])
+        """
 
     # -- bookkeeping -------------------------------------------------------------
     @staticmethod
     @abstractmethod
     def working_floats_per_row(n_components: int, n_features: int) -> int:
-        """Floats of temporaries per observation in :meth:`chunk_terms` and its statistics."""
+        """Floats of temporaries per observation in :meth:`chunk_terms` and its statistics.
+
+        Used to size chunks (see :func:`emkit.em.chunks.auto_chunk_size`).
+
+        Examples
+        --------
+        >>> from emkit.components.covariance import DiagonalCovariance, FullCovariance
+        >>> FullCovariance.working_floats_per_row(3, 2), DiagonalCovariance.working_floats_per_row(3, 2)
+        (18, 12)
+        """
 
     def n_params(self, n_components: int, n_features: int) -> int:
-        """Free covariance parameters (mclust's count)."""
+        """Free covariance parameters (mclust's count).
+
+        Parameters
+        ----------
+        n_components : int
+            Number of components K.
+        n_features : int
+            Dimension d of the data.
+
+        Returns
+        -------
+        int
+            ``d (d + 1) / 2``, ``d`` or ``1`` per covariance (full, diagonal,
+            spherical), times K unless the covariance is shared.
+
+        Examples
+        --------
+        >>> from emkit.components.covariance import covariance_structure
+        >>> [covariance_structure(name).n_params(3, 2) for name in ("VVV", "EEE", "VVI", "EII")]
+        [9, 3, 6, 1]
+        """
         per_component = self._n_params_one(n_features)
         return per_component if self.shared else n_components * per_component
 
@@ -170,7 +338,15 @@ class CovarianceStructure(ABC):
 
     @abstractmethod
     def matrices(self, n_features: int) -> np.ndarray:
-        """Full covariance matrices, shape (K, d, d)."""
+        """Full covariance matrices, shape (K, d, d).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import SphericalCovariance
+        >>> SphericalCovariance(values=np.array([2.0])).matrices(2).tolist()
+        [[[2.0, 0.0], [0.0, 2.0]]]
+        """
 
     def from_matrices(self, matrices: np.ndarray, weights: np.ndarray) -> "CovarianceStructure":
         """This structure's parameters closest to given full matrices.
@@ -178,6 +354,34 @@ class CovarianceStructure(ABC):
         Shared structures take the weight-averaged matrix; axis-aligned
         structures keep the diagonal (averaged over features if spherical).
         Projecting the output of :meth:`matrices` returns the same values.
+
+        Parameters
+        ----------
+        matrices : ndarray of shape (K, d, d)
+            Full covariance matrices.
+        weights : ndarray of shape (K,)
+            Component weights, for averaging into a shared covariance.
+
+        Returns
+        -------
+        CovarianceStructure
+            A new fitted structure of the same kind.
+
+        Raises
+        ------
+        DegenerateComponentError
+            If a resulting covariance is singular.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import DiagonalCovariance, SphericalCovariance
+        >>> matrices = np.array([[[2.0, 1.0], [1.0, 3.0]], [[4.0, 0.0], [0.0, 5.0]]])
+        >>> weights = np.array([0.25, 0.75])
+        >>> DiagonalCovariance().from_matrices(matrices, weights).values.tolist()
+        [[2.0, 3.0], [4.0, 5.0]]
+        >>> SphericalCovariance(shared=True).from_matrices(matrices, weights).values.tolist()
+        [4.0, 4.0]
         """
         matrices = np.asarray(matrices, dtype=float)
         reduced = self._reduce(matrices)
@@ -289,13 +493,37 @@ class FullCovariance(CovarianceStructure):
         return np.linalg.inv(self._cholesky).transpose(0, 2, 1)
 
     def _check_positive_definite(self):
+        # Rounding can let a Cholesky factorisation of a singular matrix succeed
+        # with tiny pivots: a pivot ratio below sqrt(d eps) is treated as singular.
         diag = np.diagonal(self._cholesky, axis1=1, axis2=2)
-        bad = np.flatnonzero(~np.all(np.isfinite(diag) & (diag > 0), axis=1))
+        d = diag.shape[1]
+        ratio = diag.min(axis=1) / diag.max(axis=1)
+        bad = np.flatnonzero(~(np.all(np.isfinite(diag), axis=1) & (ratio > np.sqrt(d * np.finfo(float).eps))))
         if bad.size:
             raise _component_error("singular", bad)
 
     @staticmethod
     def scatter(x, resp, means):
+        """Weighted scatter matrices ``sum_i r_ik (x_i - means_k)(x_i - means_k)^T``, shape (K, d, d).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            Observations in rows.
+        resp : ndarray of shape (n, K)
+            Responsibilities.
+        means : ndarray of shape (K, d)
+            Centre of each component's scatter.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> x = np.array([[0.0, 0.0], [2.0, 2.0], [4.0, 0.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+        >>> FullCovariance.scatter(x, resp, np.array([[1.0, 1.0], [3.0, 1.0]])).tolist()
+        [[[2.0, 2.0], [2.0, 2.0]], [[2.0, -2.0], [-2.0, 2.0]]]
+        """
         K, d = means.shape
         out = np.empty((K, d, d))
         for k in range(K):
@@ -304,10 +532,31 @@ class FullCovariance(CovarianceStructure):
         return out
 
     def log_det(self, n_features):
+        """Log-determinant of each covariance matrix, shape (K,), from its Cholesky factor.
+
+        ``n_features`` is not needed here and is accepted for the common
+        signature.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> cov = FullCovariance(values=np.array([[[2.0, 1.0], [1.0, 2.0]], [[1.0, 0.0], [0.0, 1.0]]]))
+        >>> cov.log_det(2).round(4).tolist()
+        [1.0986, 0.0]
+        """
         return 2.0 * np.log(np.diagonal(self._cholesky, axis1=1, axis2=2)).sum(axis=1)
 
     @staticmethod
     def working_floats_per_row(n_components, n_features):
+        """Floats of temporaries per observation: ``2 K (d + 1)``.
+
+        Examples
+        --------
+        >>> from emkit.components.covariance import FullCovariance
+        >>> FullCovariance.working_floats_per_row(3, 2)
+        18
+        """
         # whitened differences and their weighted copy, (K, n, d + 1) each
         return 2 * n_components * (n_features + 1)
 
@@ -333,6 +582,25 @@ class FullCovariance(CovarianceStructure):
         return whitened
 
     def chunk_terms(self, x, means):
+        """Mahalanobis terms (K, n) of a chunk and ``centred(resp)`` for its statistics.
+
+        The differences are whitened once, ``y_ik = (x_i - mu_k) U_k``; the
+        Mahalanobis terms are ``|y_ik|^2`` and the statistics are computed
+        from the same ``y`` (see :meth:`CovarianceStructure.chunk_terms`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> cov = FullCovariance(values=np.array([[[4.0, 0.0], [0.0, 1.0]]]))
+        >>> x = np.array([[0.0, 0.0], [2.0, 1.0], [4.0, 5.0]])
+        >>> maha, centred = cov.chunk_terms(x, np.array([[1.0, 1.0]]))
+        >>> maha.round(12).tolist()
+        [[1.25, 0.25, 18.25]]
+        >>> weight, offset, scatter = centred(np.ones((1, 3)))
+        >>> weight.tolist(), offset.round(12).tolist(), scatter.round(12).tolist()
+        ([3.0], [[1.0, 1.0]], [[[8.0, 10.0], [10.0, 14.0]]])
+        """
         # Statistics from the whitened differences y (K, n, d): with
         # z = x - mu = y U^{-1} = y L^T, sum r z = L sum r y and
         # sum r z z^T = L (sum r y y^T) L^T, then re-centred on the chunk mean.
@@ -348,6 +616,17 @@ class FullCovariance(CovarianceStructure):
         return maha, centred
 
     def draw(self, component, rng, n_features):
+        """Zero-mean normal noise ``L_k z`` with ``Sigma_k = L_k L_k^T``, one row per entry of ``component``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> cov = FullCovariance(values=np.array([[[1.0, 0.9], [0.9, 1.0]]]))
+        >>> noise = cov.draw(np.zeros(4000, dtype=int), np.random.default_rng(0), 2)
+        >>> noise.shape, np.cov(noise.T).round(1).tolist()
+        ((4000, 2), [[1.0, 0.9], [0.9, 1.0]])
+        """
         z = rng.standard_normal((len(component), n_features))
         return np.einsum("nij,nj->ni", self._cholesky[component], z)
 
@@ -356,6 +635,15 @@ class FullCovariance(CovarianceStructure):
         return n_features * (n_features + 1) // 2
 
     def matrices(self, n_features):
+        """A copy of the covariance matrices, shape (K, d, d).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> FullCovariance(values=np.array([[[2.0, 1.0], [1.0, 2.0]]])).matrices(2).tolist()
+        [[[2.0, 1.0], [1.0, 2.0]]]
+        """
         return self.values.copy()
 
 
@@ -453,6 +741,15 @@ class DiagonalCovariance(_AxisAlignedCovariance):
         return self.values
 
     def log_det(self, n_features):
+        """``sum_j log sigma_kj^2`` for each component, shape (K,).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import DiagonalCovariance
+        >>> DiagonalCovariance(values=np.array([[1.0, 4.0], [2.0, 0.5]])).log_det(2).round(4).tolist()
+        [1.3863, 0.0]
+        """
         return np.log(self.values).sum(axis=1)
 
     @staticmethod
@@ -460,6 +757,15 @@ class DiagonalCovariance(_AxisAlignedCovariance):
         return n_features
 
     def matrices(self, n_features):
+        """Diagonal covariance matrices, shape (K, d, d).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import DiagonalCovariance
+        >>> DiagonalCovariance(values=np.array([[1.0, 4.0]])).matrices(2).tolist()
+        [[[1.0, 0.0], [0.0, 4.0]]]
+        """
         K = len(self.values)
         out = np.zeros((K, n_features, n_features))
         out[:, np.arange(n_features), np.arange(n_features)] = self.values
@@ -493,6 +799,15 @@ class SphericalCovariance(_AxisAlignedCovariance):
         return self.values[:, None]
 
     def log_det(self, n_features):
+        """``d log sigma_k^2`` for each component, shape (K,).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import SphericalCovariance
+        >>> SphericalCovariance(values=np.array([1.0, 2.0])).log_det(3).round(4).tolist()
+        [0.0, 2.0794]
+        """
         return n_features * np.log(self.values)
 
     @staticmethod
@@ -500,6 +815,15 @@ class SphericalCovariance(_AxisAlignedCovariance):
         return 1
 
     def matrices(self, n_features):
+        """Multiples of the identity ``sigma_k^2 I``, shape (K, d, d).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import SphericalCovariance
+        >>> SphericalCovariance(values=np.array([3.0])).matrices(2).tolist()
+        [[[3.0, 0.0], [0.0, 3.0]]]
+        """
         return self.values[:, None, None] * np.eye(n_features)[None]
 
 
@@ -512,6 +836,15 @@ _BY_NAME = {
     "EII": (SphericalCovariance, True),
 }
 _ALIASES = {"FULL": "VVV", "TIED": "EEE", "DIAG": "VVI", "DIAGONAL": "VVI", "SPHERICAL": "VII"}
+#: A short description of each structure, for summaries.
+DESCRIPTIONS = {
+    "VVV": "full",
+    "EEE": "full, shared",
+    "VVI": "diagonal",
+    "EEI": "diagonal, shared",
+    "VII": "spherical",
+    "EII": "spherical, shared",
+}
 
 #: The mclust names of the available covariance structures, in a stable order.
 COVARIANCE_NAMES = tuple(_BY_NAME)

@@ -27,6 +27,7 @@ import xarray as xr
 from ..exceptions import DegenerateComponentError
 from .base import Evaluation
 from .covariance import (
+    DESCRIPTIONS,
     CovarianceStructure,
     DiagonalCovariance,
     FullCovariance,
@@ -68,7 +69,36 @@ class GaussianStats:
 
     @classmethod
     def from_data(cls, x: np.ndarray, resp: np.ndarray, scatter_kind: str) -> "GaussianStats":
-        """Statistics of the rows of ``x`` weighted by ``resp`` (n, K)."""
+        """Statistics of the rows of ``x`` weighted by ``resp`` (n, K).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            Observations in rows.
+        resp : ndarray of shape (n, K)
+            Responsibilities (already multiplied by any observation weights).
+        scatter_kind : {"full", "diag"}
+            Whether to compute the full scatter matrices ``(K, d, d)`` or only
+            their diagonals ``(K, d)``.
+
+        Returns
+        -------
+        GaussianStats
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import GaussianStats
+        >>> x = np.array([[0.0, 0.0], [2.0, 2.0], [4.0, 0.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+        >>> stats = GaussianStats.from_data(x, resp, scatter_kind="full")
+        >>> stats.weight.tolist(), stats.mean.tolist()
+        ([2.0, 2.0], [[1.0, 1.0], [3.0, 1.0]])
+        >>> stats.scatter.tolist()
+        [[[2.0, 2.0], [2.0, 2.0]], [[2.0, -2.0], [-2.0, 2.0]]]
+        >>> GaussianStats.from_data(x, resp, scatter_kind="diag").scatter.tolist()
+        [[2.0, 2.0], [2.0, 2.0]]
+        """
         weight = resp.sum(axis=0)
         safe = np.where(weight > 0, weight, 1.0)
         mean = (resp.T @ x) / safe[:, None]
@@ -145,6 +175,19 @@ class Gaussian:
             f"reg_covar={self.reg_covar:g})"
         )
 
+    def describe(self) -> str:
+        """A short description for summaries.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Gaussian("EEE", n_components=3).describe()
+        '3 Gaussian components, covariance EEE (full, shared)'
+        """
+        plural = "s" if self.n_components > 1 else ""
+        name = self.covariance.name
+        return f"{self.n_components} Gaussian component{plural}, covariance {name} ({DESCRIPTIONS[name]})"
+
     @property
     def is_fitted(self) -> bool:
         """Whether the family holds parameters."""
@@ -161,20 +204,64 @@ class Gaussian:
         )
 
     def with_components(self, n_components: int) -> "Gaussian":
-        """An unfitted copy with ``n_components`` components."""
+        """An unfitted copy with ``n_components`` components.
+
+        The covariance structure and ``reg_covar`` are kept; parameters are not.
+
+        Examples
+        --------
+        >>> from emkit.components.gaussian import Gaussian
+        >>> Gaussian("EII", reg_covar=1e-3).with_components(4)
+        Gaussian(covariance='EII', n_components=4, reg_covar=0.001)
+        """
         return Gaussian(
             n_components=n_components, reg_covar=self.reg_covar, _structure=self.covariance.unfitted()
         )
 
     # -- the protocol ------------------------------------------------------------
     def log_prob(self, x: np.ndarray) -> np.ndarray:
-        """Log-density of every row of ``x`` under every component, shape (n, K)."""
+        """Log-density of every row of ``x`` under every component, shape (n, K).
+
+        ``log N(x_i | mu_k, Sigma_k)``; see :meth:`evaluate`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> family = Gaussian("spherical", n_components=2, reg_covar=0.0)
+        >>> fitted = family.m_step(family.stats(x, resp))  # means 0.5, 4.5; variances 0.25
+        >>> fitted.log_prob(np.array([[0.5], [2.5]])).round(4).tolist()
+        [[-0.2258, -32.2258], [-8.2258, -8.2258]]
+        """
         return self.evaluate(x).log_prob
 
     def stats(self, x: np.ndarray, resp: np.ndarray) -> GaussianStats:
         """Weighted sufficient statistics of ``x`` given responsibilities (n, K).
 
         Computed directly about the weighted means, so it needs no parameters.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            Observations in rows.
+        resp : ndarray of shape (n, K)
+            Responsibilities (already multiplied by any observation weights).
+
+        Returns
+        -------
+        GaussianStats
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> stats = Gaussian("full", n_components=2).stats(x, resp)
+        >>> stats.weight.tolist(), stats.mean.tolist(), stats.scatter.tolist()
+        ([2.0, 2.0], [[0.5], [4.5]], [[[0.5]], [[0.5]]])
         """
         return GaussianStats.from_data(x, resp, self.covariance.scatter_kind)
 
@@ -184,6 +271,32 @@ class Gaussian:
         ``log f_k(x_i) = -1/2 (d log 2 pi + log|Sigma_k| + maha_ik)``; the
         covariance structure computes the Mahalanobis terms and, from the same
         work, the chunk's statistics (see ``CovarianceStructure.chunk_terms``).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            A chunk of observations.
+
+        Returns
+        -------
+        Evaluation
+            ``log_prob`` of shape (n, K) and ``stats(resp)`` giving the
+            chunk's :class:`GaussianStats`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> family = Gaussian("full", n_components=2)
+        >>> fitted = family.m_step(family.stats(x, resp))
+        >>> ev = fitted.evaluate(x)
+        >>> bool(np.allclose(ev.log_prob, fitted.log_prob(x)))
+        True
+        >>> stats = ev.stats(resp)
+        >>> stats.weight.tolist(), stats.mean.round(12).tolist(), stats.scatter.round(12).tolist()
+        ([2.0, 2.0], [[0.5], [4.5]], [[[0.5]], [[0.5]]])
         """
         d = self.n_features
         maha, centred = self.covariance.chunk_terms(x, self.means)
@@ -201,6 +314,40 @@ class Gaussian:
 
         ``mu_k = m_k`` and the covariance from the structure's projection of
         ``S_k / n_k``; components with no weight keep their parameters.
+
+        Parameters
+        ----------
+        stats : GaussianStats
+            Statistics from :meth:`stats` or :meth:`evaluate` (or a sum of them).
+
+        Returns
+        -------
+        Gaussian
+            A new fitted family; ``self`` is not modified.
+
+        Raises
+        ------
+        DegenerateComponentError
+            If an unfitted family gets a component without weight, or a
+            covariance is singular.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> family = Gaussian("spherical", n_components=2, reg_covar=0.0)
+        >>> fitted = family.m_step(family.stats(x, resp))
+        >>> fitted.means.tolist(), fitted.covariance.values.tolist()
+        ([[0.5], [4.5]], [0.25, 0.25])
+
+        A component without weight keeps its parameters:
+
+        >>> all_first = np.array([[1.0, 0.0]] * 4)
+        >>> refit = fitted.m_step(fitted.stats(x, all_first))
+        >>> refit.means.tolist(), refit.covariance.values.tolist()
+        ([[2.5], [4.5]], [4.25, 0.25])
         """
         empty = stats.weight <= np.finfo(float).eps * stats.weight.sum()
         means = stats.mean.copy()
@@ -215,26 +362,102 @@ class Gaussian:
         return self._with(means, structure)
 
     def working_floats_per_row(self, n_features: int) -> int:
-        """Floats of E-step temporaries per observation (sizes chunks)."""
+        """Floats of E-step temporaries per observation (sizes chunks).
+
+        Examples
+        --------
+        >>> from emkit.components.gaussian import Gaussian
+        >>> Gaussian("full", n_components=3).working_floats_per_row(2)
+        18
+        """
         return self.covariance.working_floats_per_row(self.n_components, n_features)
 
     def n_params(self) -> int:
-        """Free parameters: K d means plus the structure's covariance count."""
+        """Free parameters: K d means plus the structure's covariance count.
+
+        Examples
+        --------
+        Two components in two dimensions: 4 means plus 2 x 3 (full) or 3
+        (tied) covariance entries.
+
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [4.0, 4.0], [5.0, 4.0], [4.0, 5.0]])
+        >>> resp = np.eye(2)[[0, 0, 0, 1, 1, 1]]
+        >>> [Gaussian(cov, 2).m_step(Gaussian(cov, 2).stats(x, resp)).n_params() for cov in ("full", "tied")]
+        [10, 7]
+        """
         K, d = self.n_components, self.n_features
         return K * d + self.covariance.n_params(K, d)
 
     def sample(self, component: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One draw from component ``component[i]`` in row i, shape (n, d)."""
+        """One draw from component ``component[i]`` in row i, shape (n, d).
+
+        Parameters
+        ----------
+        component : array-like of int, shape (n,)
+            Component of each draw, in ``0 .. K - 1``.
+        rng : numpy.random.Generator
+            Source of randomness.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> family = Gaussian("spherical", n_components=2)
+        >>> fitted = family.m_step(family.stats(x, resp))  # means 0.5 and 4.5
+        >>> draws = fitted.sample(np.repeat([0, 1], 1000), np.random.default_rng(0))
+        >>> draws.shape, round(float(draws[:1000].mean()), 1), round(float(draws[1000:].mean()), 1)
+        ((2000, 1), 0.5, 4.5)
+        """
         component = np.asarray(component, dtype=int)
         return self.means[component] + self.covariance.draw(component, rng, self.n_features)
 
     # -- results -----------------------------------------------------------------
     def covariance_matrices(self) -> np.ndarray:
-        """Full covariance matrices, shape (K, d, d)."""
+        """Full covariance matrices, shape (K, d, d).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0, 0.0], [2.0, 2.0], [0.0, 4.0], [2.0, 6.0]])
+        >>> resp = np.eye(2)[[0, 0, 1, 1]]
+        >>> family = Gaussian("diag", n_components=2, reg_covar=0.0)
+        >>> family.m_step(family.stats(x, resp)).covariance_matrices().tolist()
+        [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]]
+        """
         return self.covariance.matrices(self.n_features)
 
     def to_dataset(self, features: np.ndarray) -> xr.Dataset:
-        """Parameters as a Dataset over ``component``, ``feature``, ``feature2``."""
+        """Parameters as a Dataset over ``component``, ``feature``, ``feature2``.
+
+        Parameters
+        ----------
+        features : ndarray of shape (d,)
+            Feature coordinate (also used for ``feature2``).
+
+        Returns
+        -------
+        xarray.Dataset
+            ``means(component, feature)`` and
+            ``covariances(component, feature, feature2)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0, 0.0], [2.0, 2.0], [0.0, 4.0], [2.0, 6.0]])
+        >>> resp = np.eye(2)[[0, 0, 1, 1]]
+        >>> family = Gaussian("full", n_components=2)
+        >>> params = family.m_step(family.stats(x, resp)).to_dataset(np.array(["a", "b"]))
+        >>> params.covariances.dims, params.feature.values.tolist()
+        (('component', 'feature', 'feature2'), ['a', 'b'])
+        >>> params.means.sel(feature="b").values.tolist()
+        [1.0, 5.0]
+        """
         return xr.Dataset(
             {
                 "means": (("component", "feature"), self.means),
@@ -244,7 +467,41 @@ class Gaussian:
         )
 
     def from_dataset(self, params: xr.Dataset, weights: np.ndarray) -> "Gaussian":
-        """A fitted copy holding the parameters in ``params`` (as from :meth:`to_dataset`)."""
+        """A fitted copy holding the parameters in ``params`` (as from :meth:`to_dataset`).
+
+        The covariance matrices are projected onto this family's structure
+        (see :meth:`CovarianceStructure.from_matrices`).
+
+        Parameters
+        ----------
+        params : xarray.Dataset
+            ``means(component, feature)`` and
+            ``covariances(component, feature, feature2)``.
+        weights : ndarray of shape (K,)
+            Mixing weights, used to average the covariances of a shared
+            structure.
+
+        Returns
+        -------
+        Gaussian
+
+        Raises
+        ------
+        ValueError
+            If a variable is missing or the number of components differs.
+
+        Examples
+        --------
+        >>> import numpy as np, xarray as xr
+        >>> from emkit.components.gaussian import Gaussian
+        >>> params = xr.Dataset({
+        ...     "means": (("component", "feature"), [[0.0, 0.0], [5.0, 5.0]]),
+        ...     "covariances": (("component", "feature", "feature2"), [np.eye(2), 3 * np.eye(2)]),
+        ... })
+        >>> family = Gaussian("EII", n_components=2).from_dataset(params, np.array([0.5, 0.5]))
+        >>> family.means.tolist(), family.covariance.values.tolist()
+        ([[0.0, 0.0], [5.0, 5.0]], [2.0, 2.0])
+        """
         for name in ("means", "covariances"):
             if name not in params:
                 raise ValueError(f"initial parameters lack the variable {name!r}")
@@ -257,7 +514,14 @@ class Gaussian:
         return self._with(means, self.covariance.from_matrices(covs, weights))
 
     def spec(self) -> dict:
-        """JSON-serialisable description, enough to rebuild an unfitted copy."""
+        """JSON-serialisable description, enough to rebuild an unfitted copy.
+
+        Examples
+        --------
+        >>> from emkit.components.gaussian import Gaussian
+        >>> Gaussian("diag", n_components=2).spec()
+        {'kind': 'gaussian', 'covariance': 'VVI', 'n_components': 2, 'reg_covar': 1e-06}
+        """
         return {
             "kind": self.kind,
             "covariance": self.covariance.name,
@@ -267,7 +531,14 @@ class Gaussian:
 
     @classmethod
     def from_spec(cls, spec: dict) -> "Gaussian":
-        """Inverse of :meth:`spec`."""
+        """Inverse of :meth:`spec`: an unfitted family from its description.
+
+        Examples
+        --------
+        >>> from emkit.components.gaussian import Gaussian
+        >>> Gaussian.from_spec(Gaussian("tied", n_components=3).spec())
+        Gaussian(covariance='EEE', n_components=3, reg_covar=1e-06)
+        """
         return cls(spec["covariance"], n_components=spec["n_components"], reg_covar=spec["reg_covar"])
 
 

@@ -22,7 +22,22 @@ def register_family(cls) -> type:
 
 
 def family_from_spec(spec: dict):
-    """An unfitted family from the dictionary returned by its ``spec()``."""
+    """An unfitted family from the dictionary returned by its ``spec()``.
+
+    The family class is looked up by ``spec["kind"]`` among the registered
+    families (see :func:`register_family`).
+
+    Raises
+    ------
+    ValueError
+        If the kind is not registered.
+
+    Examples
+    --------
+    >>> from emkit.components.registry import family_from_spec
+    >>> family_from_spec({"kind": "gaussian", "covariance": "EII", "n_components": 3, "reg_covar": 1e-6})
+    Gaussian(covariance='EII', n_components=3, reg_covar=1e-06)
+    """
     try:
         cls = _FAMILIES[spec["kind"]]
     except KeyError:

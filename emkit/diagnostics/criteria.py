@@ -24,10 +24,10 @@ def bic(log_likelihood: float, n_params: int, n_obs: float) -> float:
     Examples
     --------
     >>> from emkit.diagnostics.criteria import bic
-    >>> round(bic(-100.0, 5, 100), 4)
+    >>> round(float(bic(-100.0, 5, 100)), 4)
     223.0259
     """
-    return -2.0 * log_likelihood + n_params * np.log(n_obs)
+    return float(-2.0 * log_likelihood + n_params * np.log(n_obs))
 
 
 def aic(log_likelihood: float, n_params: int) -> float:
@@ -39,7 +39,7 @@ def aic(log_likelihood: float, n_params: int) -> float:
     >>> aic(-100.0, 5)
     210.0
     """
-    return -2.0 * log_likelihood + 2.0 * n_params
+    return float(-2.0 * log_likelihood + 2.0 * n_params)
 
 
 def icl(log_likelihood: float, n_params: int, n_obs: float, classification_log_likelihood: float) -> float:
@@ -48,7 +48,7 @@ def icl(log_likelihood: float, n_params: int, n_obs: float, classification_log_l
     Examples
     --------
     >>> from emkit.diagnostics.criteria import icl
-    >>> round(icl(-100.0, 5, 100, -3.0), 4)
+    >>> round(float(icl(-100.0, 5, 100, -3.0)), 4)
     229.0259
     """
-    return bic(log_likelihood, n_params, n_obs) - 2.0 * classification_log_likelihood
+    return float(bic(log_likelihood, n_params, n_obs) - 2.0 * classification_log_likelihood)

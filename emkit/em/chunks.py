@@ -40,6 +40,25 @@ class ChunkedData:
 
     ``n_workers`` threads process chunks in parallel (see :mod:`emkit.em.parallel`);
     the sum is taken in chunk order, so it does not depend on ``n_workers``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n, d)
+        Observations in rows.
+    sample_weight : ndarray of shape (n,) or None
+        Observation weights, None for unit weights.
+    chunk_size : int
+        Rows per chunk (the last chunk may be shorter).
+    n_workers : int, default 1
+        Threads used by :meth:`reduce`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.em.chunks import ChunkedData
+    >>> data = ChunkedData(np.arange(10.0).reshape(5, 2), None, chunk_size=2)
+    >>> data.n_obs, [len(x) for _, x, _ in data.chunks()]
+    (5, [2, 2, 1])
     """
 
     values: np.ndarray
@@ -49,17 +68,50 @@ class ChunkedData:
 
     @property
     def n_obs(self) -> int:
+        """Number of observations (rows)."""
         return self.values.shape[0]
 
     def chunks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
-        """Yield ``(offset, x_chunk, weight_chunk)`` covering all rows in order."""
+        """Yield ``(offset, x_chunk, weight_chunk)`` covering all rows in order.
+
+        ``offset`` is the index of the chunk's first row; ``weight_chunk`` is
+        None when the data have no weights.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.em.chunks import ChunkedData
+        >>> data = ChunkedData(np.arange(10.0).reshape(5, 2), np.array([1.0, 1.0, 2.0, 2.0, 3.0]), chunk_size=2)
+        >>> [(offset, x[:, 0].tolist(), w.tolist()) for offset, x, w in data.chunks()]
+        [(0, [0.0, 2.0], [1.0, 1.0]), (2, [4.0, 6.0], [2.0, 2.0]), (4, [8.0], [3.0])]
+        """
         for start in range(0, self.n_obs, self.chunk_size):
             stop = start + self.chunk_size
             weight = None if self.sample_weight is None else self.sample_weight[start:stop]
             yield start, self.values[start:stop], weight
 
     def reduce(self, chunk_stats: Callable[[int, np.ndarray, np.ndarray | None], object]):
-        """Sum ``chunk_stats(offset, x, w)`` over all chunks, in chunk order."""
+        """Sum ``chunk_stats(offset, x, w)`` over all chunks, in chunk order.
+
+        Parameters
+        ----------
+        chunk_stats : callable
+            ``chunk_stats(offset, x_chunk, weight_chunk)`` returns a value
+            supporting ``+`` (such as :class:`~emkit.models.mixture.MixtureStats`).
+
+        Returns
+        -------
+        object
+            The sum of the per-chunk values.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.em.chunks import ChunkedData
+        >>> data = ChunkedData(np.arange(10.0).reshape(5, 2), None, chunk_size=2, n_workers=2)
+        >>> data.reduce(lambda offset, x, w: x.sum(axis=0)).tolist()
+        [20.0, 25.0]
+        """
         workers = min(self.n_workers, -(-self.n_obs // self.chunk_size))
         total = None
         with single_threaded_blas():
@@ -69,7 +121,30 @@ class ChunkedData:
 
 
 def check_chunk_size(chunk_size, floats_per_row: int) -> int:
-    """Validate a user chunk size (None chooses one with :func:`auto_chunk_size`)."""
+    """Validate a user chunk size (None chooses one with :func:`auto_chunk_size`).
+
+    Parameters
+    ----------
+    chunk_size : int or None
+        Rows per chunk requested by the user.
+    floats_per_row : int
+        Temporaries per row, used when ``chunk_size`` is None.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``chunk_size`` is not a positive integer or None.
+
+    Examples
+    --------
+    >>> from emkit.em.chunks import check_chunk_size
+    >>> check_chunk_size(100, 272), check_chunk_size(None, 272)
+    (100, 1927)
+    """
     if chunk_size is None:
         return auto_chunk_size(floats_per_row)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:

@@ -71,7 +71,30 @@ class ConvergenceMonitor:
         return max(0, len(self.history) - 1)
 
     def update(self, log_likelihood: float) -> bool:
-        """Record the log-likelihood of the current parameters; True once converged."""
+        """Record the log-likelihood of the current parameters; True once converged.
+
+        A decrease beyond rounding is recorded in ``decreases`` as
+        ``(iteration, amount)``.
+
+        Parameters
+        ----------
+        log_likelihood : float
+            Observed-data log-likelihood ``L_t`` of the current parameters.
+
+        Returns
+        -------
+        bool
+            Whether the change from the previous value meets the tolerance.
+
+        Examples
+        --------
+        >>> from emkit.em.convergence import ConvergenceMonitor
+        >>> monitor = ConvergenceMonitor(tol=1e-3, max_iter=10, n_obs=100)
+        >>> monitor.update(-200.0), monitor.update(-201.0)
+        (False, False)
+        >>> monitor.decreases, monitor.n_iter
+        ([(1, 1.0)], 1)
+        """
         if self.history:
             previous = self.history[-1]
             if log_likelihood < previous - DECREASE_RTOL * abs(previous):

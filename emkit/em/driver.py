@@ -39,8 +39,28 @@ class EMRun:
     log_likelihood : ndarray
         Observed-data log-likelihood after 0, 1, ... M-steps.
     converged : bool
+        Whether the run met the tolerance before ``max_iter``.
     error : str
         Why the restart failed, empty otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.em.chunks import ChunkedData
+    >>> from emkit.em.driver import EMRun, run_em
+    >>> x = np.random.default_rng(0).normal(size=(200, 1)); x[100:] += 6
+    >>> start = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[(x[:, 0] > 3).astype(int)])
+    >>> run = run_em(start, ChunkedData(x, None, 64), tol=1e-8, max_iter=100)
+    >>> run.n_iter == len(run.log_likelihood) - 1, run.final_log_likelihood == run.stats.log_likelihood
+    (True, True)
+
+    A failed restart has no parameters and a log-likelihood of minus infinity:
+
+    >>> failed = EMRun(None, None, np.array([np.nan]), False, "component 0 collapsed")
+    >>> failed.n_iter, failed.final_log_likelihood
+    (0, -inf)
     """
 
     mixture: FiniteMixture | None
@@ -51,15 +71,47 @@ class EMRun:
 
     @property
     def n_iter(self) -> int:
+        """M-steps taken: one fewer than the recorded log-likelihoods."""
         return max(0, len(self.log_likelihood) - 1)
 
     @property
     def final_log_likelihood(self) -> float:
+        """Log-likelihood of the final parameters, ``-inf`` for a failed restart."""
         return float(self.log_likelihood[-1]) if self.mixture is not None else -np.inf
 
 
 def e_step(mixture: FiniteMixture, data: ChunkedData) -> MixtureStats:
-    """Sum the E-step statistics of ``mixture`` over all chunks of ``data``."""
+    """Sum the E-step statistics of ``mixture`` over all chunks of ``data``.
+
+    Parameters
+    ----------
+    mixture : FiniteMixture
+        Fitted mixture whose parameters are evaluated.
+    data : ChunkedData
+        Observations (and weights) read in chunks.
+
+    Returns
+    -------
+    MixtureStats
+        Statistics of the whole data set; they do not depend on the chunk
+        size beyond rounding.
+
+    Examples
+    --------
+    >>> import math
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.em.chunks import ChunkedData
+    >>> from emkit.em.driver import e_step
+    >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+    >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+    >>> stats = e_step(mixture, ChunkedData(x, None, chunk_size=3))
+    >>> stats.n_obs, stats.component_weight.round(6).tolist()
+    (4.0, [2.0, 2.0])
+    >>> math.isclose(stats.log_likelihood, mixture.e_step(x).log_likelihood)
+    True
+    """
     return data.reduce(lambda offset, x, w: mixture.e_step(x, w, offset))
 
 
@@ -101,21 +153,72 @@ def run_em(mixture: FiniteMixture, data: ChunkedData, tol: float, max_iter: int)
 
 @dataclass
 class RestartsOutcome:
-    """All restarts of a fit and the index of the best one."""
+    """All restarts of a fit and the index of the best one.
+
+    Attributes
+    ----------
+    runs : list of EMRun
+        One entry per restart, failed restarts included.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.em.chunks import ChunkedData
+    >>> from emkit.em.driver import fit_restarts
+    >>> x = np.random.default_rng(0).normal(size=(200, 1)); x[100:] += 6
+    >>> outcome = fit_restarts(
+    ...     FiniteMixture([Gaussian("full", 2)]), ChunkedData(x, None, 64),
+    ...     init="kmeans++", n_init=3, tol=1e-8, max_iter=100, random_state=0,
+    ... )
+    >>> len(outcome.runs), outcome.best is outcome.runs[outcome.best_index]
+    (3, True)
+    >>> outcome.best.final_log_likelihood == max(run.final_log_likelihood for run in outcome.runs)
+    True
+    """
 
     runs: list[EMRun] = field(default_factory=list)
 
     @property
     def best_index(self) -> int:
+        """Index of the restart with the highest final log-likelihood."""
         return int(np.argmax([run.final_log_likelihood for run in self.runs]))
 
     @property
     def best(self) -> EMRun:
+        """The restart with the highest final log-likelihood."""
         return self.runs[self.best_index]
 
 
 def restart_generators(random_state, n_init: int) -> list[np.random.Generator]:
-    """Independent random generators, one per restart, from one seed."""
+    """Independent random generators, one per restart, from one seed.
+
+    Parameters
+    ----------
+    random_state : int, numpy.random.Generator or None
+        Seed; a Generator is advanced by one draw to seed the restarts, None
+        takes fresh entropy from the operating system.
+    n_init : int
+        Number of restarts.
+
+    Returns
+    -------
+    list of numpy.random.Generator
+
+    Raises
+    ------
+    TypeError
+        For any other type of ``random_state``.
+
+    Examples
+    --------
+    >>> from emkit.em.driver import restart_generators
+    >>> first = [int(rng.integers(10**6)) for rng in restart_generators(0, 3)]
+    >>> again = [int(rng.integers(10**6)) for rng in restart_generators(0, 3)]
+    >>> first == again, len(set(first))
+    (True, 3)
+    """
     if isinstance(random_state, np.random.Generator):
         seed = np.random.SeedSequence(random_state.integers(0, 2**63))
     elif random_state is None or isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
@@ -139,6 +242,54 @@ def fit_restarts(
 
     A restart whose components degenerate is recorded as failed (with the
     reason); if every restart fails, the first error is raised.
+
+    Parameters
+    ----------
+    declaration : FiniteMixture
+        The (unfitted) model declaration.
+    data : ChunkedData
+        Training observations.
+    init : str, xarray.Dataset or ndarray
+        Initialisation, already validated by :func:`emkit.em.init.check_init`.
+    n_init : int
+        Number of restarts.
+    tol, max_iter
+        Stopping rule (see :class:`~emkit.em.convergence.ConvergenceMonitor`).
+    random_state : int, numpy.random.Generator or None
+        Seed of the restarts (see :func:`restart_generators`).
+
+    Returns
+    -------
+    RestartsOutcome
+
+    Raises
+    ------
+    DegenerateComponentError
+        If every restart fails.
+
+    Warns
+    -----
+    UserWarning
+        If some restarts failed, or the best one has components with zero weight.
+    ConvergenceWarning
+        If the best restart did not converge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.em.chunks import ChunkedData
+    >>> from emkit.em.driver import fit_restarts
+    >>> x = np.random.default_rng(0).normal(size=(200, 1)); x[100:] += 6
+    >>> outcome = fit_restarts(
+    ...     FiniteMixture([Gaussian("full", 2)]), ChunkedData(x, None, 64),
+    ...     init="kmeans++", n_init=3, tol=1e-8, max_iter=100, random_state=0,
+    ... )
+    >>> [run.converged for run in outcome.runs]
+    [True, True, True]
+    >>> np.sort(outcome.best.mixture.families[0].means.ravel()).round().tolist()
+    [0.0, 6.0]
     """
     outcome = RestartsOutcome()
     for rng in restart_generators(random_state, n_init):

@@ -35,7 +35,39 @@ INIT_METHODS = ("kmeans++", "random_from_data", "random")
 
 
 def check_init(init, n_obs: int, n_features: int, n_components: int):
-    """Validate an ``init`` argument; returns it (arrays as float64)."""
+    """Validate an ``init`` argument; returns it (arrays as float64).
+
+    Parameters
+    ----------
+    init : str, xarray.Dataset or array-like
+        A method name from ``INIT_METHODS``, parameters laid out like
+        ``FitResult.params``, or (n, K) responsibilities.
+    n_obs, n_features, n_components : int
+        Shape of the data and number of components the ``init`` must fit.
+
+    Returns
+    -------
+    str, xarray.Dataset or ndarray
+        Names and Datasets unchanged; responsibilities as a float64 array
+        whose rows are normalised to sum to 1.
+
+    Raises
+    ------
+    TypeError
+        If ``init`` is of an unsupported type.
+    ValueError
+        For an unknown method name, a Dataset with the wrong number of
+        features, or responsibilities of the wrong shape, negative, non-finite
+        or with an all-zero row.
+
+    Examples
+    --------
+    >>> from emkit.em.init import check_init
+    >>> check_init("kmeans++", n_obs=2, n_features=1, n_components=2)
+    'kmeans++'
+    >>> check_init([[1, 1], [0, 2]], n_obs=2, n_features=1, n_components=2).tolist()
+    [[0.5, 0.5], [0.0, 1.0]]
+    """
     if isinstance(init, str):
         if init not in INIT_METHODS:
             raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INIT_METHODS)}, "
@@ -63,7 +95,47 @@ def check_init(init, n_obs: int, n_features: int, n_components: int):
 
 
 def initialise(declaration: FiniteMixture, data: ChunkedData, init, rng: np.random.Generator) -> FiniteMixture:
-    """The initial fitted mixture for one EM restart."""
+    """The initial fitted mixture for one EM restart.
+
+    Parameters
+    ----------
+    declaration : FiniteMixture
+        The (unfitted) model declaration.
+    data : ChunkedData
+        Training observations.
+    init : str, xarray.Dataset or ndarray
+        As returned by :func:`check_init`.
+    rng : numpy.random.Generator
+        Randomness of the seeding strategies.
+
+    Returns
+    -------
+    FiniteMixture
+        One M-step from the initial partition or responsibilities, or the
+        given parameters.
+
+    Raises
+    ------
+    DegenerateComponentError
+        If the data have too few distinct rows for the seeds, or a component
+        starts without weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.em.chunks import ChunkedData
+    >>> from emkit.em.init import initialise
+    >>> data = ChunkedData(np.array([[0.0], [0.1], [5.0], [5.1]]), None, chunk_size=64)
+    >>> declaration = FiniteMixture([Gaussian("spherical", 2)])
+    >>> start = initialise(declaration, data, "kmeans++", np.random.default_rng(0))
+    >>> start.is_fitted, sorted(start.families[0].means.ravel().round(2).tolist())
+    (True, [0.05, 5.05])
+    >>> start = initialise(declaration, data, np.eye(2)[[1, 1, 0, 0]], np.random.default_rng(0))
+    >>> start.families[0].means.round(2).tolist()
+    [[5.05], [0.05]]
+    """
     K = declaration.n_components
     if isinstance(init, xr.Dataset):
         return declaration.from_dataset(init)
@@ -122,5 +194,9 @@ def _kmeanspp_seeds(data: ChunkedData, K: int, rng) -> np.ndarray:
 
 
 def _nearest(x: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    distance = np.square(seeds).sum(axis=1) - 2.0 * (x @ seeds.T)
+    # |x - s|^2 up to a term constant in s, computed about the seeds' centre so a
+    # large common offset does not round the distances away.
+    centre = seeds.mean(axis=0)
+    shifted = seeds - centre
+    distance = np.square(shifted).sum(axis=1) - 2.0 * ((x - centre) @ shifted.T)
     return np.argmin(distance, axis=1)

@@ -45,7 +45,18 @@ def _pool(n_workers: int) -> ThreadPoolExecutor:
 
 @contextmanager
 def single_threaded_blas():
-    """Hold BLAS to one thread inside the block."""
+    """Hold BLAS to one thread inside the block.
+
+    A context manager; the previous limits are restored on exit.
+
+    Examples
+    --------
+    >>> from threadpoolctl import threadpool_info
+    >>> from emkit.em.parallel import single_threaded_blas
+    >>> with single_threaded_blas():
+    ...     print(all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas"))
+    True
+    """
     with _controller().limit(limits=1, user_api="blas"):
         yield
 

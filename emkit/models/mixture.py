@@ -44,6 +44,21 @@ class MixtureStats:
         ``n_k = sum_i v_i r_ik``.
     family_stats : tuple
         One statistics value per family.
+
+    Examples
+    --------
+    The statistics of two chunks add up to those of the whole data set:
+
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+    >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+    >>> total = mixture.e_step(x[:2]) + mixture.e_step(x[2:])
+    >>> total.n_obs, total.component_weight.round(6).tolist()
+    (4.0, [2.0, 2.0])
+    >>> abs(total.log_likelihood - mixture.e_step(x).log_likelihood) < 1e-12
+    True
     """
 
     log_likelihood: float
@@ -66,7 +81,30 @@ class MixtureStats:
 
 @dataclass(frozen=True)
 class Posterior:
-    """Responsibilities of a chunk and the per-observation log-density."""
+    """Responsibilities of a chunk and the per-observation log-density.
+
+    Attributes
+    ----------
+    resp : ndarray of shape (n, K)
+        Responsibilities ``r_ik``; every row sums to 1.
+    log_density : ndarray of shape (n,)
+        ``log p(x_i)``.
+    log_max_resp : ndarray of shape (n,)
+        ``log max_k r_ik`` (at most 0), summed for ICL.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+    >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+    >>> post = mixture.posterior(np.array([[2.25], [2.5]]))
+    >>> post.resp.round(3).tolist()
+    [[0.982, 0.018], [0.5, 0.5]]
+    >>> post.log_max_resp.round(3).tolist()
+    [-0.018, -0.693]
+    """
 
     resp: np.ndarray
     log_density: np.ndarray
@@ -116,7 +154,22 @@ class FiniteMixture:
 
     # -- E-step ----------------------------------------------------------------
     def log_joint(self, x: np.ndarray) -> np.ndarray:
-        """``log w_k + log f_k(x_i)``, shape (n, K)."""
+        """``log w_k + log f_k(x_i)``, shape (n, K).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> from scipy.special import logsumexp
+        >>> joint = mixture.log_joint(x)
+        >>> joint.shape
+        (4, 2)
+        >>> bool(np.allclose(logsumexp(joint, axis=1), mixture.posterior(x).log_density))
+        True
+        """
         return self._log_joint([f.log_prob(x) for f in self.families]).T
 
     def _log_joint(self, log_probs) -> np.ndarray:
@@ -132,6 +185,29 @@ class FiniteMixture:
 
         ``offset`` is the index of the first row in the whole data set, used
         only to name a faulty observation in errors.
+
+        Returns
+        -------
+        Posterior
+
+        Raises
+        ------
+        ValueError
+            If an observation has a non-finite log-density under every
+            component.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> post = mixture.posterior(x)
+        >>> post.resp.argmax(axis=1).tolist(), bool(np.allclose(post.resp.sum(axis=1), 1.0))
+        ([0, 0, 1, 1], True)
+        >>> post.log_density.round(3).tolist()
+        [-1.419, -1.419, -1.419, -1.419]
         """
         return self._posterior(self._log_joint([f.log_prob(x) for f in self.families]), offset)
 
@@ -157,6 +233,33 @@ class FiniteMixture:
 
         One pass: every family is evaluated once, and its statistics reuse
         the work done for its log-densities.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            A chunk of observations.
+        sample_weight : ndarray of shape (n,), optional
+            Observation weights; the responsibilities are multiplied by them.
+        offset : int, default 0
+            Index of the chunk's first row, to name a faulty observation in
+            errors.
+
+        Returns
+        -------
+        MixtureStats
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> stats = mixture.e_step(x, sample_weight=np.array([1.0, 1.0, 1.0, 3.0]))
+        >>> stats.n_obs, stats.component_weight.round(6).tolist()
+        (6.0, [2.0, 4.0])
+        >>> round(stats.log_likelihood, 3)
+        -8.514
         """
         evaluations = [evaluate(f, x) for f in self.families]
         post = self._posterior(self._log_joint([e.log_prob for e in evaluations]), offset)
@@ -174,19 +277,77 @@ class FiniteMixture:
         return MixtureStats(loglik, n_obs, class_ll, resp.sum(axis=0), family_stats)
 
     def stats_from_responsibilities(self, x: np.ndarray, resp: np.ndarray) -> MixtureStats:
-        """Statistics from given (already weighted) responsibilities, without an E-step."""
+        """Statistics from given (already weighted) responsibilities, without an E-step.
+
+        The log-likelihood terms are 0 (no parameters are evaluated), so the
+        mixture need not be fitted.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            Observations in rows.
+        resp : ndarray of shape (n, K)
+            Responsibilities, already multiplied by any observation weights.
+
+        Returns
+        -------
+        MixtureStats
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> stats = FiniteMixture([Gaussian("full", 2)]).stats_from_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> stats.n_obs, stats.component_weight.tolist(), stats.family_stats[0].mean.tolist()
+        (4.0, [2.0, 2.0], [[0.5], [4.5]])
+        """
         family_stats = tuple(f.stats(x, resp[:, part]) for f, part in zip(self.families, self._slices))
         return MixtureStats(0.0, float(resp.sum()), 0.0, resp.sum(axis=0), family_stats)
 
     # -- M-step ----------------------------------------------------------------
     def m_step(self, stats: MixtureStats) -> "FiniteMixture":
-        """New mixture: ``w_k = n_k / sum_j n_j`` and each family's own M-step."""
+        """New mixture: ``w_k = n_k / sum_j n_j`` and each family's own M-step.
+
+        Parameters
+        ----------
+        stats : MixtureStats
+            Statistics from :meth:`e_step` or :meth:`stats_from_responsibilities`.
+
+        Returns
+        -------
+        FiniteMixture
+            A new fitted mixture; ``self`` is not modified.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [2.0], [5.0]])
+        >>> declaration = FiniteMixture([Gaussian("full", 2)])
+        >>> mixture = declaration.m_step(declaration.stats_from_responsibilities(x, np.eye(2)[[0, 0, 0, 1]]))
+        >>> mixture.weights.tolist(), mixture.families[0].means.tolist()
+        ([0.75, 0.25], [[1.0], [5.0]])
+        """
         weights = stats.component_weight / stats.component_weight.sum()
         families = [f.m_step(s) for f, s in zip(self.families, stats.family_stats)]
         return FiniteMixture(families, weights)
 
     def fit_responsibilities(self, x: np.ndarray, resp: np.ndarray) -> "FiniteMixture":
-        """One M-step from responsibilities (n, K) on ``x``: how EM is initialised."""
+        """One M-step from responsibilities (n, K) on ``x``: how EM is initialised.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> mixture.is_fitted, mixture.weights.tolist(), mixture.families[0].means.tolist()
+        (True, [0.5, 0.5], [[0.5], [4.5]])
+        """
         return self.m_step(self.stats_from_responsibilities(x, resp))
 
     # -- the rest ----------------------------------------------------------------
@@ -194,6 +355,16 @@ class FiniteMixture:
         """Floats of E-step temporaries per observation, to size chunks.
 
         Families may say (``working_floats_per_row``); otherwise ``K d`` is assumed.
+
+        Examples
+        --------
+        Two floats per component for the log-joint and responsibilities, plus
+        the Gaussian family's ``2 K (d + 1)``:
+
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> FiniteMixture([Gaussian("full", 3)]).working_floats_per_row(2)
+        24
         """
         total = 2 * self.n_components  # log-joint and responsibilities
         for family in self.families:
@@ -202,11 +373,50 @@ class FiniteMixture:
         return total
 
     def n_params(self) -> int:
-        """Free parameters: ``K - 1`` weights plus every family's parameters."""
+        """Free parameters: ``K - 1`` weights plus every family's parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> mixture.n_params()  # 1 weight + 2 means + 2 variances
+        5
+        """
         return int(self.n_components - 1 + sum(f.n_params() for f in self.families))
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Draw ``n`` observations; returns ``(x, component)``."""
+        """Draw ``n`` observations; returns ``(x, component)``.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws.
+        rng : numpy.random.Generator
+            Source of randomness.
+
+        Returns
+        -------
+        x : ndarray of shape (n, d)
+            The draws.
+        component : ndarray of int, shape (n,)
+            The component that drew each row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> draws, labels = mixture.sample(1000, np.random.default_rng(0))
+        >>> draws.shape, labels.shape, sorted(set(labels.tolist()))
+        ((1000, 1), (1000,), [0, 1])
+        >>> bool(np.all(draws[labels == 1] > draws[labels == 0].max() - 5))
+        True
+        """
         labels = rng.choice(self.n_components, size=n, p=self.weights)
         first = self.families[0].sample(np.zeros(0, dtype=int), rng)
         x = np.empty((n,) + first.shape[1:], dtype=first.dtype)
@@ -217,11 +427,44 @@ class FiniteMixture:
         return x, labels
 
     def spec(self) -> list[dict]:
-        """JSON-serialisable declaration of the families."""
+        """JSON-serialisable declaration of the families.
+
+        Examples
+        --------
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> spec = FiniteMixture([Gaussian("diag", 2), Gaussian("EII", 1)]).spec()
+        >>> [(s["kind"], s["covariance"], s["n_components"]) for s in spec]
+        [('gaussian', 'VVI', 2), ('gaussian', 'EII', 1)]
+        """
         return [f.spec() for f in self.families]
 
     def to_dataset(self, features: np.ndarray) -> xr.Dataset:
-        """Parameters as a Dataset: ``weights(component)`` plus the families' variables."""
+        """Parameters as a Dataset: ``weights(component)`` plus the families' variables.
+
+        The ``model`` attribute holds the JSON of :meth:`spec`, so that
+        :meth:`from_params` can rebuild the mixture.
+
+        Parameters
+        ----------
+        features : ndarray of shape (d,)
+            Feature coordinate.
+
+        Returns
+        -------
+        xarray.Dataset
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> params = mixture.to_dataset(np.array(["x"]))
+        >>> list(params.data_vars), params.weights.values.tolist()
+        (['weights', 'means', 'covariances'], [0.5, 0.5])
+        """
         parts = []
         for family, part in zip(self.families, self._slices):
             ds = family.to_dataset(features)
@@ -233,7 +476,36 @@ class FiniteMixture:
         return params
 
     def from_dataset(self, params: xr.Dataset) -> "FiniteMixture":
-        """A fitted copy of this declaration holding the parameters in ``params``."""
+        """A fitted copy of this declaration holding the parameters in ``params``.
+
+        Parameters
+        ----------
+        params : xarray.Dataset
+            ``weights(component)`` and the families' variables, laid out as by
+            :meth:`to_dataset`.
+
+        Returns
+        -------
+        FiniteMixture
+
+        Raises
+        ------
+        ValueError
+            If the weights are missing, of the wrong length, negative or do
+            not sum to 1, or a family rejects its parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> params = mixture.to_dataset(np.array(["x"]))
+        >>> copy = FiniteMixture([Gaussian("spherical", 2)]).from_dataset(params)
+        >>> copy.weights.tolist(), copy.families[0].covariance.name
+        ([0.5, 0.5], 'VII')
+        """
         if "weights" not in params:
             raise ValueError("initial parameters lack the variable 'weights'")
         weights = np.asarray(params["weights"].values, dtype=float)
@@ -251,6 +523,22 @@ class FiniteMixture:
 
     @classmethod
     def from_params(cls, params: xr.Dataset) -> "FiniteMixture":
-        """Rebuild a fitted mixture from a Dataset written by :meth:`to_dataset`."""
+        """Rebuild a fitted mixture from a Dataset written by :meth:`to_dataset`.
+
+        The families are declared from the Dataset's ``model`` attribute.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> rebuilt = FiniteMixture.from_params(mixture.to_dataset(np.array(["x"])))
+        >>> rebuilt.families
+        (Gaussian(covariance='VVV', n_components=2, reg_covar=1e-06),)
+        >>> bool(np.array_equal(rebuilt.families[0].means, mixture.families[0].means))
+        True
+        """
         declaration = cls([family_from_spec(s) for s in json.loads(params.attrs["model"])])
         return declaration.from_dataset(params)

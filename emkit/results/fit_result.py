@@ -72,6 +72,7 @@ class FitResult:
 
     @property
     def n_components(self) -> int:
+        """Total number of components."""
         return self._mixture.n_components
 
     @property
@@ -99,7 +100,7 @@ class FitResult:
         >>> fit.bic() > fit.aic()
         True
         """
-        return float(criteria.bic(self.log_likelihood, self.n_params, self.n_obs))
+        return criteria.bic(self.log_likelihood, self.n_params, self.n_obs)
 
     def aic(self) -> float:
         """``-2 log L + 2 p`` (lower is better).
@@ -111,7 +112,7 @@ class FitResult:
         >>> fit.aic() == -2 * fit.log_likelihood + 2 * fit.n_params
         True
         """
-        return float(criteria.aic(self.log_likelihood, self.n_params))
+        return criteria.aic(self.log_likelihood, self.n_params)
 
     def icl(self) -> float:
         """``BIC - 2 sum_i log max_k r_ik`` on the training data (lower is better).
@@ -123,9 +124,7 @@ class FitResult:
         >>> fit.icl() >= fit.bic()
         True
         """
-        return float(
-            criteria.icl(self.log_likelihood, self.n_params, self.n_obs, self.classification_log_likelihood)
-        )
+        return criteria.icl(self.log_likelihood, self.n_params, self.n_obs, self.classification_log_likelihood)
 
     @cached_property
     def params(self) -> xr.Dataset:
@@ -243,9 +242,17 @@ class FitResult:
         )
 
     def describe_model(self) -> str:
-        """One line naming the model, e.g. ``"Gaussian mixture, 3 components (VVV)"``."""
-        kinds = ", ".join(repr(f) for f in self._mixture.families)
-        return f"mixture of {self.n_components} components [{kinds}]"
+        """One line naming the model, from each family's ``describe()`` (or ``repr``).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2, covariance="diag").fit(em.datasets.load("faithful"), random_state=0)
+        >>> fit.describe_model()
+        'mixture of 2 Gaussian components, covariance VVI (diagonal)'
+        """
+        parts = [f.describe() if hasattr(f, "describe") else repr(f) for f in self._mixture.families]
+        return "mixture of " + " + ".join(parts)
 
     def summary_text(self) -> str:
         """A readable multi-line summary: model, fit statistics, weights and parameters.
@@ -292,9 +299,10 @@ class FitResult:
         --------
         >>> import os, tempfile, emkit as em
         >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
-        >>> path = os.path.join(tempfile.mkdtemp(), "fit.nc")
-        >>> fit.to_netcdf(path)
-        >>> em.load_fit(path).params.identical(fit.params)
+        >>> with tempfile.TemporaryDirectory() as directory:
+        ...     path = os.path.join(directory, "fit.nc")
+        ...     fit.to_netcdf(path)
+        ...     print(em.load_fit(path).params.identical(fit.params))
         True
         """
         attrs = {
@@ -308,7 +316,37 @@ class FitResult:
 
     @classmethod
     def from_netcdf(cls, path) -> "FitResult":
-        """Read a result written by :meth:`to_netcdf`."""
+        """Read a result written by :meth:`to_netcdf`.
+
+        :func:`emkit.load_fit` is the same as a function.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`to_netcdf`.
+
+        Returns
+        -------
+        FitResult
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            If ``path`` is not a netCDF-4 file written by emkit.
+
+        Examples
+        --------
+        >>> import os, tempfile, emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+        >>> with tempfile.TemporaryDirectory() as directory:
+        ...     path = os.path.join(directory, "fit.nc")
+        ...     fit.to_netcdf(path)
+        ...     loaded = em.FitResult.from_netcdf(path)
+        >>> loaded.params.identical(fit.params), loaded.bic() == fit.bic()
+        (True, True)
+        """
         attrs = read_attrs(path)
         if attrs.get("format") != cls._FORMAT:
             raise ValueError(
@@ -338,9 +376,10 @@ def load_fit(path) -> FitResult:
     --------
     >>> import os, tempfile, emkit as em
     >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
-    >>> path = os.path.join(tempfile.mkdtemp(), "fit.nc")
-    >>> fit.to_netcdf(path)
-    >>> em.load_fit(path).log_likelihood == fit.log_likelihood
+    >>> with tempfile.TemporaryDirectory() as directory:
+    ...     path = os.path.join(directory, "fit.nc")
+    ...     fit.to_netcdf(path)
+    ...     print(em.load_fit(path).log_likelihood == fit.log_likelihood)
     True
     """
     return FitResult.from_netcdf(path)

@@ -18,9 +18,10 @@ def write_groups(path: str | os.PathLike, attrs: dict, groups: dict[str, xr.Data
     --------
     >>> import tempfile, os, xarray as xr
     >>> from emkit.results.netcdf import read_groups, write_groups
-    >>> path = os.path.join(tempfile.mkdtemp(), "x.nc")
-    >>> write_groups(path, {"a": 1}, {"g": xr.Dataset({"v": ("i", [1.0, 2.0])})})
-    >>> read_groups(path, ["g"])["g"].v.values.tolist()
+    >>> with tempfile.TemporaryDirectory() as directory:
+    ...     path = os.path.join(directory, "x.nc")
+    ...     write_groups(path, {"a": 1}, {"g": xr.Dataset({"v": ("i", [1.0, 2.0])})})
+    ...     print(read_groups(path, ["g"])["g"].v.values.tolist())
     [1.0, 2.0]
     """
     # Write next to the target and rename, so a failure never leaves a half-written file.
@@ -51,9 +52,10 @@ def read_attrs(path: str | os.PathLike) -> dict:
     --------
     >>> import tempfile, os, xarray as xr
     >>> from emkit.results.netcdf import read_attrs, write_groups
-    >>> path = os.path.join(tempfile.mkdtemp(), "x.nc")
-    >>> write_groups(path, {"a": 1}, {})
-    >>> int(read_attrs(path)["a"])
+    >>> with tempfile.TemporaryDirectory() as directory:
+    ...     path = os.path.join(directory, "x.nc")
+    ...     write_groups(path, {"a": 1}, {})
+    ...     print(int(read_attrs(path)["a"]))
     1
     """
     _check_netcdf4(path)
@@ -70,6 +72,17 @@ def read_groups(path: str | os.PathLike, names) -> dict[str, xr.Dataset]:
         If ``path`` does not exist.
     ValueError
         If ``path`` is not a netCDF-4 file or lacks one of the groups.
+
+    Examples
+    --------
+    >>> import os, tempfile, xarray as xr
+    >>> from emkit.results.netcdf import read_groups, write_groups
+    >>> with tempfile.TemporaryDirectory() as directory:
+    ...     path = os.path.join(directory, "x.nc")
+    ...     write_groups(path, {}, {"a": xr.Dataset({"v": ("i", [1.0, 2.0])}), "b": xr.Dataset()})
+    ...     groups = read_groups(path, ["a"])
+    >>> list(groups), groups["a"].v.values.tolist()
+    (['a'], [1.0, 2.0])
     """
     _check_netcdf4(path)
     with h5py.File(path, "r") as handle:
