@@ -98,3 +98,18 @@ def test_far_outlier_keeps_em_monotone_and_finite(covariance, scale):
     history = fit.trace.log_likelihood.values[0]
     assert np.isfinite(history).all()
     assert np.all(np.diff(history) >= -1e-10 * np.abs(history[:-1]))
+
+
+def test_collinear_data_without_regularisation_is_singular():
+    x = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    with pytest.raises(em.DegenerateComponentError, match="singular|not positive definite"):
+        em.GaussianMixture(1, reg_covar=0.0).fit(x)
+
+
+def test_nearest_seed_assignment_survives_a_large_offset():
+    from emkit.em.init import _nearest
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(500, 3))
+    seeds = x[:4].copy()
+    np.testing.assert_array_equal(_nearest(x + 1e9, seeds + 1e9), _nearest(x, seeds))

@@ -17,17 +17,10 @@ from scipy.optimize import linear_sum_assignment
 import emkit as em
 from emkit.components.covariance import COVARIANCE_NAMES
 
+from oracles import STRUCTURE
+
 K = 3
 WEIGHTS = np.array([0.2, 0.3, 0.5])
-# (shared?, shape), written out independently of emkit
-STRUCTURE = {
-    "VVV": (False, "full"),
-    "EEE": (True, "full"),
-    "VVI": (False, "diag"),
-    "EEI": (True, "diag"),
-    "VII": (False, "spherical"),
-    "EII": (True, "spherical"),
-}
 
 
 def random_spd(rng, d):
