@@ -16,7 +16,10 @@ from .components import (
     DiagonalCovariance,
     FullCovariance,
     Gaussian,
+    ParametricFamily,
+    Poisson,
     SphericalCovariance,
+    SumStats,
 )
 from .estimators import GaussianMixture, Mixture
 from .exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning
@@ -36,6 +39,9 @@ __all__ = [
     "GaussianMixture",
     "LikelihoodDecreaseWarning",
     "Mixture",
+    "ParametricFamily",
+    "Poisson",
+    "SumStats",
     "SphericalCovariance",
     "datasets",
     "load_fit",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._input import as_observations, as_sample_weight
-from .components.gaussian import DEFAULT_REG_COVAR, Gaussian, _check_n_components
+from .components.gaussian import DEFAULT_REG_COVAR, Gaussian
+from .components.parametric import check_n_components
 from .em.chunks import ChunkedData, check_chunk_size
 from .em.convergence import check_stopping
 from .em.driver import fit_restarts
@@ -54,10 +55,10 @@ class Mixture:
             if not families:
                 raise ValueError("a mixture needs at least one family")
             total = sum(f.n_components for f in families)
-            if n_components is not None and _check_n_components(n_components) != total:
+            if n_components is not None and check_n_components(n_components) != total:
                 raise ValueError(f"n_components={n_components} but the families hold {total} components")
         else:
-            count = families.n_components if n_components is None else _check_n_components(n_components)
+            count = families.n_components if n_components is None else check_n_components(n_components)
             families = [families.with_components(count)]
         self._declaration = FiniteMixture([f.with_components(f.n_components) for f in families])
 
@@ -134,6 +135,7 @@ class Mixture:
         if obs.n_obs < K:
             raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} components")
         init = check_init(init, obs.n_obs, obs.n_features, K)
+        self._declaration.check_data(obs.values)
         chunk_rows = check_chunk_size(chunk_size, self._declaration.working_floats_per_row(obs.n_features))
         data = ChunkedData(obs.values, weight, chunk_rows, default_workers())
         with single_threaded_blas():  # small matrices; chunks use the cores instead

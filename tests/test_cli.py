@@ -60,7 +60,7 @@ def test_fit_dataset_prints_summary_and_saves(capsys, tmp_path, faithful, faithf
     assert err == ""
     assert log_likelihood_line(faithful_fit) in out
     assert f"BIC  {faithful_fit.bic():.4f}" in out
-    for text in ("VVV", "eruptions", "waiting", "weight", "mean[waiting]", "converged after"):
+    for text in ("VVV", "eruptions", "waiting", "weight", "means[waiting]", "converged after"):
         assert text in out
     assert out.rstrip().endswith(f"saved to {out_path}")
     loaded = em.load_fit(out_path)
@@ -74,7 +74,7 @@ def test_fit_csv_with_columns(capsys, table_csv):
     expected = em.GaussianMixture(2).fit(pd.read_csv(table_csv)[["c", "a"]], random_state=3)
     assert log_likelihood_line(expected) in out
     assert "features: c, a" in out
-    assert "mean[b]" not in out
+    assert "means[b]" not in out
 
 
 def test_fit_passes_every_option(capsys, table_csv):

@@ -9,6 +9,8 @@ from .covariance import (
     covariance_structure,
 )
 from .gaussian import Gaussian, GaussianStats
+from .parametric import ParametricFamily, SumStats
+from .poisson import Poisson
 from .registry import family_from_spec, register_family
 
 __all__ = [
@@ -18,6 +20,9 @@ __all__ = [
     "FullCovariance",
     "Gaussian",
     "GaussianStats",
+    "ParametricFamily",
+    "Poisson",
+    "SumStats",
     "SphericalCovariance",
     "covariance_structure",
     "family_from_spec",

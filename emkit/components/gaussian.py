@@ -26,6 +26,7 @@ import xarray as xr
 
 from ..exceptions import DegenerateComponentError
 from .base import Evaluation
+from .parametric import check_n_components
 from .covariance import (
     DESCRIPTIONS,
     CovarianceStructure,
@@ -162,7 +163,7 @@ class Gaussian:
         _structure: CovarianceStructure | None = None,
     ):
         self.covariance = _structure if _structure is not None else covariance_structure(covariance)
-        self.n_components = _check_n_components(n_components)
+        self.n_components = check_n_components(n_components)
         reg_covar = float(reg_covar)
         if not np.isfinite(reg_covar) or reg_covar < 0:
             raise ValueError(f"reg_covar must be a finite non-negative number, got {reg_covar}")
@@ -540,11 +541,3 @@ class Gaussian:
         Gaussian(covariance='EEE', n_components=3, reg_covar=1e-06)
         """
         return cls(spec["covariance"], n_components=spec["n_components"], reg_covar=spec["reg_covar"])
-
-
-def _check_n_components(n_components) -> int:
-    if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)):
-        raise TypeError(f"n_components must be an integer, not {type(n_components).__name__}")
-    if n_components < 1:
-        raise ValueError(f"n_components must be at least 1, got {n_components}")
-    return int(n_components)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .gaussian import Gaussian
+from .poisson import Poisson
 
-_FAMILIES = {Gaussian.kind: Gaussian}
+_FAMILIES = {cls.kind: cls for cls in (Gaussian, Poisson)}
 
 
 def register_family(cls) -> type:

@@ -442,38 +442,25 @@ class FiniteMixture:
     def to_dataset(self, features: np.ndarray) -> xr.Dataset:
         """Parameters as a Dataset: ``weights(component)`` plus the families' variables.
 
-        The ``model`` attribute holds the JSON of :meth:`spec`, so that
-        :meth:`from_params` can rebuild the mixture.
-
-        Parameters
-        ----------
-        features : ndarray of shape (d,)
-            Feature coordinate.
-
-        Returns
-        -------
-        xarray.Dataset
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
-        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
-        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
-        >>> params = mixture.to_dataset(np.array(["x"]))
-        >>> list(params.data_vars), params.weights.values.tolist()
-        (['weights', 'means', 'covariances'], [0.5, 0.5])
+        In a mixture of different families, a variable of one family is NaN on
+        the components of the others.
         """
         parts = []
         for family, part in zip(self.families, self._slices):
             ds = family.to_dataset(features)
             parts.append(ds.assign_coords(component=np.arange(part.start, part.stop)))
-        params = parts[0] if len(parts) == 1 else xr.concat(parts, dim="component")
+        params = parts[0] if len(parts) == 1 else xr.concat(_with_all_variables(parts), dim="component")
         params["weights"] = ("component", self.weights)
         params = params[["weights"] + [v for v in params.data_vars if v != "weights"]]
         params.attrs["model"] = json.dumps(self.spec())
         return params
+
+    def check_data(self, x: np.ndarray) -> None:
+        """Ask every family whether ``x`` lies in its support (``ValueError`` if not)."""
+        for family in self.families:
+            check = getattr(family, "check_data", None)
+            if check is not None:
+                check(x)
 
     def from_dataset(self, params: xr.Dataset) -> "FiniteMixture":
         """A fitted copy of this declaration holding the parameters in ``params``.
@@ -542,3 +529,18 @@ class FiniteMixture:
         """
         declaration = cls([family_from_spec(s) for s in json.loads(params.attrs["model"])])
         return declaration.from_dataset(params)
+
+
+def _with_all_variables(parts: list[xr.Dataset]) -> list[xr.Dataset]:
+    """Give every Dataset the variables of all, NaN where a family lacks one."""
+    out = []
+    for ds in parts:
+        ds = ds.copy()
+        for other in parts:
+            for name, var in other.data_vars.items():
+                if name not in ds:
+                    shape = tuple(ds.sizes["component"] if d == "component" else other.sizes[d] for d in var.dims)
+                    coords = {d: other[d] for d in var.dims if d != "component" and d in other.coords}
+                    ds[name] = xr.DataArray(np.full(shape, np.nan), dims=var.dims, coords=coords)
+        out.append(ds)
+    return out

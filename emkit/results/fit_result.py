@@ -281,10 +281,11 @@ class FitResult:
         ]
         table = pd.DataFrame({"weight": self.params["weights"].values}, index=self.params.component.values)
         table.index.name = "component"
-        if "means" in self.params:
-            means = self.params["means"].to_pandas()
-            means.columns = [f"mean[{c}]" for c in means.columns]
-            table = table.join(means)
+        for name, var in self.params.data_vars.items():  # per-feature parameters as columns
+            if var.dims == ("component", "feature"):
+                columns = var.to_pandas()
+                columns.columns = [f"{name}[{c}]" for c in columns.columns]
+                table = table.join(columns)
         with pd.option_context("display.width", 120, "display.max_columns", 20):
             lines.append(table.to_string(float_format=lambda v: f"{v:.5g}"))
         return "\n".join(lines)
