@@ -135,12 +135,13 @@ class Mixture:
         if obs.n_obs < K:
             raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} components")
         init = check_init(init, obs.n_obs, obs.n_features, K)
-        self._declaration.check_data(obs.values)
-        chunk_rows = check_chunk_size(chunk_size, self._declaration.working_floats_per_row(obs.n_features))
+        declaration = self._declaration.bind(obs.features)
+        declaration.check_data(obs.values)
+        chunk_rows = check_chunk_size(chunk_size, declaration.working_floats_per_row(obs.n_features))
         data = ChunkedData(obs.values, weight, chunk_rows, default_workers())
         with single_threaded_blas():  # small matrices; chunks use the cores instead
             outcome = fit_restarts(
-                self._declaration, data, init=init, n_init=n_init, tol=tol, max_iter=max_iter,
+                declaration, data, init=init, n_init=n_init, tol=tol, max_iter=max_iter,
                 random_state=random_state,
             )
         best = outcome.best

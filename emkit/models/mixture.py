@@ -455,6 +455,14 @@ class FiniteMixture:
         params.attrs["model"] = json.dumps(self.spec())
         return params
 
+    def bind(self, features: np.ndarray) -> "FiniteMixture":
+        """This declaration with every family bound to the data's feature names.
+
+        Families that refer to columns by name (``bind(features)``) resolve
+        them here; others are unchanged. Fitted parameters are dropped.
+        """
+        return FiniteMixture([f.bind(features) if hasattr(f, "bind") else f for f in self.families])
+
     def check_data(self, x: np.ndarray) -> None:
         """Ask every family whether ``x`` lies in its support (``ValueError`` if not)."""
         for family in self.families:
@@ -528,7 +536,8 @@ class FiniteMixture:
         True
         """
         declaration = cls([family_from_spec(s) for s in json.loads(params.attrs["model"])])
-        return declaration.from_dataset(params)
+        features = params["feature"].values if "feature" in params.coords else np.arange(0)
+        return declaration.bind(features).from_dataset(params)
 
 
 def _with_all_variables(parts: list[xr.Dataset]) -> list[xr.Dataset]:
