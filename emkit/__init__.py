@@ -11,16 +11,24 @@ Examples
 
 from . import datasets
 from .components import (
+    Bernoulli, Exponential, Gamma, LogNormal, VonMises,
+    Categorical,
     COVARIANCE_NAMES,
     CovarianceStructure,
     DiagonalCovariance,
     FullCovariance,
     Gaussian,
+    Independent,
     ParametricFamily,
     Poisson,
+    Regression,
+    Uniform,
     SphericalCovariance,
+    StudentT,
     SumStats,
 )
+from .components.logpdf import from_logpdf
+from .components.scipy_dist import from_scipy
 from .estimators import GaussianMixture, Mixture
 from .exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning
 from .results import FitResult, load_fit
@@ -28,6 +36,8 @@ from .results import FitResult, load_fit
 __version__ = "0.1.0"
 
 __all__ = [
+    "Bernoulli", "Exponential", "Gamma", "LogNormal", "VonMises",
+    "Categorical",
     "COVARIANCE_NAMES",
     "ConvergenceWarning",
     "CovarianceStructure",
@@ -37,12 +47,18 @@ __all__ = [
     "FullCovariance",
     "Gaussian",
     "GaussianMixture",
+    "Independent",
     "LikelihoodDecreaseWarning",
     "Mixture",
     "ParametricFamily",
     "Poisson",
+    "Regression",
+    "Uniform",
     "SumStats",
     "SphericalCovariance",
+    "StudentT",
     "datasets",
+    "from_logpdf",
+    "from_scipy",
     "load_fit",
 ]

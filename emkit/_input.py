@@ -6,7 +6,7 @@ carry the user's coordinates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,8 @@ class Observations:
     values: np.ndarray
     features: np.ndarray
     index: np.ndarray
+    #: Labels of the columns encoded as category codes, by feature name.
+    categories: dict = field(default_factory=dict)
 
     @property
     def n_obs(self) -> int:
@@ -52,13 +54,19 @@ class Observations:
         return self.values.shape[1]
 
 
-def as_observations(X, name: str = "X") -> Observations:
+def as_observations(X, name: str = "X", categories: dict | None = None) -> Observations:
     """Validate data and return it as :class:`Observations`.
 
     Accepts a 2-D array-like (rows are observations), a 1-D array-like (one
     feature), a pandas DataFrame or Series, or a 2-D xarray DataArray (the
     dimension named ``feature`` is the feature axis if present, otherwise
     the second one).
+
+    ``categories`` allows non-numeric DataFrame columns (pandas categorical,
+    string, object): ``None`` rejects them; a dict encodes them as codes
+    ``0 .. C - 1``, using the labels it gives for a column (unknown labels
+    are an error) or, for a column it does not name, the column's own sorted
+    categories. The labels used are in ``Observations.categories``.
 
     Raises
     ------
@@ -77,7 +85,10 @@ def as_observations(X, name: str = "X") -> Observations:
     """
     if isinstance(X, pd.Series):
         X = X.to_frame()
+    encoded = {}
     if isinstance(X, pd.DataFrame):
+        if categories is not None:
+            X, encoded = _encode_categories(X, categories, name)
         values, features, index = _from_frame(X, name)
     elif isinstance(X, xr.DataArray):
         values, features, index = _from_dataarray(X, name)
@@ -91,7 +102,7 @@ def as_observations(X, name: str = "X") -> Observations:
         features, index = np.arange(values.shape[1]), np.arange(values.shape[0])
     values = np.ascontiguousarray(values, dtype=np.float64)
     _check_finite(values, name)
-    return Observations(values, np.asarray(features), np.asarray(index))
+    return Observations(values, np.asarray(features), np.asarray(index), encoded)
 
 
 def _numeric_array(X, name: str) -> np.ndarray:
@@ -146,6 +157,26 @@ def _labels(values) -> np.ndarray:
     if values.dtype == object:
         values = values.astype(str)
     return values
+
+
+def _encode_categories(frame: pd.DataFrame, known: dict, name: str):
+    """Replace non-numeric columns by category codes; returns the frame and the labels used."""
+    frame = frame.copy()
+    used = {}
+    for column in non_numeric_columns(frame):
+        series = frame[column]
+        labels = known.get(str(column))
+        if labels is None:
+            labels = [str(v) for v in pd.Categorical(series).categories]
+        codes = pd.Index(labels).get_indexer(series.astype(str).where(series.notna()))
+        missing = np.flatnonzero(codes < 0)
+        if missing.size:
+            value = series.iloc[missing[0]]
+            what = "is missing" if pd.isna(value) else f"has the unknown category {value!r}"
+            raise ValueError(f"{name} column {column!r} {what} in row {missing[0]}")
+        frame[column] = codes.astype(np.float64)
+        used[str(column)] = list(labels)
+    return frame, used
 
 
 def _from_frame(frame: pd.DataFrame, name: str):

@@ -126,7 +126,7 @@ class Mixture:
         >>> fit.params.means.sizes["component"]
         3
         """
-        obs = as_observations(X)
+        obs = as_observations(X, categories={} if self._declaration.accepts_categorical else None)
         weight = as_sample_weight(sample_weight, obs.n_obs)
         K = self.n_components
         if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
@@ -135,7 +135,7 @@ class Mixture:
         if obs.n_obs < K:
             raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} components")
         init = check_init(init, obs.n_obs, obs.n_features, K)
-        declaration = self._declaration.bind(obs.features)
+        declaration = self._declaration.bind(obs.features, obs.categories, obs.values)
         declaration.check_data(obs.values)
         chunk_rows = check_chunk_size(chunk_size, declaration.working_floats_per_row(obs.n_features))
         data = ChunkedData(obs.values, weight, chunk_rows, default_workers())
@@ -158,6 +158,7 @@ class Mixture:
             best.stats.n_obs,
             best.stats.log_likelihood,
             best.stats.classification_log_likelihood,
+            categories=obs.categories,
         )
 
 

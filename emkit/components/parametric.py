@@ -43,6 +43,25 @@ import numpy as np
 import xarray as xr
 
 
+#: The smallest positive float: ``safe_log`` maps 0 to its log, about -744.4.
+_SMALLEST = np.nextafter(0.0, 1.0)
+
+
+def safe_log(p: np.ndarray) -> np.ndarray:
+    """``log p`` with 0 mapped to ``log(5e-324)`` (about -744.4), so densities stay finite.
+
+    Monotone: every positive float keeps its exact log.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.parametric import safe_log
+    >>> safe_log(np.array([1.0, 0.0])).round(1).tolist()
+    [0.0, -744.4]
+    """
+    return np.log(np.maximum(p, _SMALLEST))
+
+
 def check_n_components(n_components) -> int:
     """Validate a number of components (a positive integer).
 

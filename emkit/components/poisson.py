@@ -11,16 +11,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln
 
-from .parametric import ParametricFamily, SumStats
-
-_TINY = np.finfo(float).tiny
-
+from .parametric import ParametricFamily, SumStats, safe_log
 
 class Poisson(ParametricFamily):
     """Poisson components: one rate per component and feature.
 
     A rate estimated as exactly 0 (a feature that is 0 for every observation
-    of a component) is kept as 0; its log is floored at ``log(tiny)`` so that
+    of a component) is kept as 0; its log is floored at ``log(5e-324)`` so that
     log-densities stay finite.
 
     Examples
@@ -45,7 +42,7 @@ class Poisson(ParametricFamily):
     def log_prob(self, x):
         """``sum_j x_j log lambda_kj - lambda_kj - log x_j!``, shape (n, K)."""
         rate = self.params["rate"]
-        out = x @ np.log(np.maximum(rate, _TINY)).T
+        out = x @ safe_log(rate).T
         out -= rate.sum(axis=1)
         out -= gammaln(x + 1.0).sum(axis=1, keepdims=True)
         return out

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from .bernoulli import Bernoulli
+from .categorical import Categorical
+from .exponential import Exponential
+from .gamma import Gamma
+from .lognormal import LogNormal
+from .vonmises import VonMises
 from .gaussian import Gaussian
+from .logpdf import LogpdfFamily
+from .independent import Independent
 from .poisson import Poisson
+from .scipy_dist import ScipyFamily
+from .regression import Regression
+from .uniform import Uniform
+from .student_t import StudentT
 
-_FAMILIES = {cls.kind: cls for cls in (Gaussian, Poisson)}
+_FAMILIES = {cls.kind: cls for cls in (Bernoulli, Exponential, Gamma, LogNormal, VonMises, Categorical, Gaussian, Independent, Poisson, StudentT)}
+_FAMILIES.update({cls.kind: cls for cls in (Regression, Uniform)})
+_FAMILIES.update({cls.kind: cls for cls in (ScipyFamily, LogpdfFamily)})
 
 
 def register_family(cls) -> type:

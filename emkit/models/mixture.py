@@ -18,6 +18,7 @@ components ``0 .. K_1 - 1`` belong to the first family, and so on.
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import dataclass
 
@@ -455,13 +456,29 @@ class FiniteMixture:
         params.attrs["model"] = json.dumps(self.spec())
         return params
 
-    def bind(self, features: np.ndarray) -> "FiniteMixture":
-        """This declaration with every family bound to the data's feature names.
+    def bind(self, features: np.ndarray, categories: dict | None = None, data: np.ndarray | None = None):
+        """This declaration with every family bound to the data.
 
-        Families that refer to columns by name (``bind(features)``) resolve
-        them here; others are unchanged. Fitted parameters are dropped.
+        Families with a ``bind`` hook resolve column names against
+        ``features``, take category labels from ``categories`` (feature name ->
+        labels of an encoded column) or sizes from ``data``; it is called with
+        the keywords its signature names. Fitted parameters are dropped.
         """
-        return FiniteMixture([f.bind(features) if hasattr(f, "bind") else f for f in self.families])
+        given = {"categories": categories, "data": data}
+        bound = []
+        for family in self.families:
+            hook = getattr(family, "bind", None)
+            if hook is None:
+                bound.append(family)
+                continue
+            accepted = inspect.signature(hook).parameters
+            bound.append(hook(features, **{k: v for k, v in given.items() if k in accepted}))
+        return FiniteMixture(bound)
+
+    @property
+    def accepts_categorical(self) -> bool:
+        """Whether some family takes category codes (then pandas categories are encoded)."""
+        return any(getattr(f, "accepts_categorical", False) for f in self.families)
 
     def check_data(self, x: np.ndarray) -> None:
         """Ask every family whether ``x`` lies in its support (``ValueError`` if not)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 
 import numpy as np
@@ -37,6 +38,8 @@ class FitResult:
         Observed-data log-likelihood of the kept parameters on the training data.
     classification_log_likelihood : float
         ``sum_i log max_k r_ik`` on the training data (for ICL).
+    categories : dict, optional
+        Labels of the columns encoded as category codes, by feature name.
 
     Examples
     --------
@@ -55,6 +58,7 @@ class FitResult:
         n_obs: float,
         log_likelihood: float,
         classification_log_likelihood: float,
+        categories: dict | None = None,
     ):
         self._mixture = mixture
         self.features = np.asarray(features)
@@ -63,6 +67,7 @@ class FitResult:
         self.n_obs = float(n_obs)
         self.log_likelihood = float(log_likelihood)
         self.classification_log_likelihood = float(classification_log_likelihood)
+        self.categories = dict(categories or {})
 
     # -- fit statistics ----------------------------------------------------------
     @property
@@ -138,7 +143,7 @@ class FitResult:
 
     # -- predictions -------------------------------------------------------------
     def _posteriors(self, X):
-        obs = as_observations(X)
+        obs = as_observations(X, categories=self.categories if self._mixture.accepts_categorical else None)
         if obs.n_features != len(self.features):
             raise ValueError(f"X has {obs.n_features} features; the model was fitted to {len(self.features)}")
         data = ChunkedData(obs.values, None, auto_chunk_size(self._mixture.working_floats_per_row(obs.n_features)))
@@ -286,6 +291,7 @@ class FitResult:
                 columns = var.to_pandas()
                 columns.columns = [f"{name}[{c}]" for c in columns.columns]
                 table = table.join(columns)
+        table = table.dropna(axis=1, how="all")  # parameters of other families' features
         with pd.option_context("display.width", 120, "display.max_columns", 20):
             lines.append(table.to_string(float_format=lambda v: f"{v:.5g}"))
         return "\n".join(lines)
@@ -312,6 +318,7 @@ class FitResult:
             "n_obs": self.n_obs,
             "log_likelihood": self.log_likelihood,
             "classification_log_likelihood": self.classification_log_likelihood,
+            "categories": json.dumps(self.categories),
         }
         write_groups(path, attrs, {"params": self.params, "trace": self.trace})
 
@@ -365,6 +372,7 @@ class FitResult:
             float(attrs["n_obs"]),
             float(attrs["log_likelihood"]),
             float(attrs["classification_log_likelihood"]),
+            categories=json.loads(attrs.get("categories", "{}")),
         )
         result.__dict__["params"] = params
         return result

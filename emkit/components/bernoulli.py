@@ -1,0 +1,81 @@
+"""Bernoulli components for binary vectors, independent across features.
+
+A mixture of them is latent class analysis. With ``p_kj`` the probability
+that feature j is 1 in component k::
+
+    log f_k(x) = sum_j [x_j log p_kj + (1 - x_j) log(1 - p_kj)]
+
+Statistics: ``n_k = sum_i r_ik`` and ``s_k = sum_i r_ik x_i``; M-step
+``p_k = s_k / n_k`` (the weighted proportion of ones).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._support import reject_rows
+from .parametric import ParametricFamily, SumStats
+
+
+def _masked_log(p: np.ndarray) -> np.ndarray:
+    """``log p`` where ``p > 0``, else 0 (the zero-probability entries are handled separately)."""
+    out = np.zeros_like(p)
+    np.log(p, out=out, where=p > 0)
+    return out
+
+
+class Bernoulli(ParametricFamily):
+    """Bernoulli components: one probability of a 1 per component and feature.
+
+    Probabilities estimated as exactly 0 or 1 (a feature constant within a
+    component) are kept. The log-density uses the convention ``0 log 0 = 0``
+    (as ``scipy.special.xlogy``): it is finite wherever the data are possible
+    under the component and ``-inf`` (never NaN) where they are not, e.g. a 1
+    in a feature whose probability is 0.
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> rng = np.random.default_rng(0)
+    >>> p = np.array([[0.9, 0.9, 0.1], [0.1, 0.2, 0.8]])
+    >>> x = (rng.random((1000, 3)) < p[rng.integers(0, 2, 1000)]).astype(float)
+    >>> fit = em.Mixture(em.Bernoulli(), n_components=2).fit(x, n_init=3, random_state=0)
+    >>> prob = fit.params.prob.values
+    >>> prob[np.argsort(prob[:, 0])].round(1).tolist()
+    [[0.1, 0.2, 0.8], [0.9, 0.9, 0.1]]
+    """
+
+    kind = "bernoulli"
+    label = "Bernoulli"
+    param_dims = {"prob": ("feature",)}
+
+    def check_data(self, x):
+        """Every value must be 0 or 1 (``ValueError`` naming the first bad row otherwise)."""
+        reject_rows(x, (x != 0) & (x != 1), "Bernoulli components need binary data (values 0 or 1)")
+
+    def log_prob(self, x):
+        """``sum_j x_j log p_kj + (1 - x_j) log(1 - p_kj)`` with ``0 log 0 = 0``, shape (n, K)."""
+        p = self.params["prob"]
+        out = x @ _masked_log(p).T + (1.0 - x) @ _masked_log(1.0 - p).T
+        impossible = (x @ (p == 0).T + (1.0 - x) @ (p == 1).T) > 0
+        out[impossible] = -np.inf
+        return out
+
+    def stats(self, x, resp):
+        """``n_k`` and ``sum_i r_ik x_i``."""
+        return SumStats.of(resp, ones=resp.T @ x)
+
+    def m_step(self, stats):
+        """``p_k = sum_i r_ik x_i / n_k``, clipped to [0, 1] against rounding."""
+        safe = np.where(stats.empty(), 1.0, stats.weight)[:, None]
+        prob = np.clip(stats.sums["ones"] / safe, 0.0, 1.0)
+        return self.with_params(**self.keep_empty({"prob": prob}, stats))
+
+    def n_params(self):
+        """One probability per component and feature."""
+        return int(self.params["prob"].size)
+
+    def sample(self, component, rng):
+        """Bernoulli draws (0.0 or 1.0) with the probabilities of ``component[i]`` in row i."""
+        p = self.params["prob"][np.asarray(component, dtype=int)]
+        return (rng.random(p.shape) < p).astype(float)
