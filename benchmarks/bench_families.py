@@ -14,10 +14,11 @@ Peers, in the same process, on the same data, from the same parameters:
 
 One emkit iteration is ``emkit.em.driver.e_step`` (chunked as in ``fit``,
 chunks on all cores with single-threaded BLAS) plus ``FiniteMixture.m_step``.
-Times are the best of ``--repeats`` iterations. Peak memory is the largest
-growth of the process's resident set during one iteration, sampled every
-millisecond from ``/proc/self/statm`` (``tracemalloc`` does not see PyTorch's
-buffers). Run::
+Times are the best of ``--repeats`` iterations. Peak memory is the growth of
+the process's resident-set high-water mark during one iteration (Linux
+``VmHWM``, reset before each measurement; ``tracemalloc`` does not see
+PyTorch's buffers), with glibc's mmap threshold fixed so freed buffers are
+returned to the system. Run::
 
     python benchmarks/bench_families.py            # n = 1e6, d = 10, K = 4
     python benchmarks/bench_families.py --quick    # n = 1e5
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
+import sys
 import time
 import warnings
 
@@ -109,30 +110,28 @@ def best_time(step, repeats: int) -> float:
     return min(times)
 
 
-def _rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def _status(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise KeyError(field)
 
 
 def peak_memory(step) -> float:
-    """Largest growth of the resident set (bytes) while ``step`` runs."""
-    before = _rss()
-    peak = [before]
-    done = threading.Event()
+    """Growth of the resident set's high-water mark (bytes) while ``step`` runs.
 
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], _rss())
-            time.sleep(0.001)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    try:
-        step()
-    finally:
-        done.set()
-        sampler.join()
-    return max(peak[0], _rss()) - before
+    The kernel's peak (``VmHWM``) is reset through ``/proc/self/clear_refs``
+    before the step, so the peak is exact, not sampled. ``main`` runs the
+    benchmark with glibc's mmap threshold fixed at 64 KiB, so every large
+    buffer (numpy's or PyTorch's) is mapped fresh and returned on free, and
+    the resident set measures live buffers rather than recycled heap pages.
+    """
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = _status("VmRSS")
+    step()
+    return _status("VmHWM") - before
 
 
 def run_case(kind: str, n: int, d: int, K: int, repeats: int, rng) -> list[dict]:
@@ -174,6 +173,10 @@ def run_case(kind: str, n: int, d: int, K: int, repeats: int, rng) -> list[dict]
 
 
 def main(argv=None) -> None:
+    if os.environ.get("MALLOC_MMAP_THRESHOLD_") is None and argv is None:
+        # Re-run with large allocations always mmapped, so the resident set tracks live buffers.
+        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="65536")
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="n = 1e5 instead of 1e6")
     parser.add_argument("--repeats", type=int, default=3)

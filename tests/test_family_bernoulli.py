@@ -53,13 +53,27 @@ def test_probabilities_zero_and_one_keep_log_prob_finite_where_possible():
     x = np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.0]])
     family = fitted(em.Bernoulli(), x, np.ones((2, 1)))
     np.testing.assert_array_equal(family.params["prob"], [[0.0, 1.0, 0.5]])
-    query = np.array([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 0.0, 1.0]])
+    query = np.array([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 0.0, 1.0], [1.0, 0.0, 1.0]])
     got = family.log_prob(query)[:, 0]
     expected = stats.bernoulli(family.params["prob"][0]).logpmf(query).sum(axis=1)
-    assert not np.any(np.isnan(got))
-    np.testing.assert_allclose(got[0], np.log(0.5), rtol=1e-14)  # finite: the data are possible
-    np.testing.assert_array_equal(got, expected)  # -inf exactly where scipy says impossible
-    assert np.isneginf(got[1]) and np.isneginf(got[2])
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got[0], expected[0], rtol=1e-14)  # exact where the data are possible
+    # Where scipy says impossible (-inf), log 0 is floored at log(5e-324) per offending feature.
+    assert np.all(np.isneginf(expected[1:]))
+    log_floor = np.log(np.nextafter(0.0, 1.0))
+    np.testing.assert_allclose(got[1:], [log_floor + np.log(0.5), log_floor + np.log(0.5), 2 * log_floor + np.log(0.5)])
+
+
+def test_new_data_with_an_unseen_value_still_get_predictions():
+    rng = np.random.default_rng(2)
+    x = simulate(300, rng)
+    x[:, 0] = 0.0
+    fit = em.Mixture(em.Bernoulli(), 3).fit(x, random_state=0)
+    new = x[:5].copy()
+    new[:, 0] = 1.0  # no component has seen a 1 in feature 0
+    proba = fit.predict_proba(new).values
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba, fit.predict_proba(x[:5]).values, rtol=1e-9)
 
 
 def test_a_constant_feature_does_not_break_a_fit():

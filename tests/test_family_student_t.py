@@ -17,10 +17,12 @@ from emkit.components.student_t import DOF_BOUNDS, solve_dof
 from conformance import (
     aligned,
     check_chunk_additivity,
+    check_integer_weights,
     check_log_prob,
     check_monotone,
     check_round_trip,
     check_sample_shape,
+    params_dataset,
 )
 
 MEANS = np.array([[0.0, 0.0], [6.0, 3.0]])
@@ -156,6 +158,13 @@ def test_cm_steps_equal_their_formulas(data, covariance):
         nu = new.dof[k]
         residual = -special.digamma(nu / 2) + np.log(nu / 2) + 1 + s_k / n
         assert abs(residual) < 1e-10
+
+
+def test_integer_weights_equal_repeated_rows(data):
+    x, _ = data
+    w = np.random.default_rng(2).integers(0, 4, size=len(x))
+    init = params_dataset(WEIGHTS, means=MEANS, scales=SCALES, dof=[3.0, 6.0])
+    check_integer_weights(em.Mixture(em.StudentT(), 2), x, w, init)
 
 
 def test_dof_bounds_are_taken_without_a_root():

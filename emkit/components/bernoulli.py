@@ -14,14 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._support import reject_rows
-from .parametric import ParametricFamily, SumStats
-
-
-def _masked_log(p: np.ndarray) -> np.ndarray:
-    """``log p`` where ``p > 0``, else 0 (the zero-probability entries are handled separately)."""
-    out = np.zeros_like(p)
-    np.log(p, out=out, where=p > 0)
-    return out
+from .parametric import ParametricFamily, SumStats, safe_log
 
 
 class Bernoulli(ParametricFamily):
@@ -29,9 +22,12 @@ class Bernoulli(ParametricFamily):
 
     Probabilities estimated as exactly 0 or 1 (a feature constant within a
     component) are kept. The log-density uses the convention ``0 log 0 = 0``
-    (as ``scipy.special.xlogy``): it is finite wherever the data are possible
-    under the component and ``-inf`` (never NaN) where they are not, e.g. a 1
-    in a feature whose probability is 0.
+    (as ``scipy.special.xlogy``), so it is exact and finite wherever the data
+    are possible under the component. Where they are not (a 1 in a feature
+    whose probability is 0, or a 0 where it is 1), ``log 0`` is floored at
+    ``log(5e-324)``, about -744.4 per offending feature (as for the Poisson's
+    zero rates, :func:`~emkit.components.parametric.safe_log`): never NaN,
+    and new data with a value no component has seen still get predictions.
 
     Examples
     --------
@@ -54,12 +50,12 @@ class Bernoulli(ParametricFamily):
         reject_rows(x, (x != 0) & (x != 1), "Bernoulli components need binary data (values 0 or 1)")
 
     def log_prob(self, x):
-        """``sum_j x_j log p_kj + (1 - x_j) log(1 - p_kj)`` with ``0 log 0 = 0``, shape (n, K)."""
+        """``sum_j x_j log p_kj + (1 - x_j) log(1 - p_kj)`` with ``0 log 0 = 0``, shape (n, K).
+
+        ``log 0`` is floored at ``log(5e-324)`` where the data are impossible (see the class).
+        """
         p = self.params["prob"]
-        out = x @ _masked_log(p).T + (1.0 - x) @ _masked_log(1.0 - p).T
-        impossible = (x @ (p == 0).T + (1.0 - x) @ (p == 1).T) > 0
-        out[impossible] = -np.inf
-        return out
+        return x @ safe_log(p).T + (1.0 - x) @ safe_log(1.0 - p).T
 
     def stats(self, x, resp):
         """``n_k`` and ``sum_i r_ik x_i``."""

@@ -282,35 +282,53 @@ class ScipyFamily(NumericFamily):
                 return np.nan, np.nan
         return float(mean), float(var)
 
+    def _location_scale_start(self, shapes: dict, m: float, s: float) -> dict:
+        """Free loc and scale matching the weighted mean and sd, given shape values."""
+        values = {**self.fixed, **shapes}
+        if self.discrete:
+            return values
+        values.setdefault("loc", 0.0)
+        values.setdefault("scale", 1.0)
+        mu0, var0 = self._moments({**values, "loc": 0.0, "scale": 1.0})
+        sd0 = np.sqrt(var0) if np.isfinite(var0) and var0 > 0 else 1.0
+        mu0 = mu0 if np.isfinite(mu0) else 0.0
+        if "scale" in self.free:
+            if "loc" not in self.free and mu0 > 0 and m > values["loc"]:
+                values["scale"] = (m - values["loc"]) / mu0
+            else:
+                values["scale"] = s / sd0
+        if "loc" in self.free:
+            values["loc"] = m - values["scale"] * mu0
+        return values
+
     def start_values(self, x, w):
-        """A method-of-moments start: location/scale matched to the weighted mean and variance,
-        then all free parameters moment-matched; the better (by weighted Q) of the two."""
+        """A method-of-moments start for one component and feature.
+
+        Shapes start at the user's ``initial`` values, else 1 (positive),
+        0.5 (unit) or each of -1, 0, 1 (real: 0 is often a symmetric saddle
+        point, as for skewnorm); ``loc`` and ``scale`` then match the
+        weighted mean and standard deviation. The best of these by weighted
+        Q is refined by matching mean and variance with all free parameters
+        (Nelder-Mead), and the better of the two is returned.
+        """
         initial = self.options.get("initial") or {}
         m = float(np.average(x, weights=w)) if w.sum() > 0 else 0.0
         v = float(np.average((x - m) ** 2, weights=w)) if w.sum() > 0 else 1.0
         s = np.sqrt(v) if v > 0 else 1.0
-        values = {**self.fixed}
-        for name in self.shapes:
-            if name in self.free:
-                values[name] = float(initial.get(name, DEFAULT_START[self.free[name]]))
-        if not self.discrete:
-            values.setdefault("loc", 0.0)
-            values.setdefault("scale", 1.0)
-            mu0, var0 = self._moments({**values, "loc": 0.0, "scale": 1.0})
-            sd0 = np.sqrt(var0) if np.isfinite(var0) and var0 > 0 else 1.0
-            mu0 = mu0 if np.isfinite(mu0) else 0.0
-            if "scale" in self.free:
-                if "loc" not in self.free and mu0 > 0 and m > values["loc"]:
-                    values["scale"] = (m - values["loc"]) / mu0
-                else:
-                    values["scale"] = s / sd0
-            if "loc" in self.free:
-                values["loc"] = m - values["scale"] * mu0
-        for name in self.free:
-            if name in initial:
-                values[name] = float(initial[name])
-        heuristic = {name: values[name] for name in self.free}
+        free_shapes = [n for n in self.shapes if n in self.free]
+        grids = [
+            (float(initial[n]),) if n in initial
+            else ((-1.0, 0.0, 1.0) if self.free[n] == "real" else (DEFAULT_START[self.free[n]],))
+            for n in free_shapes
+        ]
         names = list(self.free)
+        heuristics = []
+        for combo in itertools.product(*grids):
+            values = self._location_scale_start(dict(zip(free_shapes, combo)), m, s)
+            values.update({n: float(initial[n]) for n in self.free if n in initial})
+            heuristics.append(values)
+        values = max(heuristics, key=lambda c: self.weighted_q(x, w, {n: c[n] for n in names}))
+        heuristic = {name: values[name] for name in names}
 
         def mismatch(u):
             trial = {**values, **{n: float(from_unconstrained(ui, self.free[n])) for n, ui in zip(names, u)}}
@@ -322,10 +340,12 @@ class ScipyFamily(NumericFamily):
         u0 = np.array([float(to_unconstrained(heuristic[n], self.free[n])) for n in names])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = minimize(mismatch, u0, method="Nelder-Mead", options={"maxiter": 200 * len(names)})
+            result = minimize(
+                mismatch, u0, method="Nelder-Mead",
+                options={"maxiter": 40 * len(names), "xatol": 1e-3, "fatol": 1e-6},
+            )
         matched = {n: float(from_unconstrained(ui, self.free[n])) for n, ui in zip(names, result.x)}
-        candidates = [heuristic, matched]
-        return max(candidates, key=lambda c: self.weighted_q(x, w, c))
+        return max([heuristic, matched], key=lambda c: self.weighted_q(x, w, c))
 
     def sample(self, component, rng):
         """Draws from ``dist.rvs`` with the parameters of ``component[i]`` in row i."""

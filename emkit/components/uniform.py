@@ -81,7 +81,9 @@ class BoxStats:
     def __add__(self, other: "BoxStats") -> "BoxStats":
         if not isinstance(other, BoxStats):
             return NotImplemented
-        return BoxStats(self.weight + other.weight, np.minimum(self.lower, other.lower), np.maximum(self.upper, other.upper))
+        return BoxStats(
+            self.weight + other.weight, np.minimum(self.lower, other.lower), np.maximum(self.upper, other.upper)
+        )
 
     def empty(self, relative: float = np.finfo(float).eps) -> np.ndarray:
         """Components whose weight is numerically zero."""

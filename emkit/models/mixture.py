@@ -453,6 +453,7 @@ class FiniteMixture:
         params = parts[0] if len(parts) == 1 else xr.concat(_with_all_variables(parts), dim="component")
         params["weights"] = ("component", self.weights)
         params = params[["weights"] + [v for v in params.data_vars if v != "weights"]]
+        params = params.assign_coords(feature=np.asarray(features))  # kept even if no variable uses it
         params.attrs["model"] = json.dumps(self.spec())
         return params
 

@@ -286,8 +286,12 @@ class FitResult:
         ]
         table = pd.DataFrame({"weight": self.params["weights"].values}, index=self.params.component.values)
         table.index.name = "component"
-        for name, var in self.params.data_vars.items():  # per-feature parameters as columns
-            if var.dims == ("component", "feature"):
+        for name, var in self.params.data_vars.items():  # per-component parameters as columns
+            if name == "weights" or var.dims[0] != "component" or var.ndim > 2:
+                continue
+            if var.ndim == 1:
+                table[name] = var.values
+            else:
                 columns = var.to_pandas()
                 columns.columns = [f"{name}[{c}]" for c in columns.columns]
                 table = table.join(columns)
