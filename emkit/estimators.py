@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._input import as_observations, as_sample_weight
+from .components.base import check_family
 from .components.gaussian import DEFAULT_REG_COVAR, Gaussian
 from .components.parametric import check_n_components
 from .em.chunks import ChunkedData, check_chunk_size
@@ -50,6 +51,8 @@ class Mixture:
     """
 
     def __init__(self, families, n_components: int | None = None):
+        for family in families if isinstance(families, (list, tuple)) else [families]:
+            check_family(family)
         if isinstance(families, (list, tuple)):
             families = list(families)
             if not families:

@@ -348,5 +348,54 @@ def evaluate(family, x: np.ndarray) -> Evaluation:
     """
     fused = getattr(family, "evaluate", None)
     if fused is not None:
-        return fused(x)
-    return Evaluation(family.log_prob(x), lambda resp: family.stats(x, resp))
+        result = fused(x)
+        checked_log_prob(family, result.log_prob, len(x))
+        return result
+    return Evaluation(checked_log_prob(family, family.log_prob(x), len(x)), lambda resp: family.stats(x, resp))
+
+
+def checked_log_prob(family, log_prob, n_rows: int) -> np.ndarray:
+    """``log_prob`` if it is a float array of shape (n_rows, K), else a ``TypeError`` naming the family.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.base import checked_log_prob
+    >>> from emkit.components.gaussian import Gaussian
+    >>> checked_log_prob(Gaussian("full", 2), np.zeros((3, 2)), 3).shape
+    (3, 2)
+    """
+    expected = (n_rows, family.n_components)
+    shape = getattr(log_prob, "shape", None)
+    if shape != expected or not np.issubdtype(np.asarray(log_prob).dtype, np.floating):
+        raise TypeError(
+            f"{type(family).__name__}.log_prob must return floats of shape (n, K) = {expected}, "
+            f"got {type(log_prob).__name__} of shape {shape}"
+        )
+    return log_prob
+
+
+#: What the EM driver and results use of every family.
+REQUIRED_MEMBERS = (
+    "n_components", "is_fitted", "log_prob", "stats", "m_step", "n_params", "sample",
+    "with_components", "to_dataset", "from_dataset", "spec",
+)
+
+
+def check_family(family) -> None:
+    """Raise a ``TypeError`` naming what ``family`` lacks of the family protocol.
+
+    Examples
+    --------
+    >>> from emkit.components.base import check_family
+    >>> check_family(object())
+    Traceback (most recent call last):
+    ...
+    TypeError: object is not a component family: it lacks n_components, is_fitted, log_prob, stats, m_step, n_params, sample, with_components, to_dataset, from_dataset, spec (see docs/custom_components.md)
+    """
+    missing = [name for name in REQUIRED_MEMBERS if not hasattr(family, name)]
+    if missing:
+        raise TypeError(
+            f"{type(family).__name__} is not a component family: it lacks {', '.join(missing)} "
+            "(see docs/custom_components.md)"
+        )

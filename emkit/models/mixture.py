@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..components.base import evaluate
+from ..components.base import checked_log_prob, evaluate
 from ..components.registry import family_from_spec
 
 
@@ -171,7 +171,7 @@ class FiniteMixture:
         >>> bool(np.allclose(logsumexp(joint, axis=1), mixture.posterior(x).log_density))
         True
         """
-        return self._log_joint([f.log_prob(x) for f in self.families]).T
+        return self._log_joint([checked_log_prob(f, f.log_prob(x), len(x)) for f in self.families]).T
 
     def _log_joint(self, log_probs) -> np.ndarray:
         # Component-major (K, n) layout: reductions over K then run over
@@ -210,7 +210,8 @@ class FiniteMixture:
         >>> post.log_density.round(3).tolist()
         [-1.419, -1.419, -1.419, -1.419]
         """
-        return self._posterior(self._log_joint([f.log_prob(x) for f in self.families]), offset)
+        log_probs = [checked_log_prob(f, f.log_prob(x), len(x)) for f in self.families]
+        return self._posterior(self._log_joint(log_probs), offset)
 
     @staticmethod
     def _posterior(joint: np.ndarray, offset: int) -> Posterior:
