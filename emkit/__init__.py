@@ -11,24 +11,28 @@ Examples
 
 from . import datasets
 from .components import (
-    Bernoulli, Exponential, Gamma, LogNormal, VonMises,
-    Categorical,
     COVARIANCE_NAMES,
+    Bernoulli,
+    Categorical,
     CovarianceStructure,
     DiagonalCovariance,
+    Exponential,
     FullCovariance,
+    Gamma,
     Gaussian,
     Independent,
+    LogNormal,
     ParametricFamily,
     Poisson,
     Regression,
-    Uniform,
     SphericalCovariance,
     StudentT,
     SumStats,
+    Uniform,
+    VonMises,
+    from_logpdf,
+    from_scipy,
 )
-from .components.logpdf import from_logpdf
-from .components.scipy_dist import from_scipy
 from .estimators import GaussianMixture, Mixture
 from .exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning
 from .results import FitResult, load_fit
@@ -36,27 +40,31 @@ from .results import FitResult, load_fit
 __version__ = "0.1.0"
 
 __all__ = [
-    "Bernoulli", "Exponential", "Gamma", "LogNormal", "VonMises",
-    "Categorical",
     "COVARIANCE_NAMES",
+    "Bernoulli",
+    "Categorical",
     "ConvergenceWarning",
     "CovarianceStructure",
     "DegenerateComponentError",
     "DiagonalCovariance",
+    "Exponential",
     "FitResult",
     "FullCovariance",
+    "Gamma",
     "Gaussian",
     "GaussianMixture",
     "Independent",
     "LikelihoodDecreaseWarning",
+    "LogNormal",
     "Mixture",
     "ParametricFamily",
     "Poisson",
     "Regression",
-    "Uniform",
-    "SumStats",
     "SphericalCovariance",
     "StudentT",
+    "SumStats",
+    "Uniform",
+    "VonMises",
     "datasets",
     "from_logpdf",
     "from_scipy",

@@ -72,14 +72,18 @@ def check_chunk_additivity(family, x, resp, rtol=1e-10):
     )
 
 
-def check_integer_weights(model, x, weights, init, max_iter=10, rtol=1e-9):
-    """A fit with integer ``sample_weight`` equals the fit on repeated rows."""
+def check_integer_weights(model, x, weights, init, max_iter=10, rtol=1e-9, loglik_rtol=1e-12):
+    """A fit with integer ``sample_weight`` equals the fit on repeated rows.
+
+    Numeric M-steps stop at an optimiser tolerance, so their callers loosen
+    ``rtol`` and ``loglik_rtol`` (and say why).
+    """
     kwargs = dict(init=init, max_iter=max_iter, tol=0)
     weighted = model.fit(x, sample_weight=weights, chunk_size=max(1, len(x) // 7), **kwargs)
     repeated = model.fit(np.repeat(x, weights, axis=0), **kwargs)
     for name in weighted.params.data_vars:
         np.testing.assert_allclose(weighted.params[name], repeated.params[name], rtol=rtol, atol=1e-12, err_msg=name)
-    np.testing.assert_allclose(weighted.log_likelihood, repeated.log_likelihood, rtol=1e-12)
+    np.testing.assert_allclose(weighted.log_likelihood, repeated.log_likelihood, rtol=loglik_rtol)
 
 
 def q_function(family, x, resp):
@@ -103,15 +107,19 @@ def check_m_step_maximises_q(family, x, resp, perturb, rng, n_trials=30, closed_
         assert q_function(other, x, resp) <= q_best + 1e-9 * abs(q_best)
 
 
-def check_monotone(model, x, seeds=(0, 1, 2), n_init=2, max_iter=30):
-    """The log-likelihood never decreases in any restart (beyond 1e-10 relative)."""
+def check_monotone(model, x, seeds=(0, 1, 2), n_init=2, max_iter=30, rtol=1e-10):
+    """The log-likelihood never decreases in any restart (beyond ``rtol`` relative).
+
+    With the default ``rtol`` (the driver's own threshold) a decrease warning is
+    an error; a numeric M-step's caller loosens ``rtol`` and says why.
+    """
     for seed in seeds:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", em.LikelihoodDecreaseWarning)
+            warnings.simplefilter("error" if rtol <= 1e-10 else "ignore", em.LikelihoodDecreaseWarning)
             fit = model.fit(x, n_init=n_init, max_iter=max_iter, tol=0, random_state=seed)
         for history in fit.trace.log_likelihood.values:
             history = history[np.isfinite(history)]
-            assert np.all(np.diff(history) >= -1e-10 * np.abs(history[:-1])), history
+            assert np.all(np.diff(history) >= -rtol * np.abs(history[:-1])), history
 
 
 def check_round_trip(fit, X):

@@ -14,8 +14,10 @@ import emkit as em
 from conformance import (
     aligned,
     check_chunk_additivity,
+    check_integer_weights,
     check_log_prob,
     check_m_step_maximises_q,
+    check_monotone,
     check_round_trip,
     check_sample_shape,
     fitted,
@@ -140,18 +142,12 @@ def test_integer_weights_equal_repeated_rows(case):
     w = rng.integers(0, 4, size=len(x))
     params = truth(name)
     init = params_dataset(WEIGHTS, **{p: params[p] for p in family(name).free})
-    # conformance.check_integer_weights, with tolerances for a numeric M-step: the
+    # Tolerances for a numeric M-step: the
     # two routes sum Q in different orders, so the optimiser stops at slightly
     # different points (parameters agree to ~1e-6, nbinom n along its flat ridge
     # to ~1e-5). After 3 iterations the fit is not yet at the likelihood's maximum, so
     # the log-likelihood moves to first order with them: it agrees to ~1e-10.
-    model = em.Mixture(family(name))
-    kwargs = dict(init=init, max_iter=3, tol=0)
-    weighted = model.fit(x, sample_weight=w, chunk_size=len(x) // 7, **kwargs)
-    repeated = model.fit(np.repeat(x, w, axis=0), **kwargs)
-    for p in weighted.params.data_vars:
-        np.testing.assert_allclose(weighted.params[p], repeated.params[p], rtol=1e-4, atol=1e-12, err_msg=p)
-    np.testing.assert_allclose(weighted.log_likelihood, repeated.log_likelihood, rtol=1e-9)
+    check_integer_weights(em.Mixture(family(name)), x, w, init, max_iter=3, rtol=1e-4, loglik_rtol=1e-9)
 
 
 def test_log_likelihood_monotone(case):
@@ -166,12 +162,7 @@ def test_log_likelihood_monotone(case):
     1e-8 relative bounds it comfortably.
     """
     name, x, _, _ = case
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", em.LikelihoodDecreaseWarning)
-        fit = em.Mixture(family(name)).fit(x, n_init=2, max_iter=6, tol=0, random_state=0)
-    for history in fit.trace.log_likelihood.values:
-        history = history[np.isfinite(history)]
-        assert np.all(np.diff(history) >= -1e-8 * np.abs(history[:-1])), history
+    check_monotone(em.Mixture(family(name)), x, seeds=(0,), max_iter=6, rtol=1e-8)
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -2,10 +2,6 @@
 
 from .bernoulli import Bernoulli
 from .categorical import Categorical
-from .exponential import Exponential
-from .gamma import Gamma
-from .lognormal import LogNormal
-from .vonmises import VonMises
 from .covariance import (
     COVARIANCE_NAMES,
     CovarianceStructure,
@@ -14,36 +10,53 @@ from .covariance import (
     SphericalCovariance,
     covariance_structure,
 )
+from .exponential import Exponential
+from .gamma import Gamma
 from .gaussian import Gaussian, GaussianStats
 from .independent import Independent
+from .lognormal import LogNormal
+from .logpdf import LogpdfFamily, from_logpdf
+from .numeric import NumericFamily, WeightedSample
 from .parametric import ParametricFamily, SumStats
 from .poisson import Poisson
-from .regression import Regression, RegressionStats
-from .uniform import BoxStats, Uniform
 from .registry import family_from_spec, register_family
+from .regression import Regression, RegressionStats
+from .scipy_dist import ScipyFamily, from_scipy
 from .student_t import StudentT, StudentTStats
+from .uniform import BoxStats, Uniform
+from .vonmises import VonMises
 
 __all__ = [
-    "Bernoulli", "Exponential", "Gamma", "LogNormal", "VonMises",
-    "Categorical",
     "COVARIANCE_NAMES",
+    "Bernoulli",
+    "BoxStats",
+    "Categorical",
     "CovarianceStructure",
     "DiagonalCovariance",
+    "Exponential",
     "FullCovariance",
+    "Gamma",
     "Gaussian",
     "GaussianStats",
     "Independent",
+    "LogNormal",
+    "LogpdfFamily",
+    "NumericFamily",
     "ParametricFamily",
     "Poisson",
     "Regression",
     "RegressionStats",
-    "Uniform",
-    "BoxStats",
-    "SumStats",
+    "ScipyFamily",
     "SphericalCovariance",
     "StudentT",
     "StudentTStats",
+    "SumStats",
+    "Uniform",
+    "VonMises",
+    "WeightedSample",
     "covariance_structure",
     "family_from_spec",
+    "from_logpdf",
+    "from_scipy",
     "register_family",
 ]

@@ -9,13 +9,13 @@ over the named scalar parameters ``theta`` of a univariate density ``f``,
 with :func:`scipy.optimize.minimize` (L-BFGS-B, forward-difference
 gradients computed for all components and features at once) on an unconstrained parametrisation:
 
-============  ======================  ====================
-constraint    parameter               optimised over
-============  ======================  ====================
-``"real"``    ``theta``               ``u = theta``
-``"positive"````theta > 0``           ``u = log theta``
-``"unit"``    ``0 < theta < 1``       ``u = logit theta``
-============  ======================  ====================
+==============  ===================  ====================
+constraint      parameter            optimised over
+==============  ===================  ====================
+``"real"``      any real ``theta``   ``u = theta``
+``"positive"``  ``theta > 0``        ``u = log theta``
+``"unit"``      ``0 < theta < 1``    ``u = logit theta``
+==============  ===================  ====================
 
 The optimiser starts from the current parameters (warm start) and the new
 value is kept only if it does not lower ``Q``, so every iteration is at
@@ -271,7 +271,16 @@ class NumericFamily(ParametricFamily):
 
     # -- evaluation -------------------------------------------------------------------
     def log_prob(self, x):
-        """``sum_j logpdf(x_ij; theta_kj)``, shape (n, K); -inf outside the support."""
+        """``sum_j logpdf(x_ij; theta_kj)``, shape (n, K); -inf outside the support.
+
+        Examples
+        --------
+        >>> import numpy as np, scipy.stats, emkit as em
+        >>> fam = em.from_scipy(scipy.stats.expon, fixed={"loc": 0}).with_params(
+        ...     scale=np.array([[2.0, 1.0]]), loc=np.zeros((1, 2)))
+        >>> fam.log_prob(np.array([[1.0, 1.0], [-1.0, 1.0]])).round(4).tolist()
+        [[-2.1931], [-inf]]
+        """
         params = {name: value[None] for name, value in self.params.items()}
         with np.errstate(all="ignore"):
             out = np.asarray(self.logpdf(x[:, None, :], **params), dtype=float)
@@ -367,7 +376,24 @@ class NumericFamily(ParametricFamily):
         return {n: np.where(better, found[n], start[n]) for n in names}
 
     def m_step(self, stats):
-        """Per component and feature, the numeric maximiser of the weighted Q."""
+        """Per component and feature, the numeric maximiser of the weighted Q.
+
+        Components without weight keep their parameters; an unfitted family
+        starts from :meth:`start_values`.
+
+        Examples
+        --------
+        >>> import numpy as np, scipy.stats, emkit as em
+        >>> fam = em.from_scipy(scipy.stats.norm, n_components=2)
+        >>> x = np.array([[0.0], [2.0], [10.0], [14.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.params["loc"].round(6).tolist(), fitted.params["scale"].round(6).tolist()
+        ([[1.0], [12.0]], [[1.0], [2.0]])
+        >>> only_first = fitted.m_step(fitted.stats(x[:2] + 1, resp[:2]))
+        >>> only_first.params["loc"].round(6).tolist()
+        [[2.0], [12.0]]
+        """
         # Tiny problems: BLAS threads only add overhead to the optimiser's vector updates.
         with _blas_controller().limit(limits=1, user_api="blas"):
             return self._m_step(stats)

@@ -117,7 +117,8 @@ class ParametricFamily:
 
     Subclasses set ``kind`` (the registry name), ``param_dims`` (parameter
     name -> dimensions after ``component``; ``"feature"`` takes the data's
-    column names) and implement ``log_prob``, ``stats``, ``m_step``,
+    column names; a property where the names depend on options, as for
+    :func:`emkit.from_scipy`) and implement ``log_prob``, ``stats``, ``m_step``,
     ``n_params`` and ``sample``. Options given to ``__init__`` as keyword
     arguments are kept in ``self.options`` and saved with the fit.
 

@@ -6,20 +6,22 @@ from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .exponential import Exponential
 from .gamma import Gamma
-from .lognormal import LogNormal
-from .vonmises import VonMises
 from .gaussian import Gaussian
-from .logpdf import LogpdfFamily
 from .independent import Independent
+from .lognormal import LogNormal
+from .logpdf import LogpdfFamily
 from .poisson import Poisson
-from .scipy_dist import ScipyFamily
 from .regression import Regression
-from .uniform import Uniform
+from .scipy_dist import ScipyFamily
 from .student_t import StudentT
+from .uniform import Uniform
+from .vonmises import VonMises
 
-_FAMILIES = {cls.kind: cls for cls in (Bernoulli, Exponential, Gamma, LogNormal, VonMises, Categorical, Gaussian, Independent, Poisson, StudentT)}
-_FAMILIES.update({cls.kind: cls for cls in (Regression, Uniform)})
-_FAMILIES.update({cls.kind: cls for cls in (ScipyFamily, LogpdfFamily)})
+_BUILT_IN = (
+    Bernoulli, Categorical, Exponential, Gamma, Gaussian, Independent, LogNormal,
+    LogpdfFamily, Poisson, Regression, ScipyFamily, StudentT, Uniform, VonMises,
+)
+_FAMILIES = {cls.kind: cls for cls in _BUILT_IN}
 
 
 def register_family(cls) -> type:

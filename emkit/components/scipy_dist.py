@@ -265,7 +265,15 @@ class ScipyFamily(NumericFamily):
 
     # -- maths ------------------------------------------------------------------------
     def logpdf(self, x, **params):
-        """``dist.logpdf`` (``logpmf`` if discrete) with named parameters, broadcasting."""
+        """``dist.logpdf`` (``logpmf`` if discrete) with named parameters, broadcasting.
+
+        Examples
+        --------
+        >>> import scipy.stats, emkit as em
+        >>> fam = em.from_scipy(scipy.stats.nbinom)
+        >>> bool(fam.logpdf(3.0, n=5.0, p=0.4, loc=0.0) == scipy.stats.nbinom.logpmf(3, 5, 0.4))
+        True
+        """
         shapes = [params[s] for s in self.shapes]
         if self.discrete:
             return self.dist.logpmf(x, *shapes, loc=params["loc"])
@@ -363,7 +371,18 @@ class ScipyFamily(NumericFamily):
 
     # -- support ----------------------------------------------------------------------
     def support_bounds(self) -> tuple[float, float]:
-        """Bounds outside which the density is 0 for every allowed value of the free parameters."""
+        """Bounds outside which the density is 0 for every allowed value of the free parameters.
+
+        Examples
+        --------
+        >>> import scipy.stats, emkit as em
+        >>> em.from_scipy(scipy.stats.gamma, fixed={"loc": 0}).support_bounds()
+        (0.0, inf)
+        >>> em.from_scipy(scipy.stats.gamma).support_bounds()  # loc free: anything is reachable
+        (-inf, inf)
+        >>> em.from_scipy(scipy.stats.beta, fixed={"loc": 0, "scale": 1}).support_bounds()
+        (0.0, 1.0)
+        """
         grids = []
         for name in self.shapes:
             grids.append((self.fixed[name],) if name in self.fixed else _PROBES[self.free[name]])
@@ -394,7 +413,16 @@ class ScipyFamily(NumericFamily):
         return bound(a, -1.0), bound(b, 1.0)
 
     def check_data(self, x):
-        """``ValueError`` naming the first row where the density is 0 for all parameter values."""
+        """``ValueError`` naming the first row where the density is 0 for all parameter values.
+
+        Examples
+        --------
+        >>> import numpy as np, scipy.stats, emkit as em
+        >>> em.from_scipy(scipy.stats.gamma, fixed={"loc": 0}).check_data(np.array([[1.0], [-2.0]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: row 1 ([-2.0]) lies outside the support of gamma with fixed {'loc': 0.0}: the density is 0 there for every parameter value (support [0, inf])
+        """
         low, high = self.support_bounds()
         outside = (x < low) | (x > high)
         what = f"[{low:g}, {high:g}]"
