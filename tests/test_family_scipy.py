@@ -315,3 +315,21 @@ def test_logpdf_family_round_trip_and_errors():
         em.from_logpdf(laplace, params={"scale": ("positive", -1.0)})
     with pytest.raises(TypeError, match="callable"):
         em.from_logpdf("laplace", params=declaration)
+
+
+def test_from_logpdf_samples_with_a_user_sampler():
+    def laplace(x, loc, scale):
+        return -np.log(2 * scale) - np.abs(x - loc) / scale
+
+    def draw(rng, loc, scale):
+        return rng.laplace(loc, scale)
+
+    params = {"loc": ("real", 0.0), "scale": ("positive", 1.0)}
+    x = np.random.default_rng(0).laplace(3.0, 2.0, size=(2000, 1))
+    fit = em.Mixture(em.from_logpdf(laplace, params, sampler=draw)).fit(x, random_state=0)
+    draws = fit.sample(20_000, random_state=1).values[:, 0]
+    assert abs(np.median(draws) - fit.params["loc"].item()) < 0.1
+    assert abs(np.mean(np.abs(draws - np.median(draws))) - fit.params["scale"].item()) < 0.1
+    without = em.Mixture(em.from_logpdf(laplace, params)).fit(x, random_state=0)
+    with pytest.raises(NotImplementedError, match="no sampler"):
+        without.sample(5)

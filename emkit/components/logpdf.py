@@ -28,6 +28,8 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
+
 from .numeric import NumericFamily, check_constraint
 
 
@@ -66,14 +68,16 @@ class LogpdfFamily(NumericFamily):
     kind = "logpdf"
 
     def __init__(self, n_components: int = 1, *, params=None, logpdf=None, parameters=None, name="logpdf",
-                 maxiter=None):
+                 maxiter=None, sampler=None):
         if not callable(logpdf):
             raise TypeError(f"logpdf must be a callable logpdf(x, **params), not {type(logpdf).__name__}")
+        if sampler is not None and not callable(sampler):
+            raise TypeError(f"sampler must be a callable sampler(rng, **params), not {type(sampler).__name__}")
         parameters = _declaration(parameters)
         self.free = {n: c for n, (c, _) in parameters.items()}
         self.fixed = {}
         self._logpdf = logpdf
-        options = {"logpdf": logpdf, "parameters": parameters, "name": str(name)}
+        options = {"logpdf": logpdf, "parameters": parameters, "name": str(name), "sampler": sampler}
         if maxiter is not None:
             options["maxiter"] = int(maxiter)
         super().__init__(n_components, params=params, **options)
@@ -91,10 +95,20 @@ class LogpdfFamily(NumericFamily):
         return {n: float(initial) for n, (_, initial) in self.options["parameters"].items()}
 
     def sample(self, component, rng):
-        """Not available: a log-density alone does not say how to draw."""
-        raise NotImplementedError(
-            f"the {self.label!r} family is defined by a log-density only and cannot draw samples"
-        )
+        """Draws from the user's ``sampler(rng, **params)`` with each row's parameters.
+
+        Each parameter is passed as an array of shape (n, d), one row per draw;
+        the sampler returns (n, d) draws. Without a sampler a log-density
+        alone does not say how to draw, and this raises ``NotImplementedError``.
+        """
+        sampler = self.options["sampler"]
+        if sampler is None:
+            raise NotImplementedError(
+                f"the {self.label!r} family has no sampler: pass from_logpdf(..., sampler=f) "
+                "with f(rng, **params) returning draws"
+            )
+        component = np.asarray(component, dtype=int)
+        return np.asarray(sampler(rng, **{n: self.params[n][component] for n in self.free}), dtype=float)
 
     def spec(self):
         """The declaration without the function (which cannot be saved)."""
@@ -114,7 +128,7 @@ class LogpdfFamily(NumericFamily):
 
 
 def from_logpdf(logpdf, params: dict, n_components: int = 1, name: str = "logpdf", *,
-                maxiter: int | None = None) -> LogpdfFamily:
+                maxiter: int | None = None, sampler=None) -> LogpdfFamily:
     """A component family from a vectorised univariate log-density.
 
     Parameters
@@ -134,6 +148,9 @@ def from_logpdf(logpdf, params: dict, n_components: int = 1, name: str = "logpdf
         Name used in summaries and saved descriptions.
     maxiter : int, optional
         L-BFGS-B iterations per component, feature and M-step (default 200).
+    sampler : callable, optional
+        ``sampler(rng, **params)`` returning draws, each parameter an (n, d)
+        array; without it the family cannot sample (``fit.sample`` raises).
 
     Returns
     -------
@@ -143,7 +160,7 @@ def from_logpdf(logpdf, params: dict, n_components: int = 1, name: str = "logpdf
     -----
     Each feature gets its own parameters; ``n_params`` is parameters x
     features x components. Fits can be saved but not reloaded (see the
-    module notes). The family cannot sample.
+    module notes). Sampling needs ``sampler``.
 
     Examples
     --------
@@ -153,4 +170,4 @@ def from_logpdf(logpdf, params: dict, n_components: int = 1, name: str = "logpdf
     >>> fam.m_step(fam.stats(x, np.ones((2, 1)))).params["rate"].round(6).tolist()
     [[0.5]]
     """
-    return LogpdfFamily(n_components, logpdf=logpdf, parameters=params, name=name, maxiter=maxiter)
+    return LogpdfFamily(n_components, logpdf=logpdf, parameters=params, name=name, maxiter=maxiter, sampler=sampler)
