@@ -140,7 +140,7 @@ def test_bind_resolves_names_and_rejects_unknown_columns():
         em.Mixture(em.Regression("y", ["q"])).fit(frame)
 
 
-def test_round_trip_with_names_and_sample_is_refused():
+def test_round_trip_with_names_and_conditional_sampling():
     rng = np.random.default_rng(2)
     x, _ = simulate(500, rng)
     frame = pd.DataFrame(x, columns=["x1", "x2", "y"])
@@ -157,6 +157,13 @@ def test_round_trip_with_names_and_sample_is_refused():
     fam = fit.mixture.families[0]
     y = fam.simulate(x[:, :2], np.zeros(len(x), dtype=int), np.random.default_rng(0))
     assert y.shape == (len(x),)
+    # Conditional draws: features kept, responses drawn from each row's component line.
+    draws = fit.sample(given=frame, random_state=1)
+    np.testing.assert_array_equal(draws.values[:, :2], x[:, :2])
+    coef = fit.params.coefficients.values[draws.component.values]
+    sigma = fit.params.sigma.values[draws.component.values]
+    residual = (draws.values[:, 2] - coef[:, 0] - (coef[:, 1:] * x[:, :2]).sum(axis=1)) / sigma
+    assert abs(residual.mean()) < 0.2 and abs(residual.std() - 1) < 0.1
 
 
 def test_regression_beside_a_gaussian_in_one_mixture():

@@ -435,19 +435,37 @@ class Regression:
         """``K (p + 1)``: p coefficients and one residual variance per component."""
         return int(self.params["coefficients"].size + self.params["sigma"].size)
 
-    def sample(self, component, rng):
-        """Not available: regression components model ``y`` given ``x`` and cannot draw whole rows.
+    def sample(self, component, rng, given=None):
+        """Rows of ``given`` with the response replaced by a draw from ``component[i]``.
+
+        Regression components model ``y`` given ``x``, so they sample
+        conditionally: ``given`` holds whole data rows (the features are
+        used, the target column is overwritten). ``FitResult.sample(given=X)``
+        passes them.
 
         Raises
         ------
         TypeError
-            Always; use :meth:`simulate` to draw responses for given features.
+            Without ``given``: the features cannot be drawn.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Regression(target=1, features=[0]).with_params(
+        ...     coefficients=np.array([[1.0, 2.0]]), sigma=np.array([1e-9]))
+        >>> fam.sample(np.array([0, 0]), np.random.default_rng(0), given=np.array([[0.0, 9.0], [1.0, 9.0]])).round(6).tolist()
+        [[0.0, 1.0], [1.0, 3.0]]
         """
-        raise TypeError(
-            "regression components model the response given the features, not the features: "
-            "they cannot draw whole observations. Use Regression.simulate(x, component, rng) "
-            "to draw responses for given feature values"
-        )
+        if given is None:
+            raise TypeError(
+                "regression components model the response given the features: sample conditionally "
+                "with fit.sample(given=X), whose rows supply the features"
+            )
+        given = np.asarray(given, dtype=float)
+        target, cols, _ = self._bound(given.shape[1])
+        out = given.copy()
+        out[:, target] = self.simulate(given[:, list(cols)], component, rng)
+        return out
 
     def simulate(self, x, component, rng: np.random.Generator) -> np.ndarray:
         """Draw responses ``y_i ~ N(z_i' beta_c, sigma_c^2)`` with ``c = component[i]``.

@@ -389,43 +389,23 @@ class FiniteMixture:
         """
         return int(self.n_components - 1 + sum(f.n_params() for f in self.families))
 
-    def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def sample(self, n: int, rng: np.random.Generator, given: np.ndarray | None = None):
         """Draw ``n`` observations; returns ``(x, component)``.
 
-        Parameters
-        ----------
-        n : int
-            Number of draws.
-        rng : numpy.random.Generator
-            Source of randomness.
-
-        Returns
-        -------
-        x : ndarray of shape (n, d)
-            The draws.
-        component : ndarray of int, shape (n,)
-            The component that drew each row.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
-        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
-        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
-        >>> draws, labels = mixture.sample(1000, np.random.default_rng(0))
-        >>> draws.shape, labels.shape, sorted(set(labels.tolist()))
-        ((1000, 1), (1000,), [0, 1])
-        >>> bool(np.all(draws[labels == 1] > draws[labels == 0].max() - 5))
-        True
+        ``given`` (n rows) is passed to families that sample conditionally
+        (their ``sample`` takes ``given``, like regression components); the
+        others ignore it.
         """
         labels = rng.choice(self.n_components, size=n, p=self.weights)
-        first = self.families[0].sample(np.zeros(0, dtype=int), rng)
-        x = np.empty((n,) + first.shape[1:], dtype=first.dtype)
+        x = None
         for family, part in zip(self.families, self._slices):
             mask = (labels >= part.start) & (labels < part.stop)
-            if mask.any():
-                x[mask] = family.sample(labels[mask] - part.start, rng)
+            conditional = "given" in inspect.signature(family.sample).parameters
+            kwargs = {"given": None if given is None else given[mask]} if conditional else {}
+            draws = family.sample(labels[mask] - part.start, rng, **kwargs)
+            if x is None:
+                x = np.empty((n,) + draws.shape[1:], dtype=float)
+            x[mask] = draws
         return x, labels
 
     def spec(self) -> list[dict]:

@@ -142,10 +142,14 @@ class FitResult:
         return self._mixture.to_dataset(self.features)
 
     # -- predictions -------------------------------------------------------------
-    def _posteriors(self, X):
+    def _observations(self, X):
         obs = as_observations(X, categories=self.categories if self._mixture.accepts_categorical else None)
         if obs.n_features != len(self.features):
             raise ValueError(f"X has {obs.n_features} features; the model was fitted to {len(self.features)}")
+        return obs
+
+    def _posteriors(self, X):
+        obs = self._observations(X)
         data = ChunkedData(obs.values, None, auto_chunk_size(self._mixture.working_floats_per_row(obs.n_features)))
         posts = [self._mixture.posterior(x, offset) for offset, x, _ in data.chunks()]
         return obs, posts
@@ -215,11 +219,21 @@ class FitResult:
         """
         return float(self.score_samples(X).mean())
 
-    def sample(self, n: int, random_state=None) -> xr.DataArray:
-        """Draw ``n`` observations from the fitted mixture.
+    def sample(self, n: int | None = None, random_state=None, given=None) -> xr.DataArray:
+        """Draw observations from the fitted mixture.
 
         Returns a DataArray over ``(observation, feature)`` whose ``component``
         coordinate tells which component drew each row.
+
+        Parameters
+        ----------
+        n : int, optional
+            Number of draws (defaults to the number of ``given`` rows).
+        random_state : int, numpy Generator or None
+        given : data, optional
+            Rows for families that sample conditionally (regression
+            components draw the response given these rows' features); one
+            draw per row.
 
         Examples
         --------
@@ -229,9 +243,15 @@ class FitResult:
         >>> draws.shape, draws.component.shape
         ((500, 2), (500,))
         """
+        rows = None
+        if given is not None:
+            rows = self._observations(given).values
+            if n is not None and n != len(rows):
+                raise ValueError(f"n={n} but given has {len(rows)} rows; one draw is made per given row")
+            n = len(rows)
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
-        x, labels = self._mixture.sample(int(n), np.random.default_rng(random_state))
+        x, labels = self._mixture.sample(int(n), np.random.default_rng(random_state), given=rows)
         return xr.DataArray(
             x,
             dims=("observation", "feature"),
