@@ -24,21 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..exceptions import DegenerateComponentError
 from .base import Evaluation
-from .parametric import check_n_components
-from .covariance import (
-    DESCRIPTIONS,
-    CovarianceStructure,
-    DiagonalCovariance,
-    FullCovariance,
-    covariance_structure,
-)
+from .covariance import DiagonalCovariance, FullCovariance
+from .location_scale import DEFAULT_REG_COVAR, LocationScaleFamily  # noqa: F401 (DEFAULT_REG_COVAR: public here)
 
 _LOG_2PI = np.log(2.0 * np.pi)
-
-#: Default ridge added to covariance diagonals, in squared data units.
-DEFAULT_REG_COVAR = 1e-6
 
 
 @dataclass(frozen=True)
@@ -127,7 +117,7 @@ def _weighted_outer(weight: np.ndarray, delta: np.ndarray, full: bool) -> np.nda
 _SCATTER = {"full": FullCovariance.scatter, "diag": DiagonalCovariance.scatter}
 
 
-class Gaussian:
+class Gaussian(LocationScaleFamily):
     """A batch of K multivariate Gaussian components.
 
     Parameters
@@ -152,72 +142,8 @@ class Gaussian:
     """
 
     kind = "gaussian"
-
-    def __init__(
-        self,
-        covariance: "str | CovarianceStructure" = "full",
-        n_components: int = 1,
-        reg_covar: float = DEFAULT_REG_COVAR,
-        *,
-        means: np.ndarray | None = None,
-        _structure: CovarianceStructure | None = None,
-    ):
-        self.covariance = _structure if _structure is not None else covariance_structure(covariance)
-        self.n_components = check_n_components(n_components)
-        reg_covar = float(reg_covar)
-        if not np.isfinite(reg_covar) or reg_covar < 0:
-            raise ValueError(f"reg_covar must be a finite non-negative number, got {reg_covar}")
-        self.reg_covar = reg_covar
-        self.means = None if means is None else np.asarray(means, dtype=float)
-
-    def __repr__(self) -> str:
-        return (
-            f"Gaussian(covariance={self.covariance.name!r}, n_components={self.n_components}, "
-            f"reg_covar={self.reg_covar:g})"
-        )
-
-    def describe(self) -> str:
-        """A short description for summaries.
-
-        Examples
-        --------
-        >>> import emkit as em
-        >>> em.Gaussian("EEE", n_components=3).describe()
-        '3 Gaussian components, covariance EEE (full, shared)'
-        """
-        plural = "s" if self.n_components > 1 else ""
-        name = self.covariance.name
-        return f"{self.n_components} Gaussian component{plural}, covariance {name} ({DESCRIPTIONS[name]})"
-
-    @property
-    def is_fitted(self) -> bool:
-        """Whether the family holds parameters."""
-        return self.means is not None
-
-    @property
-    def n_features(self) -> int:
-        """Dimension of the data the components are fitted to."""
-        return self.means.shape[1]
-
-    def _with(self, means, structure) -> "Gaussian":
-        return Gaussian(
-            n_components=self.n_components, reg_covar=self.reg_covar, means=means, _structure=structure
-        )
-
-    def with_components(self, n_components: int) -> "Gaussian":
-        """An unfitted copy with ``n_components`` components.
-
-        The covariance structure and ``reg_covar`` are kept; parameters are not.
-
-        Examples
-        --------
-        >>> from emkit.components.gaussian import Gaussian
-        >>> Gaussian("EII", reg_covar=1e-3).with_components(4)
-        Gaussian(covariance='EII', n_components=4, reg_covar=0.001)
-        """
-        return Gaussian(
-            n_components=n_components, reg_covar=self.reg_covar, _structure=self.covariance.unfitted()
-        )
+    _label = "Gaussian"
+    _matrix_name = "covariances"
 
     # -- the protocol ------------------------------------------------------------
     def log_prob(self, x: np.ndarray) -> np.ndarray:
@@ -350,16 +276,7 @@ class Gaussian:
         >>> refit.means.tolist(), refit.covariance.values.tolist()
         ([[2.5], [4.5]], [4.25, 0.25])
         """
-        empty = stats.weight <= np.finfo(float).eps * stats.weight.sum()
-        means = stats.mean.copy()
-        if empty.any():
-            if self.means is None:
-                raise DegenerateComponentError(
-                    f"component(s) {', '.join(map(str, np.flatnonzero(empty)))} received no "
-                    "weight at initialisation; use fewer components or another init"
-                )
-            means[empty] = self.means[empty]
-        structure = self.covariance.estimate(stats.scatter, stats.weight, self.reg_covar, empty)
+        means, structure, _ = self._estimate(stats.weight, stats.mean, stats.scatter)
         return self._with(means, structure)
 
     def working_floats_per_row(self, n_features: int) -> int:
@@ -372,24 +289,6 @@ class Gaussian:
         18
         """
         return self.covariance.working_floats_per_row(self.n_components, n_features)
-
-    def n_params(self) -> int:
-        """Free parameters: K d means plus the structure's covariance count.
-
-        Examples
-        --------
-        Two components in two dimensions: 4 means plus 2 x 3 (full) or 3
-        (tied) covariance entries.
-
-        >>> import numpy as np
-        >>> from emkit.components.gaussian import Gaussian
-        >>> x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [4.0, 4.0], [5.0, 4.0], [4.0, 5.0]])
-        >>> resp = np.eye(2)[[0, 0, 0, 1, 1, 1]]
-        >>> [Gaussian(cov, 2).m_step(Gaussian(cov, 2).stats(x, resp)).n_params() for cov in ("full", "tied")]
-        [10, 7]
-        """
-        K, d = self.n_components, self.n_features
-        return K * d + self.covariance.n_params(K, d)
 
     def sample(self, component: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One draw from component ``component[i]`` in row i, shape (n, d).
@@ -431,113 +330,3 @@ class Gaussian:
         [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]]
         """
         return self.covariance.matrices(self.n_features)
-
-    def to_dataset(self, features: np.ndarray) -> xr.Dataset:
-        """Parameters as a Dataset over ``component``, ``feature``, ``feature2``.
-
-        Parameters
-        ----------
-        features : ndarray of shape (d,)
-            Feature coordinate (also used for ``feature2``).
-
-        Returns
-        -------
-        xarray.Dataset
-            ``means(component, feature)`` and
-            ``covariances(component, feature, feature2)``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from emkit.components.gaussian import Gaussian
-        >>> x = np.array([[0.0, 0.0], [2.0, 2.0], [0.0, 4.0], [2.0, 6.0]])
-        >>> resp = np.eye(2)[[0, 0, 1, 1]]
-        >>> family = Gaussian("full", n_components=2)
-        >>> params = family.m_step(family.stats(x, resp)).to_dataset(np.array(["a", "b"]))
-        >>> params.covariances.dims, params.feature.values.tolist()
-        (('component', 'feature', 'feature2'), ['a', 'b'])
-        >>> params.means.sel(feature="b").values.tolist()
-        [1.0, 5.0]
-        """
-        return xr.Dataset(
-            {
-                "means": (("component", "feature"), self.means),
-                "covariances": (("component", "feature", "feature2"), self.covariance_matrices()),
-            },
-            coords={"feature": features, "feature2": np.asarray(features)},
-        )
-
-    def from_dataset(self, params: xr.Dataset, weights: np.ndarray) -> "Gaussian":
-        """A fitted copy holding the parameters in ``params`` (as from :meth:`to_dataset`).
-
-        The covariance matrices are projected onto this family's structure
-        (see :meth:`CovarianceStructure.from_matrices`).
-
-        Parameters
-        ----------
-        params : xarray.Dataset
-            ``means(component, feature)`` and
-            ``covariances(component, feature, feature2)``.
-        weights : ndarray of shape (K,)
-            Mixing weights, used to average the covariances of a shared
-            structure.
-
-        Returns
-        -------
-        Gaussian
-
-        Raises
-        ------
-        ValueError
-            If a variable is missing or the number of components differs.
-
-        Examples
-        --------
-        >>> import numpy as np, xarray as xr
-        >>> from emkit.components.gaussian import Gaussian
-        >>> params = xr.Dataset({
-        ...     "means": (("component", "feature"), [[0.0, 0.0], [5.0, 5.0]]),
-        ...     "covariances": (("component", "feature", "feature2"), [np.eye(2), 3 * np.eye(2)]),
-        ... })
-        >>> family = Gaussian("EII", n_components=2).from_dataset(params, np.array([0.5, 0.5]))
-        >>> family.means.tolist(), family.covariance.values.tolist()
-        ([[0.0, 0.0], [5.0, 5.0]], [2.0, 2.0])
-        """
-        for name in ("means", "covariances"):
-            if name not in params:
-                raise ValueError(f"initial parameters lack the variable {name!r}")
-        means = np.asarray(params["means"].transpose("component", "feature").values, dtype=float)
-        covs = params["covariances"].transpose("component", "feature", "feature2").values
-        if means.shape[0] != self.n_components:
-            raise ValueError(
-                f"initial parameters have {means.shape[0]} components, the model has {self.n_components}"
-            )
-        return self._with(means, self.covariance.from_matrices(covs, weights))
-
-    def spec(self) -> dict:
-        """JSON-serialisable description, enough to rebuild an unfitted copy.
-
-        Examples
-        --------
-        >>> from emkit.components.gaussian import Gaussian
-        >>> Gaussian("diag", n_components=2).spec()
-        {'kind': 'gaussian', 'covariance': 'VVI', 'n_components': 2, 'reg_covar': 1e-06}
-        """
-        return {
-            "kind": self.kind,
-            "covariance": self.covariance.name,
-            "n_components": self.n_components,
-            "reg_covar": self.reg_covar,
-        }
-
-    @classmethod
-    def from_spec(cls, spec: dict) -> "Gaussian":
-        """Inverse of :meth:`spec`: an unfitted family from its description.
-
-        Examples
-        --------
-        >>> from emkit.components.gaussian import Gaussian
-        >>> Gaussian.from_spec(Gaussian("tied", n_components=3).spec())
-        Gaussian(covariance='EEE', n_components=3, reg_covar=1e-06)
-        """
-        return cls(spec["covariance"], n_components=spec["n_components"], reg_covar=spec["reg_covar"])

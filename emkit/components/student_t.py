@@ -54,11 +54,10 @@ import xarray as xr
 from scipy.optimize import brentq
 from scipy.special import digamma, gammaln
 
-from ..exceptions import DegenerateComponentError
 from .base import Evaluation
-from .covariance import DESCRIPTIONS, CovarianceStructure, covariance_structure
-from .gaussian import DEFAULT_REG_COVAR, GaussianStats
-from .parametric import check_n_components
+from .covariance import CovarianceStructure
+from .gaussian import GaussianStats
+from .location_scale import DEFAULT_REG_COVAR, LocationScaleFamily
 
 #: Range searched for the degrees of freedom; the nearer bound is taken when
 #: the estimating equation has no root inside it.
@@ -150,7 +149,7 @@ class StudentTStats:
         return StudentTStats(self.weight + other.weight, self.scaled + other.scaled, dof_stat)
 
 
-class StudentT:
+class StudentT(LocationScaleFamily):
     """A batch of K multivariate Student-t components.
 
     Parameters
@@ -178,6 +177,8 @@ class StudentT:
     """
 
     kind = "student_t"
+    _label = "Student-t"
+    _matrix_name = "scales"
 
     def __init__(
         self,
@@ -190,25 +191,35 @@ class StudentT:
         dofs: np.ndarray | None = None,
         _structure: CovarianceStructure | None = None,
     ):
-        self.covariance = _structure if _structure is not None else covariance_structure(covariance)
-        self.n_components = check_n_components(n_components)
-        reg_covar = float(reg_covar)
-        if not np.isfinite(reg_covar) or reg_covar < 0:
-            raise ValueError(f"reg_covar must be a finite non-negative number, got {reg_covar}")
-        self.reg_covar = reg_covar
+        super().__init__(covariance, n_components, reg_covar, means=means, _structure=_structure)
         if dof is not None:
             dof = float(dof)
             if not np.isfinite(dof) or dof <= 0:
                 raise ValueError(f"dof must be a positive finite number or None, got {dof}")
         self.fixed_dof = dof
-        self.means = None if means is None else np.asarray(means, dtype=float)
         self.dof = None if dofs is None else np.asarray(dofs, dtype=float)
 
-    def __repr__(self) -> str:
-        return (
-            f"StudentT(covariance={self.covariance.name!r}, dof={self.fixed_dof!r}, "
-            f"n_components={self.n_components}, reg_covar={self.reg_covar:g})"
-        )
+    def _options(self) -> dict:
+        return {"dof": self.fixed_dof}
+
+    @classmethod
+    def _options_from_spec(cls, spec: dict) -> dict:
+        return {"dof": spec.get("dof")}
+
+    def _dataset_variables(self) -> dict:
+        return {"dof": ("component", self.dof)}
+
+    def _dataset_params(self, params: xr.Dataset) -> dict:
+        K = self.n_components
+        if self.fixed_dof is not None:
+            dofs = np.full(K, self.fixed_dof)
+        elif "dof" in params:
+            dofs = np.asarray(params["dof"].values, dtype=float).reshape(K)
+            if not np.all(np.isfinite(dofs) & (dofs > 0)):
+                raise ValueError(f"degrees of freedom must be positive, got {dofs}")
+        else:
+            dofs = np.full(K, INITIAL_DOF)
+        return {"dofs": dofs}
 
     def describe(self) -> str:
         """A short description for summaries.
@@ -221,46 +232,8 @@ class StudentT:
         >>> em.StudentT("diag", dof=4).describe()
         '1 Student-t component, covariance VVI (diagonal), 4 degrees of freedom'
         """
-        plural = "s" if self.n_components > 1 else ""
-        name = self.covariance.name
         dof = "degrees of freedom estimated" if self.fixed_dof is None else f"{self.fixed_dof:g} degrees of freedom"
-        return f"{self.n_components} Student-t component{plural}, covariance {name} ({DESCRIPTIONS[name]}), {dof}"
-
-    @property
-    def is_fitted(self) -> bool:
-        """Whether the family holds parameters."""
-        return self.means is not None
-
-    @property
-    def n_features(self) -> int:
-        """Dimension of the data the components are fitted to."""
-        return self.means.shape[1]
-
-    def _with(self, means, structure, dofs) -> "StudentT":
-        return StudentT(
-            dof=self.fixed_dof,
-            n_components=self.n_components,
-            reg_covar=self.reg_covar,
-            means=means,
-            dofs=dofs,
-            _structure=structure,
-        )
-
-    def with_components(self, n_components: int) -> "StudentT":
-        """An unfitted copy with ``n_components`` components.
-
-        Examples
-        --------
-        >>> from emkit.components.student_t import StudentT
-        >>> StudentT("EII", dof=3).with_components(4)
-        StudentT(covariance='EII', dof=3.0, n_components=4, reg_covar=1e-06)
-        """
-        return StudentT(
-            dof=self.fixed_dof,
-            n_components=n_components,
-            reg_covar=self.reg_covar,
-            _structure=self.covariance.unfitted(),
-        )
+        return f"{super().describe()}, {dof}"
 
     # -- the protocol ------------------------------------------------------------
     def _log_norm(self) -> np.ndarray:
@@ -390,16 +363,7 @@ class StudentT:
         ([[0.5], [4.5]], [0.25, 0.25], [10.0, 10.0])
         """
         weight = stats.weight
-        empty = weight <= np.finfo(float).eps * weight.sum()
-        means = stats.scaled.mean.copy()
-        if empty.any():
-            if self.means is None:
-                raise DegenerateComponentError(
-                    f"component(s) {', '.join(map(str, np.flatnonzero(empty)))} received no "
-                    "weight at initialisation; use fewer components or another init"
-                )
-            means[empty] = self.means[empty]
-        structure = self.covariance.estimate(stats.scaled.scatter, weight, self.reg_covar, empty)
+        means, structure, empty = self._estimate(weight, stats.scaled.mean, stats.scaled.scatter)
         K = self.n_components
         if self.fixed_dof is not None:
             dofs = np.full(K, self.fixed_dof)
@@ -408,7 +372,7 @@ class StudentT:
         if self.fixed_dof is None and stats.dof_stat is not None:
             for k in np.flatnonzero(~empty):
                 dofs[k] = solve_dof(stats.dof_stat[k] / weight[k])
-        return self._with(means, structure, dofs)
+        return self._with(means, structure, dofs=dofs)
 
     def working_floats_per_row(self, n_features: int) -> int:
         """Floats of E-step temporaries per observation (sizes chunks).
@@ -435,8 +399,7 @@ class StudentT:
         >>> [StudentT("full", dof, 2).m_step(StudentT("full", dof, 2).stats(x, resp)).n_params() for dof in (None, 4)]
         [12, 10]
         """
-        K, d = self.n_components, self.n_features
-        return K * d + self.covariance.n_params(K, d) + (K if self.fixed_dof is None else 0)
+        return super().n_params() + (self.n_components if self.fixed_dof is None else 0)
 
     def sample(self, component: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One draw from component ``component[i]`` in row i, shape (n, d).
@@ -465,99 +428,3 @@ class StudentT:
     def scale_matrices(self) -> np.ndarray:
         """Full scale matrices ``Sigma_k``, shape (K, d, d)."""
         return self.covariance.matrices(self.n_features)
-
-    def to_dataset(self, features: np.ndarray) -> xr.Dataset:
-        """Parameters: ``means(component, feature)``, ``scales(component, feature, feature2)``, ``dof(component)``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from emkit.components.student_t import StudentT
-        >>> x = np.array([[0.0, 0.0], [2.0, 2.0], [0.0, 4.0], [2.0, 6.0]])
-        >>> resp = np.eye(2)[[0, 0, 1, 1]]
-        >>> family = StudentT("full", dof=5, n_components=2)
-        >>> params = family.m_step(family.stats(x, resp)).to_dataset(np.array(["a", "b"]))
-        >>> params.scales.dims, params.dof.values.tolist()
-        (('component', 'feature', 'feature2'), [5.0, 5.0])
-        """
-        return xr.Dataset(
-            {
-                "means": (("component", "feature"), self.means),
-                "scales": (("component", "feature", "feature2"), self.scale_matrices()),
-                "dof": ("component", self.dof),
-            },
-            coords={"feature": features, "feature2": np.asarray(features)},
-        )
-
-    def from_dataset(self, params: xr.Dataset, weights: np.ndarray) -> "StudentT":
-        """A fitted copy holding the parameters in ``params`` (as from :meth:`to_dataset`).
-
-        ``dof`` may be missing (then ``dof`` if fixed, else ``INITIAL_DOF``); a
-        fixed ``dof`` overrides the values given.
-
-        Raises
-        ------
-        ValueError
-            If ``means`` or ``scales`` is missing or the number of components differs.
-
-        Examples
-        --------
-        >>> import numpy as np, xarray as xr
-        >>> from emkit.components.student_t import StudentT
-        >>> params = xr.Dataset({
-        ...     "means": (("component", "feature"), [[0.0, 0.0], [5.0, 5.0]]),
-        ...     "scales": (("component", "feature", "feature2"), [np.eye(2), 3 * np.eye(2)]),
-        ...     "dof": ("component", [3.0, 7.0]),
-        ... })
-        >>> family = StudentT("VII", n_components=2).from_dataset(params, np.array([0.5, 0.5]))
-        >>> family.covariance.values.tolist(), family.dof.tolist()
-        ([1.0, 3.0], [3.0, 7.0])
-        """
-        for name in ("means", "scales"):
-            if name not in params:
-                raise ValueError(f"initial parameters lack the variable {name!r}")
-        means = np.asarray(params["means"].transpose("component", "feature").values, dtype=float)
-        scales = params["scales"].transpose("component", "feature", "feature2").values
-        K = self.n_components
-        if means.shape[0] != K:
-            raise ValueError(f"initial parameters have {means.shape[0]} components, the model has {K}")
-        if self.fixed_dof is not None:
-            dofs = np.full(K, self.fixed_dof)
-        elif "dof" in params:
-            dofs = np.asarray(params["dof"].values, dtype=float).reshape(K)
-            if not np.all(np.isfinite(dofs) & (dofs > 0)):
-                raise ValueError(f"degrees of freedom must be positive, got {dofs}")
-        else:
-            dofs = np.full(K, INITIAL_DOF)
-        return self._with(means, self.covariance.from_matrices(scales, weights), dofs)
-
-    def spec(self) -> dict:
-        """JSON-serialisable description, enough to rebuild an unfitted copy.
-
-        Examples
-        --------
-        >>> from emkit.components.student_t import StudentT
-        >>> StudentT("diag", n_components=2).spec()
-        {'kind': 'student_t', 'covariance': 'VVI', 'dof': None, 'n_components': 2, 'reg_covar': 1e-06}
-        """
-        return {
-            "kind": self.kind,
-            "covariance": self.covariance.name,
-            "dof": self.fixed_dof,
-            "n_components": self.n_components,
-            "reg_covar": self.reg_covar,
-        }
-
-    @classmethod
-    def from_spec(cls, spec: dict) -> "StudentT":
-        """Inverse of :meth:`spec`.
-
-        Examples
-        --------
-        >>> from emkit.components.student_t import StudentT
-        >>> StudentT.from_spec(StudentT("tied", dof=4, n_components=3).spec())
-        StudentT(covariance='EEE', dof=4.0, n_components=3, reg_covar=1e-06)
-        """
-        return cls(
-            spec["covariance"], dof=spec.get("dof"), n_components=spec["n_components"], reg_covar=spec["reg_covar"]
-        )

@@ -1,0 +1,370 @@
+"""A base class for multivariate location-scale families, batched over K components.
+
+Families such as :class:`~emkit.components.gaussian.Gaussian` and
+:class:`~emkit.components.student_t.StudentT` hold, for each component k, a
+location ``mu_k`` (the rows of ``means``, shape (K, d)) and a matrix
+``Sigma_k`` kept by a covariance structure (see
+:mod:`emkit.components.covariance`), regularised by ``reg_covar`` in the
+M-step. :class:`LocationScaleFamily` provides what does not depend on the
+density: validation, unfitted copies, the reprs, the shared M-step rule for
+locations (``mu_k = m_k``, and components with no weight keep their
+parameters), results as an xarray Dataset and back, and the JSON description.
+
+A subclass sets ``kind`` (the registry name), ``_label`` (the noun of
+:meth:`~LocationScaleFamily.describe`) and ``_matrix_name`` (the Dataset
+variable of the matrices), implements the maths, and declares any extra
+parameters through the hooks ``_options`` (constructor options kept by
+unfitted copies and specs), ``_options_from_spec``, ``_dataset_variables``
+and ``_dataset_params``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..exceptions import DegenerateComponentError
+from .covariance import DESCRIPTIONS, CovarianceStructure, covariance_structure
+from .parametric import check_n_components
+
+#: Default ridge added to covariance diagonals, in squared data units.
+DEFAULT_REG_COVAR = 1e-6
+
+
+class LocationScaleFamily:
+    """Base class of K multivariate components with locations and structured matrices.
+
+    Parameters
+    ----------
+    covariance : str or CovarianceStructure, default "full"
+        Structure of the matrices ``Sigma_k``: any of the six structures of
+        :mod:`emkit.components.covariance`.
+    n_components : int, default 1
+        Number of components in this batch.
+    reg_covar : float, default 1e-6
+        Added to every matrix diagonal in the M-step (squared data units).
+    means : ndarray of shape (K, d), optional
+        Locations of a fitted family (keyword only).
+
+    Examples
+    --------
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.components.location_scale import LocationScaleFamily
+    >>> g = Gaussian("VII", n_components=2)
+    >>> isinstance(g, LocationScaleFamily), g.reg_covar, g.covariance.name
+    (True, 1e-06, 'VII')
+    """
+
+    #: Registry name, set by subclasses.
+    kind: str
+    #: Noun used by :meth:`describe` ("Gaussian", "Student-t").
+    _label: str
+    #: Name of the matrices' variable in :meth:`to_dataset`.
+    _matrix_name: str
+
+    def __init__(
+        self,
+        covariance: "str | CovarianceStructure" = "full",
+        n_components: int = 1,
+        reg_covar: float = DEFAULT_REG_COVAR,
+        *,
+        means: np.ndarray | None = None,
+        _structure: CovarianceStructure | None = None,
+    ):
+        self.covariance = _structure if _structure is not None else covariance_structure(covariance)
+        self.n_components = check_n_components(n_components)
+        reg_covar = float(reg_covar)
+        if not np.isfinite(reg_covar) or reg_covar < 0:
+            raise ValueError(f"reg_covar must be a finite non-negative number, got {reg_covar}")
+        self.reg_covar = reg_covar
+        self.means = None if means is None else np.asarray(means, dtype=float)
+
+    # -- hooks for subclasses ------------------------------------------------------
+    def _options(self) -> dict:
+        """Constructor options besides the structure, K and ``reg_covar`` (kept by copies and specs)."""
+        return {}
+
+    @classmethod
+    def _options_from_spec(cls, spec: dict) -> dict:
+        """The :meth:`_options` of an unfitted family, read from its :meth:`spec`."""
+        return {}
+
+    def _dataset_variables(self) -> dict:
+        """Variables of :meth:`to_dataset` after ``means`` and the matrices."""
+        return {}
+
+    def _dataset_params(self, params: xr.Dataset) -> dict:
+        """Fitted constructor arguments besides ``means``, read by :meth:`from_dataset`."""
+        return {}
+
+    # -- shared behaviour ------------------------------------------------------------
+    def __repr__(self) -> str:
+        options = "".join(f"{name}={value!r}, " for name, value in self._options().items())
+        return (
+            f"{type(self).__name__}(covariance={self.covariance.name!r}, {options}"
+            f"n_components={self.n_components}, reg_covar={self.reg_covar:g})"
+        )
+
+    def describe(self) -> str:
+        """A short description for summaries: K, the kind and the structure.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from emkit.components.gaussian import Gaussian
+        >>> Gaussian("VVI").describe()
+        '1 Gaussian component, covariance VVI (diagonal)'
+        """
+        plural = "s" if self.n_components > 1 else ""
+        name = self.covariance.name
+        return f"{self.n_components} {self._label} component{plural}, covariance {name} ({DESCRIPTIONS[name]})"
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether the family holds parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> family = Gaussian("full")
+        >>> x = np.array([[0.0], [2.0]])
+        >>> family.is_fitted, family.m_step(family.stats(x, np.ones((2, 1)))).is_fitted
+        (False, True)
+        """
+        return self.means is not None
+
+    @property
+    def n_features(self) -> int:
+        """Dimension of the data the components are fitted to.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.student_t import StudentT
+        >>> family = StudentT("diag", dof=3)
+        >>> x = np.array([[0.0, 1.0, 2.0], [2.0, 0.0, 1.0]])
+        >>> family.m_step(family.stats(x, np.ones((2, 1)))).n_features
+        3
+        """
+        return self.means.shape[1]
+
+    def _with(self, means: np.ndarray, structure: CovarianceStructure, **fitted):
+        """A fitted copy with these locations, structure and other fitted arguments."""
+        return type(self)(
+            **self._options(),
+            n_components=self.n_components,
+            reg_covar=self.reg_covar,
+            means=means,
+            _structure=structure,
+            **fitted,
+        )
+
+    def with_components(self, n_components: int) -> "LocationScaleFamily":
+        """An unfitted copy with ``n_components`` components.
+
+        The covariance structure, ``reg_covar`` and the options are kept;
+        parameters are not.
+
+        Parameters
+        ----------
+        n_components : int
+            Number of components of the copy.
+
+        Returns
+        -------
+        LocationScaleFamily
+            A family of the same class.
+
+        Examples
+        --------
+        >>> from emkit.components.student_t import StudentT
+        >>> StudentT("VVI", dof=5, reg_covar=0.01).with_components(2)
+        StudentT(covariance='VVI', dof=5.0, n_components=2, reg_covar=0.01)
+        """
+        return type(self)(
+            **self._options(),
+            n_components=n_components,
+            reg_covar=self.reg_covar,
+            _structure=self.covariance.unfitted(),
+        )
+
+    def _estimate(self, weight: np.ndarray, mean: np.ndarray, scatter: np.ndarray):
+        """Locations and matrices of the M-step, and the components without weight.
+
+        ``mu_k = m_k`` and the structure's estimate from ``scatter`` and
+        ``weight``; components whose weight is numerically zero keep their
+        locations (and matrices). An unfitted family has nothing to keep and
+        raises :class:`DegenerateComponentError`.
+
+        Returns
+        -------
+        (means, structure, empty)
+        """
+        empty = weight <= np.finfo(float).eps * weight.sum()
+        means = mean.copy()
+        if empty.any():
+            if self.means is None:
+                raise DegenerateComponentError(
+                    f"component(s) {', '.join(map(str, np.flatnonzero(empty)))} received no "
+                    "weight at initialisation; use fewer components or another init"
+                )
+            means[empty] = self.means[empty]
+        structure = self.covariance.estimate(scatter, weight, self.reg_covar, empty)
+        return means, structure, empty
+
+    def n_params(self) -> int:
+        """Free parameters: ``K d`` locations plus the structure's matrix count.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+        >>> family = Gaussian("EII")
+        >>> family.m_step(family.stats(x, np.ones((3, 1)))).n_params()  # 2 means, 1 variance
+        3
+        """
+        K, d = self.n_components, self.n_features
+        return K * d + self.covariance.n_params(K, d)
+
+    def to_dataset(self, features: np.ndarray) -> xr.Dataset:
+        """The locations, full matrices and any other parameters, as a Dataset.
+
+        Parameters
+        ----------
+        features : ndarray of shape (d,)
+            Coordinate of the ``feature`` and ``feature2`` dimensions.
+
+        Returns
+        -------
+        xarray.Dataset
+            ``means(component, feature)``, the full matrices
+            ``(component, feature, feature2)`` under the subclass's name
+            (``covariances``, ``scales``), then any other parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.student_t import StudentT
+        >>> family = StudentT("EII", dof=4)
+        >>> x = np.array([[0.0, 0.0], [2.0, 2.0]])
+        >>> params = family.m_step(family.stats(x, np.ones((2, 1)))).to_dataset(np.array(["a", "b"]))
+        >>> list(params.data_vars), params.means.values.tolist()
+        (['means', 'scales', 'dof'], [[1.0, 1.0]])
+        """
+        return xr.Dataset(
+            {
+                "means": (("component", "feature"), self.means),
+                self._matrix_name: (
+                    ("component", "feature", "feature2"),
+                    self.covariance.matrices(self.n_features),
+                ),
+                **self._dataset_variables(),
+            },
+            coords={"feature": features, "feature2": np.asarray(features)},
+        )
+
+    def from_dataset(self, params: xr.Dataset, weights: np.ndarray) -> "LocationScaleFamily":
+        """A fitted copy holding the parameters in ``params`` (as from :meth:`to_dataset`).
+
+        The matrices are projected onto this family's structure (see
+        :meth:`CovarianceStructure.from_matrices`).
+
+        Parameters
+        ----------
+        params : xarray.Dataset
+            ``means(component, feature)`` and the matrices
+            ``(component, feature, feature2)`` under the subclass's name.
+        weights : ndarray of shape (K,)
+            Mixing weights, used to average the matrices of a shared structure.
+
+        Returns
+        -------
+        LocationScaleFamily
+            A fitted family of the same class.
+
+        Raises
+        ------
+        ValueError
+            If a variable is missing or the number of components differs.
+
+        Examples
+        --------
+        >>> import numpy as np, xarray as xr
+        >>> from emkit.components.gaussian import Gaussian
+        >>> params = xr.Dataset({
+        ...     "means": (("component", "feature"), [[1.0, 2.0]]),
+        ...     "covariances": (("component", "feature", "feature2"), [[[2.0, 0.5], [0.5, 1.0]]]),
+        ... })
+        >>> family = Gaussian("diag").from_dataset(params, np.array([1.0]))
+        >>> family.means.tolist(), family.covariance_matrices().tolist()
+        ([[1.0, 2.0]], [[[2.0, 0.0], [0.0, 1.0]]])
+        """
+        for name in ("means", self._matrix_name):
+            if name not in params:
+                raise ValueError(f"initial parameters lack the variable {name!r}")
+        means = np.asarray(params["means"].transpose("component", "feature").values, dtype=float)
+        matrices = params[self._matrix_name].transpose("component", "feature", "feature2").values
+        if means.shape[0] != self.n_components:
+            raise ValueError(
+                f"initial parameters have {means.shape[0]} components, the model has {self.n_components}"
+            )
+        fitted = self._dataset_params(params)
+        return self._with(means, self.covariance.from_matrices(matrices, weights), **fitted)
+
+    def spec(self) -> dict:
+        """JSON-serialisable description, enough to rebuild an unfitted copy.
+
+        Returns
+        -------
+        dict
+            ``kind``, ``covariance`` (the structure's name), the options,
+            ``n_components`` and ``reg_covar``.
+
+        Examples
+        --------
+        >>> from emkit.components.student_t import StudentT
+        >>> StudentT("EII", dof=2.5).spec()
+        {'kind': 'student_t', 'covariance': 'EII', 'dof': 2.5, 'n_components': 1, 'reg_covar': 1e-06}
+        """
+        return {
+            "kind": self.kind,
+            "covariance": self.covariance.name,
+            **self._options(),
+            "n_components": self.n_components,
+            "reg_covar": self.reg_covar,
+        }
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> "LocationScaleFamily":
+        """Inverse of :meth:`spec`: an unfitted family from its description.
+
+        Parameters
+        ----------
+        spec : dict
+            As returned by :meth:`spec`.
+
+        Returns
+        -------
+        LocationScaleFamily
+
+        Examples
+        --------
+        >>> from emkit.components.gaussian import Gaussian
+        >>> Gaussian.from_spec({"kind": "gaussian", "covariance": "VVI", "n_components": 2, "reg_covar": 0.0})
+        Gaussian(covariance='VVI', n_components=2, reg_covar=0)
+        """
+        return cls(
+            spec["covariance"],
+            n_components=spec["n_components"],
+            reg_covar=spec["reg_covar"],
+            **cls._options_from_spec(spec),
+        )
