@@ -36,6 +36,7 @@ from .components import (
 from .estimators import GaussianMixture, Mixture
 from .exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning
 from .results import FitResult, load_fit
+from .selection import Selection, select
 
 __version__ = "0.1.0"
 
@@ -60,6 +61,7 @@ __all__ = [
     "ParametricFamily",
     "Poisson",
     "Regression",
+    "Selection",
     "SphericalCovariance",
     "StudentT",
     "SumStats",
@@ -69,4 +71,5 @@ __all__ = [
     "from_logpdf",
     "from_scipy",
     "load_fit",
+    "select",
 ]

@@ -1,0 +1,57 @@
+"""Model selection over (covariance, n_components)."""
+
+import numpy as np
+import pytest
+
+import emkit as em
+
+
+@pytest.fixture(scope="module")
+def faithful():
+    return em.datasets.load("faithful")
+
+
+@pytest.fixture(scope="module")
+def selection(faithful):
+    return em.select(faithful, n_components=range(1, 5), n_init=3, random_state=0)
+
+
+def test_grid_equals_fitting_each_cell_directly(selection, faithful):
+    for covariance in ("VVV", "EEI"):
+        for k in (1, 3):
+            direct = em.GaussianMixture(k, covariance=covariance).fit(faithful, n_init=3, random_state=0)
+            cell = selection.grid.sel(covariance=covariance, n_components=k)
+            assert cell.log_likelihood.item() == direct.log_likelihood
+            assert cell.bic.item() == direct.bic()
+            assert cell.icl.item() == direct.icl()
+            assert cell.n_params.item() == direct.n_params
+
+
+def test_bic_picks_mclusts_model_on_old_faithful(selection):
+    # mclust's Mclust(faithful) chooses EEE with 3 components.
+    assert selection.best_key == ("EEE", 3)
+    assert selection.best.bic() == np.nanmin(selection.grid.bic.values)
+    assert selection.table().shape == (4, 6)
+
+
+@pytest.mark.parametrize("criterion", ["aic", "icl"])
+def test_other_criteria_choose_their_minimum(faithful, criterion):
+    sel = em.select(faithful, n_components=[1, 2, 3], covariance=["VVV", "EEE"], criterion=criterion, random_state=0)
+    values = sel.grid[criterion]
+    assert getattr(sel.best, criterion)() == np.nanmin(values.values)
+
+
+def test_failed_cells_are_nan_with_a_reason():
+    x = np.random.default_rng(0).normal(size=(5, 2))
+    sel = em.select(x, n_components=[1, 6], covariance=["VII"], random_state=0)
+    failed = sel.grid.sel(covariance="VII", n_components=6)
+    assert np.isnan(failed.bic.item())
+    assert "fewer than the 6 components" in failed.error.item()
+    assert sel.best_key == ("VII", 1)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="criterion must be one of"):
+        em.select(np.zeros((10, 1)), criterion="likelihood")
+    with pytest.raises(ValueError, match="unknown covariance"):
+        em.select(np.zeros((10, 1)), covariance=["XYZ"])
