@@ -10,6 +10,7 @@ Examples
 """
 
 from . import datasets
+from .bootstrap import bootstrap
 from .components import (
     COVARIANCE_NAMES,
     Bernoulli,
@@ -67,6 +68,7 @@ __all__ = [
     "SumStats",
     "Uniform",
     "VonMises",
+    "bootstrap",
     "datasets",
     "from_logpdf",
     "from_scipy",

@@ -46,32 +46,104 @@ class Bernoulli(ParametricFamily):
     param_dims = {"prob": ("feature",)}
 
     def check_data(self, x):
-        """Every value must be 0 or 1 (``ValueError`` naming the first bad row otherwise)."""
+        """Every value must be 0 or 1 (``ValueError`` naming the first bad row otherwise).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> em.Bernoulli().check_data(np.array([[0.0, 1.0]]))
+        >>> em.Bernoulli().check_data(np.array([[0.0, 1.0], [1.0, 0.5]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: Bernoulli components need binary data (values 0 or 1); row 1 is [1.0, 0.5] (1 bad row(s), rows counted from 0)
+        """
         reject_rows(x, (x != 0) & (x != 1), "Bernoulli components need binary data (values 0 or 1)")
 
     def log_prob(self, x):
         """``sum_j x_j log p_kj + (1 - x_j) log(1 - p_kj)`` with ``0 log 0 = 0``, shape (n, K).
 
         ``log 0`` is floored at ``log(5e-324)`` where the data are impossible (see the class).
+
+        Examples
+        --------
+        Component 0 has ``p = [1, 0.5]``, component 1 has ``p = [0, 0.5]``; a
+        row with a 1 in the first feature is impossible under component 1:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.0, 1.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Bernoulli(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.log_prob(x).round(3).tolist()
+        [[-0.693, -745.133], [-0.693, -745.133], [-745.133, -0.693], [-745.133, -0.693]]
         """
         p = self.params["prob"]
         return x @ safe_log(p).T + (1.0 - x) @ safe_log(1.0 - p).T
 
     def stats(self, x, resp):
-        """``n_k`` and ``sum_i r_ik x_i``."""
+        """``n_k`` and ``sum_i r_ik x_i``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.0, 1.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Bernoulli(n_components=2)
+        >>> s = fam.stats(x, resp)
+        >>> s.weight.tolist(), s.sums["ones"].tolist()
+        ([2.0, 2.0], [[2.0, 1.0], [0.0, 1.0]])
+        """
         return SumStats.of(resp, ones=resp.T @ x)
 
     def m_step(self, stats):
-        """``p_k = sum_i r_ik x_i / n_k``, clipped to [0, 1] against rounding."""
+        """``p_k = sum_i r_ik x_i / n_k``, clipped to [0, 1] against rounding.
+
+        Examples
+        --------
+        The weighted proportions of ones:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.0, 1.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Bernoulli(n_components=2)
+        >>> fam.m_step(fam.stats(x, resp)).params["prob"].tolist()
+        [[1.0, 0.5], [0.0, 0.5]]
+        """
         safe = np.where(stats.empty(), 1.0, stats.weight)[:, None]
         prob = np.clip(stats.sums["ones"] / safe, 0.0, 1.0)
         return self.with_params(**self.keep_empty({"prob": prob}, stats))
 
     def n_params(self):
-        """One probability per component and feature."""
+        """One probability per component and feature.
+
+        Examples
+        --------
+        Two components and two features:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.0, 1.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Bernoulli(n_components=2)
+        >>> fam.m_step(fam.stats(x, resp)).n_params()
+        4
+        """
         return int(self.params["prob"].size)
 
     def sample(self, component, rng):
-        """Bernoulli draws (0.0 or 1.0) with the probabilities of ``component[i]`` in row i."""
+        """Bernoulli draws (0.0 or 1.0) with the probabilities of ``component[i]`` in row i.
+
+        Examples
+        --------
+        Component 0 always has a 1 in the first feature, component 1 never:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.0, 1.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Bernoulli(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> draws = fitted.sample(np.array([0, 0, 1]), np.random.default_rng(0))
+        >>> draws.shape, draws[:, 0].tolist()
+        ((3, 2), [1.0, 1.0, 0.0])
+        """
         p = self.params["prob"][np.asarray(component, dtype=int)]
         return (rng.random(p.shape) < p).astype(float)

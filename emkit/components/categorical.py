@@ -58,6 +58,20 @@ class Categorical(ParametricFamily):
         ``categories`` maps a feature name to its labels, for columns the
         mixture encoded from pandas; otherwise ``n_categories``, otherwise the
         largest code in ``data`` plus one, gives labels ``"0", "1", ...``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> em.Categorical().bind(["a", "b"], data=np.array([[0.0, 1.0], [2.0, 0.0]])).options["labels"]
+        [['0', '1', '2'], ['0', '1']]
+        >>> em.Categorical(n_categories=4).bind(["a"]).options["labels"]
+        [['0', '1', '2', '3']]
+        >>> em.Categorical().bind(["colour"], categories={"colour": ["blue", "red"]}).options["labels"]
+        [['blue', 'red']]
+        >>> em.Categorical().bind(["a"])
+        Traceback (most recent call last):
+        ...
+        ValueError: Categorical components need category counts: give n_categories
         """
         if self.options["labels"] is not None:
             return type(self)(self.n_components, **self.options)
@@ -89,6 +103,24 @@ class Categorical(ParametricFamily):
         return np.array([len(lab) for lab in self._labels()])
 
     def check_data(self, x):
+        """Every value must be an integer code ``>= 0`` (and below its column's count, once bound).
+
+        Raises a ``ValueError`` naming the first bad row or column otherwise.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Categorical(n_categories=[3, 2]).bind(["a", "b"])
+        >>> fam.check_data(np.array([[2.0, 1.0]]))
+        >>> fam.check_data(np.array([[0.0, 1.5]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: Categorical components need integer category codes >= 0; row 0 is [0.0, 1.5]
+        >>> fam.check_data(np.array([[0.0, 2.0]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: column 1 has a category code >= its 2 categories
+        """
         if np.any(x < 0) or np.any(x != np.round(x)):
             bad = int(np.flatnonzero(np.any((x < 0) | (x != np.round(x)), axis=1))[0])
             raise ValueError(f"Categorical components need integer category codes >= 0; row {bad} is {x[bad].tolist()}")
@@ -99,7 +131,20 @@ class Categorical(ParametricFamily):
 
     # -- the maths ---------------------------------------------------------------------
     def log_prob(self, x):
-        """``sum_j log p_{k, j, x_ij}``, shape (n, K)."""
+        """``sum_j log p_{k, j, x_ij}``, shape (n, K).
+
+        Examples
+        --------
+        A category a component never saw gets ``log(5e-324)`` per column:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0], [2.0, 0.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Categorical(n_components=2).bind(["a", "b"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.log_prob(x).round(3).tolist()
+        [[-0.693, -1488.88], [-0.693, -1488.88], [-1488.88, 0.0], [-1488.88, 0.0]]
+        """
         log_p = safe_log(np.nan_to_num(self.params["probs"], nan=0.0))  # (K, d, C)
         codes = x.astype(int)
         out = np.zeros((len(x), self.n_components))
@@ -108,7 +153,18 @@ class Categorical(ParametricFamily):
         return out
 
     def stats(self, x, resp):
-        """``n_k`` and weighted category counts ``N_kjc``, shape (K, d, C)."""
+        """``n_k`` and weighted category counts ``N_kjc``, shape (K, d, C).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0], [2.0, 0.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Categorical(n_components=2).bind(["a", "b"], data=x)
+        >>> s = fam.stats(x, resp)
+        >>> s.weight.tolist(), s.sums["counts"].tolist()
+        ([2.0, 2.0], [[[1.0, 1.0, 0.0], [0.0, 2.0, 0.0]], [[0.0, 0.0, 2.0], [2.0, 0.0, 0.0]]])
+        """
         codes = x.astype(int)
         width = int(self._sizes().max())
         counts = np.zeros((resp.shape[1], x.shape[1], width))
@@ -119,7 +175,19 @@ class Categorical(ParametricFamily):
         return SumStats.of(resp, counts=counts)
 
     def m_step(self, stats):
-        """``p_kjc = N_kjc / n_k``; categories a column does not have are NaN."""
+        """``p_kjc = N_kjc / n_k``; categories a column does not have are NaN.
+
+        Examples
+        --------
+        Column ``b`` has two categories, so its third entry is NaN:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0], [2.0, 0.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Categorical(n_components=2).bind(["a", "b"], data=x)
+        >>> fam.m_step(fam.stats(x, resp)).params["probs"].tolist()
+        [[[0.5, 0.5, 0.0], [0.0, 1.0, nan]], [[0.0, 0.0, 1.0], [1.0, 0.0, nan]]]
+        """
         counts = stats.sums["counts"]
         labels = self._labels()
         safe = np.where(stats.empty(), 1.0, stats.weight)[:, None, None]
@@ -130,11 +198,37 @@ class Categorical(ParametricFamily):
         return self.with_params(**self.keep_empty({"probs": probs}, stats))
 
     def n_params(self):
-        """``K sum_j (C_j - 1)``."""
+        """``K sum_j (C_j - 1)``.
+
+        Examples
+        --------
+        Two components, columns of 3 and 2 categories: ``2 * (2 + 1)``.
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0], [2.0, 0.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Categorical(n_components=2).bind(["a", "b"], data=x)
+        >>> fam.m_step(fam.stats(x, resp)).n_params()
+        6
+        """
         return int(self.n_components * (self._sizes() - 1).sum())
 
     def sample(self, component, rng):
-        """Category codes drawn from each row's component."""
+        """Category codes drawn from each row's component.
+
+        Examples
+        --------
+        Component 1 puts all its probability on code 2 in column ``a`` and
+        code 0 in column ``b``:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0], [2.0, 0.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Categorical(n_components=2).bind(["a", "b"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.sample(np.array([1, 1]), np.random.default_rng(0)).tolist()
+        [[2.0, 0.0], [2.0, 0.0]]
+        """
         component = np.asarray(component, dtype=int)
         probs = np.nan_to_num(self.params["probs"], nan=0.0)
         out = np.empty((len(component), probs.shape[1]))
@@ -146,7 +240,20 @@ class Categorical(ParametricFamily):
 
     # -- results -----------------------------------------------------------------------
     def to_dataset(self, features):
-        """``probs(component, feature, category)`` over the union of the columns' labels."""
+        """``probs(component, feature, category)`` over the union of the columns' labels.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0], [2.0, 0.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Categorical(n_components=2).bind(["a", "b"], data=x)
+        >>> params = fam.m_step(fam.stats(x, resp)).to_dataset(np.array(["a", "b"]))
+        >>> params.probs.dims, params.category.values.tolist()
+        (('component', 'feature', 'category'), ['0', '1', '2'])
+        >>> params.probs.sel(component=0, feature="b").values.tolist()
+        [0.0, 1.0, nan]
+        """
         labels = self._labels()
         union = sorted({v for lab in labels for v in lab}, key=_label_order)
         position = {v: i for i, v in enumerate(union)}
@@ -159,7 +266,21 @@ class Categorical(ParametricFamily):
         )
 
     def from_dataset(self, params, weights):
-        """A fitted copy from ``probs(component, feature, category)``."""
+        """A fitted copy from ``probs(component, feature, category)``.
+
+        Columns' labels are those with finite probabilities, unless already bound.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0], [2.0, 0.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Categorical(n_components=2).bind(["a", "b"], data=x)
+        >>> params = fam.m_step(fam.stats(x, resp)).to_dataset(np.array(["a", "b"]))
+        >>> copy = em.Categorical(n_components=2).from_dataset(params, np.array([0.5, 0.5]))
+        >>> copy.options["labels"], copy.params["probs"][1].tolist()
+        ([['0', '1', '2'], ['0', '1']], [[0.0, 0.0, 1.0], [1.0, 0.0, nan]])
+        """
         if "probs" not in params:
             raise ValueError("initial parameters lack the variable 'probs'")
         probs = params["probs"].transpose("component", "feature", "category")

@@ -43,16 +43,53 @@ class Exponential(ParametricFamily):
     param_dims = {"rate": ("feature",)}
 
     def check_data(self, x):
-        """Every value must be finite and ``>= 0``."""
+        """Every value must be finite and ``>= 0``.
+
+        Raises a ``ValueError`` naming the first bad row otherwise.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> em.Exponential().check_data(np.array([[0.0], [2.5]]))
+        >>> em.Exponential().check_data(np.array([[0.0], [-1.0], [np.inf]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: exponential components need finite non-negative data; row 1 is [-1.0] (2 bad row(s), rows counted from 0)
+        """
         reject_rows(x, ~(x >= 0) | ~np.isfinite(x), "exponential components need finite non-negative data")
 
     def log_prob(self, x):
-        """``sum_j log lambda_kj - lambda_kj x_j``, shape (n, K)."""
+        """``sum_j log lambda_kj - lambda_kj x_j``, shape (n, K).
+
+        Examples
+        --------
+        Rates 0.5 and 0.25: at ``x = 2`` the first component gives
+        ``log 0.5 - 1``:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[1.0], [3.0], [2.0], [6.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Exponential(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.log_prob(np.array([[2.0]])).round(3).tolist()
+        [[-1.693, -1.886]]
+        """
         rate = self.params["rate"]
         return np.log(rate).sum(axis=1) - x @ rate.T
 
     def stats(self, x, resp):
-        """``n_k`` and ``sum_i r_ik x_i``."""
+        """``n_k`` and ``sum_i r_ik x_i``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[1.0], [3.0], [2.0], [6.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Exponential(n_components=2)
+        >>> s = fam.stats(x, resp)
+        >>> s.weight.tolist(), s.sums["total"].tolist()
+        ([2.0, 2.0], [[4.0], [8.0]])
+        """
         return SumStats.of(resp, total=resp.T @ x)
 
     def m_step(self, stats):
@@ -62,6 +99,25 @@ class Exponential(ParametricFamily):
         ------
         DegenerateComponentError
             If a component with weight has weighted sum 0 in some feature.
+
+        Examples
+        --------
+        The rates are the reciprocals of the weighted means 2 and 4:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[1.0], [3.0], [2.0], [6.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Exponential(n_components=2)
+        >>> fam.m_step(fam.stats(x, resp)).params["rate"].tolist()
+        [[0.5], [0.25]]
+
+        A component with all its weight on zeros has an infinite rate:
+
+        >>> zeros = np.zeros((2, 1))
+        >>> em.Exponential().m_step(em.Exponential().stats(zeros, np.ones((2, 1))))
+        Traceback (most recent call last):
+        ...
+        emkit.exceptions.DegenerateComponentError: exponential component 0 has all its weight on x = 0 in feature 0: its rate is infinite
         """
         empty = stats.empty()
         total = stats.sums["total"]
@@ -75,9 +131,31 @@ class Exponential(ParametricFamily):
         return self.with_params(**self.keep_empty({"rate": rate}, stats))
 
     def n_params(self):
-        """One rate per component and feature."""
+        """One rate per component and feature.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[1.0], [3.0], [2.0], [6.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Exponential(n_components=2)
+        >>> fam.m_step(fam.stats(x, resp)).n_params()
+        2
+        """
         return int(self.params["rate"].size)
 
     def sample(self, component, rng):
-        """Exponential draws with the rates of ``component[i]`` in row i."""
+        """Exponential draws with the rates of ``component[i]`` in row i.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[1.0], [3.0], [2.0], [6.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.Exponential(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> draws = fitted.sample(np.array([0, 1, 1]), np.random.default_rng(0))
+        >>> draws.shape, bool((draws >= 0).all())
+        ((3, 1), True)
+        """
         return rng.exponential(1.0 / self.params["rate"][np.asarray(component, dtype=int)])

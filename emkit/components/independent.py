@@ -24,7 +24,24 @@ from .parametric import check_n_components
 
 @dataclass(frozen=True)
 class ProductStats:
-    """The statistics of each part, added part by part."""
+    """The statistics of each part, added part by part.
+
+    Attributes
+    ----------
+    parts : tuple
+        One statistics value per part, in the order of the parts.
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+    >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+    >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+    >>> s = fam.stats(x[:2], resp[:2]) + fam.stats(x[2:], resp[2:])
+    >>> len(s.parts), s.parts[1].sums["counts"].tolist()
+    (2, [[4.0], [12.0]])
+    """
 
     parts: tuple
 
@@ -78,7 +95,14 @@ class Independent:
         return f"Independent({{{inner}}}, n_components={self.n_components})"
 
     def describe(self) -> str:
-        """A short description for summaries."""
+        """A short description for summaries.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Independent({"h": em.Gaussian(), "v": em.Poisson()}, n_components=2).describe()
+        '2 independent-parts components (h: 2 Gaussian components, covariance VVV (full); v: 2 Poisson components)'
+        """
         inner = "; ".join(f"{', '.join(map(str, k))}: {_describe(p)}" for k, p in zip(self.keys, self.parts))
         return f"{self.n_components} independent-parts components ({inner})"
 
@@ -98,13 +122,36 @@ class Independent:
         return new
 
     def with_components(self, n_components: int) -> "Independent":
+        """An unfitted copy with ``n_components`` components in every part.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Independent({"h": em.Gaussian(), "v": em.Poisson()}).with_components(3)
+        Independent({'h': Gaussian(covariance='VVV', n_components=3, reg_covar=1e-06), 'v': Poisson(n_components=3)}, n_components=3)
+        """
         new = Independent(dict(zip(self.keys, self.parts)), n_components, _columns=self._columns)
         new._width = self._width
         return new
 
     # -- binding to the data's columns -----------------------------------------------
     def bind(self, features, categories=None, data=None) -> "Independent":
-        """Resolve column names to positions and bind each part to its columns."""
+        """Resolve column names to positions and bind each part to its columns.
+
+        Parts with a ``bind`` hook (such as :class:`~emkit.Categorical`) are
+        bound to their own columns.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Independent({"v": em.Poisson(), "h": em.Gaussian()})
+        >>> [idx.tolist() for idx in fam.bind(["h", "v"]).columns]
+        [[1], [0]]
+        >>> fam.bind(["a", "b"])
+        Traceback (most recent call last):
+        ...
+        ValueError: Independent: no column 'v' in the data (columns: a, b)
+        """
         names = [str(f) for f in features]
         columns = []
         for key in self.keys:
@@ -140,6 +187,21 @@ class Independent:
         return self._columns
 
     def check_data(self, x):
+        """Check each part's columns with that part's ``check_data``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> fam.check_data(x)
+        >>> fam.check_data(np.array([[0.0, 1.5]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: Poisson components need non-negative integer counts; row 0 is [1.5]
+        """
         for part, idx in zip(self.parts, self.columns):
             check = getattr(part, "check_data", None)
             if check is not None:
@@ -147,24 +209,119 @@ class Independent:
 
     # -- the protocol ----------------------------------------------------------------
     def evaluate(self, x) -> Evaluation:
-        """Sum of the parts' log-densities; statistics part by part."""
+        """Sum of the parts' log-densities; statistics part by part.
+
+        Returns
+        -------
+        Evaluation
+            The log-densities, shape (n, K), and a ``stats(resp)`` callable
+            returning :class:`ProductStats`.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> ev = fitted.evaluate(x)
+        >>> bool(np.allclose(ev.log_prob, fitted.log_prob(x)))
+        True
+        >>> ev.stats(resp).parts[1].sums["counts"].tolist()
+        [[4.0], [12.0]]
+        """
         evaluations = [evaluate(p, x[:, idx]) for p, idx in zip(self.parts, self.columns)]
         log_prob = sum(e.log_prob for e in evaluations)
         return Evaluation(log_prob, lambda resp: ProductStats(tuple(e.stats(resp) for e in evaluations)))
 
     def log_prob(self, x):
+        """Sum of the parts' log-densities, shape (n, K).
+
+        Examples
+        --------
+        Each part's log-densities on its own columns add up:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.log_prob(x).round(3).tolist()
+        [[-2.726, -65.627], [-3.131, -43.835], [-44.741, -3.248], [-67.092, -3.402]]
+        >>> h, v = fitted.parts
+        >>> bool(np.allclose(fitted.log_prob(x), h.log_prob(x[:, :1]) + v.log_prob(x[:, 1:])))
+        True
+        """
         return self.evaluate(x).log_prob
 
     def stats(self, x, resp):
+        """Each part's statistics of its own columns, as :class:`ProductStats`.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> s = fam.stats(x, resp)
+        >>> s.parts[0].mean.tolist(), s.parts[1].sums["counts"].tolist()
+        ([[1.0], [11.0]], [[4.0], [12.0]])
+        """
         return ProductStats(tuple(p.stats(x[:, idx], resp) for p, idx in zip(self.parts, self.columns)))
 
     def m_step(self, stats: ProductStats) -> "Independent":
+        """A new fitted family whose parts are the parts' own M-steps.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.is_fitted, fitted.parts[0].means.tolist(), fitted.parts[1].params["rate"].tolist()
+        (True, [[1.0], [11.0]], [[2.0], [6.0]])
+        """
         return self._rebuilt([p.m_step(s) for p, s in zip(self.parts, stats.parts)])
 
     def n_params(self) -> int:
+        """The parts' numbers of free parameters, summed.
+
+        Examples
+        --------
+        Two means and two variances, plus two rates:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.n_params()
+        6
+        """
         return int(sum(p.n_params() for p in self.parts))
 
     def working_floats_per_row(self, n_features: int) -> int:
+        """Floats of working memory per data row, summed over the parts.
+
+        A part without its own ``working_floats_per_row`` counts ``K`` floats
+        per column.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> fam.working_floats_per_row(2)
+        10
+        """
         total = 0
         for part, idx in zip(self.parts, self.columns):
             own = getattr(part, "working_floats_per_row", None)
@@ -172,6 +329,22 @@ class Independent:
         return total
 
     def sample(self, component, rng):
+        """One draw per row from component ``component[i]``, each part filling its columns.
+
+        Columns that no part models are NaN.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> draws = fitted.sample(np.array([0, 1, 1]), np.random.default_rng(0))
+        >>> draws.shape, bool(np.all(draws[:, 1] == np.round(draws[:, 1])))
+        ((3, 2), True)
+        """
         component = np.asarray(component, dtype=int)
         out = np.full((len(component), self._width), np.nan)
         for part, idx in zip(self.parts, self.columns):
@@ -180,13 +353,43 @@ class Independent:
 
     # -- results -----------------------------------------------------------------------
     def to_dataset(self, features) -> xr.Dataset:
-        """The parts' variables merged over all features (NaN outside each part's columns)."""
+        """The parts' variables merged over all features (NaN outside each part's columns).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> params = fitted.to_dataset(np.array(["h", "v"]))
+        >>> sorted(params.data_vars)
+        ['covariances', 'means', 'rate']
+        >>> params.rate.values.tolist()
+        [[nan, 2.0], [nan, 6.0]]
+        """
         features = np.asarray(features)
         datasets = [p.to_dataset(features[idx]) for p, idx in zip(self.parts, self.columns)]
         merged = xr.merge(datasets, compat="no_conflicts", join="outer", combine_attrs="drop_conflicts")
         return merged.reindex(feature=features, **({"feature2": features} if "feature2" in merged.dims else {}))
 
     def from_dataset(self, params: xr.Dataset, weights) -> "Independent":
+        """A fitted copy, each part taking its variables over its own columns.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson()}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> params = fitted.to_dataset(np.array(["h", "v"]))
+        >>> copy = fam.from_dataset(params, np.array([0.5, 0.5]))
+        >>> copy.parts[0].means.tolist(), copy.parts[1].params["rate"].tolist()
+        ([[1.0], [11.0]], [[2.0], [6.0]])
+        """
         features = params["feature"].values
         parts = []
         for part, idx in zip(self.parts, self.columns):
@@ -198,6 +401,15 @@ class Independent:
         return self._rebuilt(parts)
 
     def spec(self) -> dict:
+        """JSON-serialisable description: the parts' columns and specs.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> spec = em.Independent({"h": em.Gaussian(), "v": em.Poisson()}).spec()
+        >>> spec["kind"], spec["parts"][1]
+        ('independent', [['v'], {'kind': 'poisson', 'n_components': 1}])
+        """
         return {
             "kind": self.kind,
             "n_components": self.n_components,
@@ -206,6 +418,15 @@ class Independent:
 
     @classmethod
     def from_spec(cls, spec: dict) -> "Independent":
+        """Inverse of :meth:`spec`.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fam = em.Independent({"h": em.Gaussian(), ("a", "b"): em.Poisson()}, n_components=2)
+        >>> em.Independent.from_spec(fam.spec())
+        Independent({'h': Gaussian(covariance='VVV', n_components=2, reg_covar=1e-06), ('a', 'b'): Poisson(n_components=2)}, n_components=2)
+        """
         from .registry import family_from_spec
 
         parts = {tuple(key) if len(key) > 1 else key[0]: family_from_spec(s) for key, s in spec["parts"]}

@@ -64,11 +64,37 @@ class LogNormal(ParametricFamily):
         super().__init__(n_components, params=params, reg_var=reg_var)
 
     def check_data(self, x):
-        """Every value must be finite and ``> 0``."""
+        """Every value must be finite and ``> 0``.
+
+        Raises a ``ValueError`` naming the first bad row otherwise.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> em.LogNormal().check_data(np.array([[0.5], [2.0]]))
+        >>> em.LogNormal().check_data(np.array([[0.5], [-2.0]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: log-normal components need finite positive data; row 1 is [-2.0] (1 bad row(s), rows counted from 0)
+        """
         reject_rows(x, ~(x > 0) | ~np.isfinite(x), "log-normal components need finite positive data")
 
     def log_prob(self, x):
-        """``sum_j -y_j - log sigma - log(2 pi)/2 - (y_j - mu)^2 / (2 sigma^2)`` with ``y = log x``, shape (n, K)."""
+        """``sum_j -y_j - log sigma - log(2 pi)/2 - (y_j - mu)^2 / (2 sigma^2)`` with ``y = log x``, shape (n, K).
+
+        Examples
+        --------
+        Components with ``mu = 1`` and ``mu = 2`` (``sigma = 1``), at ``x = 1``
+        (``y = 0``):
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.exp(np.array([[0.0], [2.0], [1.0], [3.0]]))
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.LogNormal(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.log_prob(np.array([[1.0]])).round(3).tolist()
+        [[-1.419, -2.919]]
+        """
         mu, sigma = self.params["mu"], self.params["sigma"]
         y = np.log(x)
         z = (y[:, None, :] - mu[None]) / sigma[None]
@@ -77,11 +103,35 @@ class LogNormal(ParametricFamily):
         )
 
     def stats(self, x, resp):
-        """Diagonal :class:`GaussianStats` of ``log x``: ``n_k``, mean and centred scatter."""
+        """Diagonal :class:`GaussianStats` of ``log x``: ``n_k``, mean and centred scatter.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.exp(np.array([[0.0], [2.0], [1.0], [3.0]]))
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.LogNormal(n_components=2)
+        >>> s = fam.stats(x, resp)
+        >>> s.weight.tolist(), s.mean.round(6).tolist(), s.scatter.round(6).tolist()
+        ([2.0, 2.0], [[1.0], [2.0]], [[2.0], [2.0]])
+        """
         return GaussianStats.from_data(np.log(x), resp, scatter_kind="diag")
 
     def m_step(self, stats):
-        """``mu_k = m_k`` and ``sigma_k = sqrt(S_k / n_k + reg_var)``."""
+        """``mu_k = m_k`` and ``sigma_k = sqrt(S_k / n_k + reg_var)``.
+
+        Examples
+        --------
+        The mean and (ridged) standard deviation of ``log x`` in each component:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.exp(np.array([[0.0], [2.0], [1.0], [3.0]]))
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.LogNormal(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.params["mu"].round(6).tolist(), fitted.params["sigma"].round(6).tolist()
+        ([[1.0], [2.0]], [[1.0], [1.0]])
+        """
         weight = SumStats(stats.weight)
         empty = weight.empty()
         n = np.where(empty, 1.0, stats.weight)[:, None]
@@ -89,10 +139,32 @@ class LogNormal(ParametricFamily):
         return self.with_params(**self.keep_empty({"mu": stats.mean.copy(), "sigma": sigma}, weight))
 
     def n_params(self):
-        """A ``mu`` and a ``sigma`` per component and feature."""
+        """A ``mu`` and a ``sigma`` per component and feature.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.exp(np.array([[0.0], [2.0], [1.0], [3.0]]))
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.LogNormal(n_components=2)
+        >>> fam.m_step(fam.stats(x, resp)).n_params()
+        4
+        """
         return int(self.params["mu"].size + self.params["sigma"].size)
 
     def sample(self, component, rng):
-        """Log-normal draws with the parameters of ``component[i]`` in row i."""
+        """Log-normal draws with the parameters of ``component[i]`` in row i.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.exp(np.array([[0.0], [2.0], [1.0], [3.0]]))
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.LogNormal(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> draws = fitted.sample(np.array([0, 1, 1]), np.random.default_rng(0))
+        >>> draws.shape, bool((draws > 0).all())
+        ((3, 1), True)
+        """
         k = np.asarray(component, dtype=int)
         return rng.lognormal(self.params["mu"][k], self.params["sigma"][k])

@@ -87,11 +87,33 @@ class LogpdfFamily(NumericFamily):
         return f"LogpdfFamily(n_components={self.n_components}, name={self.options['name']!r}, parameters={self.options['parameters']!r})"
 
     def logpdf(self, x, **params):
-        """The user's log-density."""
+        """The user's log-density.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> def expo(x, rate):
+        ...     return np.log(rate) - rate * x
+        >>> fam = em.from_logpdf(expo, params={"rate": ("positive", 2.0)})
+        >>> fam.logpdf(np.array([0.0, 1.0]), rate=2.0).round(4).tolist()
+        [0.6931, -1.3069]
+        """
         return self._logpdf(x, **params)
 
     def start_values(self, x, w):
-        """The declared initial values."""
+        """The declared initial values.
+
+        The data ``x`` and weights ``w`` are not used.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> def expo(x, rate):
+        ...     return np.log(rate) - rate * x
+        >>> fam = em.from_logpdf(expo, params={"rate": ("positive", 2.0)})
+        >>> fam.start_values(np.array([1.0, 3.0]), np.ones(2))
+        {'rate': 2.0}
+        """
         return {n: float(initial) for n, (_, initial) in self.options["parameters"].items()}
 
     def sample(self, component, rng):
@@ -100,6 +122,23 @@ class LogpdfFamily(NumericFamily):
         Each parameter is passed as an array of shape (n, d), one row per draw;
         the sampler returns (n, d) draws. Without a sampler a log-density
         alone does not say how to draw, and this raises ``NotImplementedError``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> def expo(x, rate):
+        ...     return np.log(rate) - rate * x
+        >>> def draw(rng, rate):
+        ...     return rng.exponential(1 / rate)
+        >>> fam = em.from_logpdf(expo, params={"rate": ("positive", 1.0)}, n_components=2, sampler=draw)
+        >>> fitted = fam.with_params(rate=[[0.5], [100.0]])
+        >>> fitted.sample(np.array([0, 1, 1]), np.random.default_rng(0)).shape
+        (3, 1)
+        >>> no_sampler = em.from_logpdf(expo, params={"rate": ("positive", 1.0)}, name="expo")
+        >>> no_sampler.with_params(rate=[[0.5]]).sample(np.array([0]), np.random.default_rng(0))
+        Traceback (most recent call last):
+        ...
+        NotImplementedError: the 'expo' family has no sampler: pass from_logpdf(..., sampler=f) with f(rng, **params) returning draws
         """
         sampler = self.options["sampler"]
         if sampler is None:
@@ -111,7 +150,16 @@ class LogpdfFamily(NumericFamily):
         return np.asarray(sampler(rng, **{n: self.params[n][component] for n in self.free}), dtype=float)
 
     def spec(self):
-        """The declaration without the function (which cannot be saved)."""
+        """The declaration without the function (which cannot be saved).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> def expo(x, rate):
+        ...     return np.log(rate) - rate * x
+        >>> em.from_logpdf(expo, params={"rate": ("positive", 2.0)}, name="expo").spec()
+        {'kind': 'logpdf', 'n_components': 1, 'name': 'expo', 'parameters': {'rate': ['positive', 2.0]}}
+        """
         return {
             "kind": self.kind, "n_components": self.n_components, "name": self.options["name"],
             "parameters": self.options["parameters"],
@@ -119,7 +167,24 @@ class LogpdfFamily(NumericFamily):
 
     @classmethod
     def from_spec(cls, spec):
-        """Always raises: the Python function is not in the saved description."""
+        """Always raises: the Python function is not in the saved description.
+
+        Raises
+        ------
+        ValueError
+            Always; declare the family again with :func:`from_logpdf`.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> def expo(x, rate):
+        ...     return np.log(rate) - rate * x
+        >>> fam = em.from_logpdf(expo, params={"rate": ("positive", 2.0)}, name="expo")
+        >>> type(fam).from_spec(fam.spec())
+        Traceback (most recent call last):
+        ...
+        ValueError: the saved model uses the user log-density 'expo' (from_logpdf), which cannot be rebuilt from a file; declare it again with em.from_logpdf(...) and pass the saved parameters (fit.params) as init= or to FiniteMixture.from_dataset
+        """
         raise ValueError(
             f"the saved model uses the user log-density {spec.get('name')!r} (from_logpdf), which cannot be "
             "rebuilt from a file; declare it again with em.from_logpdf(...) and pass the saved parameters "

@@ -99,7 +99,29 @@ class SumStats:
 
     @classmethod
     def of(cls, resp: np.ndarray, **sums: np.ndarray) -> "SumStats":
-        """Statistics with ``weight = resp.sum(axis=0)`` and the given sums."""
+        """Statistics with ``weight = resp.sum(axis=0)`` and the given sums.
+
+        Parameters
+        ----------
+        resp : ndarray of shape (n, K)
+            Responsibilities.
+        **sums : ndarray
+            Named weighted sums, each with the component axis first.
+
+        Returns
+        -------
+        SumStats
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.parametric import SumStats
+        >>> x = np.array([[1.0], [2.0], [4.0]])
+        >>> resp = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])
+        >>> s = SumStats.of(resp, total=resp.T @ x)
+        >>> s.weight.tolist(), s.sums["total"].tolist()
+        ([1.5, 1.5], [[2.0], [5.0]])
+        """
         return cls(resp.sum(axis=0), {name: np.asarray(value, dtype=float) for name, value in sums.items()})
 
     def __add__(self, other: "SumStats") -> "SumStats":
@@ -108,7 +130,25 @@ class SumStats:
         return SumStats(self.weight + other.weight, {k: v + other.sums[k] for k, v in self.sums.items()})
 
     def empty(self, relative: float = np.finfo(float).eps) -> np.ndarray:
-        """Components whose weight is numerically zero (they keep their parameters)."""
+        """Components whose weight is numerically zero (they keep their parameters).
+
+        Parameters
+        ----------
+        relative : float, default machine epsilon
+            A component is empty when its weight is at most ``relative`` times
+            the total weight.
+
+        Returns
+        -------
+        ndarray of bool, shape (K,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.parametric import SumStats
+        >>> SumStats(np.array([3.0, 0.0, 1e-20])).empty().tolist()
+        [False, True, True]
+        """
         return self.weight <= relative * self.weight.sum()
 
 
@@ -168,15 +208,48 @@ class ParametricFamily:
         return self.params is not None
 
     def with_params(self, **params) -> "ParametricFamily":
-        """A fitted copy holding ``params`` (same options and number of components)."""
+        """A fitted copy holding ``params`` (same options and number of components).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fam = em.Poisson(n_components=2).with_params(rate=[[2.0], [4.0]])
+        >>> fam.is_fitted, fam.params["rate"].tolist()
+        (True, [[2.0], [4.0]])
+        """
         return type(self)(self.n_components, params=params, **self.options)
 
     def with_components(self, n_components: int) -> "ParametricFamily":
-        """An unfitted copy with ``n_components`` components."""
+        """An unfitted copy with ``n_components`` components.
+
+        Options are kept, parameters dropped.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fam = em.LogNormal(reg_var=0.01).with_params(mu=[[0.0]], sigma=[[1.0]])
+        >>> copy = fam.with_components(3)
+        >>> copy, copy.is_fitted
+        (LogNormal(n_components=3, reg_var=0.01), False)
+        """
         return type(self)(n_components, **self.options)
 
     def keep_empty(self, new_params: dict, stats: SumStats) -> dict:
-        """Components without weight keep their current values in ``new_params``."""
+        """Components without weight keep their current values in ``new_params``.
+
+        ``new_params`` is modified in place and returned.
+
+        Examples
+        --------
+        Component 1 has no weight, so it keeps its current rate of 4:
+
+        >>> import numpy as np, emkit as em
+        >>> from emkit.components.parametric import SumStats
+        >>> fam = em.Poisson(n_components=2).with_params(rate=[[2.0], [4.0]])
+        >>> stats = SumStats(np.array([3.0, 0.0]), {"counts": np.array([[9.0], [0.0]])})
+        >>> fam.keep_empty({"rate": np.array([[3.0], [0.0]])}, stats)["rate"].tolist()
+        [[3.0], [4.0]]
+        """
         empty = stats.empty()
         if empty.any() and self.params is not None:
             for name, value in new_params.items():
@@ -184,11 +257,40 @@ class ParametricFamily:
         return new_params
 
     def check_data(self, x: np.ndarray) -> None:
-        """Raise a ``ValueError`` if ``x`` lies outside the family's support (default: no check)."""
+        """Raise a ``ValueError`` if ``x`` lies outside the family's support (default: no check).
+
+        Examples
+        --------
+        The default accepts anything; families override it (see
+        :meth:`emkit.Poisson.check_data`):
+
+        >>> import numpy as np
+        >>> from emkit.components.parametric import ParametricFamily
+        >>> ParametricFamily().check_data(np.array([[-1.5]])) is None
+        True
+        """
 
     # -- results ---------------------------------------------------------------------
     def to_dataset(self, features: np.ndarray) -> xr.Dataset:
-        """Parameters as a Dataset over ``component`` and the declared dimensions."""
+        """Parameters as a Dataset over ``component`` and the declared dimensions.
+
+        Parameters
+        ----------
+        features : ndarray of shape (d,)
+            Names of the data's columns, the ``feature`` coordinate.
+
+        Returns
+        -------
+        xarray.Dataset
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Poisson(n_components=2).with_params(rate=[[2.0], [4.0]])
+        >>> params = fam.to_dataset(np.array(["count"]))
+        >>> params.rate.dims, params.rate.values.tolist(), params.feature.values.tolist()
+        (('component', 'feature'), [[2.0], [4.0]], ['count'])
+        """
         data = {name: (("component",) + dims, self.params[name]) for name, dims in self.param_dims.items()}
         coords = {}
         if any("feature" in dims for dims in self.param_dims.values()):
@@ -196,7 +298,36 @@ class ParametricFamily:
         return xr.Dataset(data, coords=coords)
 
     def from_dataset(self, params: xr.Dataset, weights: np.ndarray) -> "ParametricFamily":
-        """A fitted copy holding the parameters in ``params``."""
+        """A fitted copy holding the parameters in ``params``.
+
+        Parameters
+        ----------
+        params : xarray.Dataset
+            Parameters laid out as by :meth:`to_dataset`.
+        weights : ndarray of shape (K,)
+            Mixing weights (unused by these families).
+
+        Returns
+        -------
+        ParametricFamily
+
+        Raises
+        ------
+        ValueError
+            If a parameter is missing or has the wrong number of components.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fitted = em.Poisson(n_components=2).with_params(rate=[[2.0], [4.0]])
+        >>> params = fitted.to_dataset(np.array(["count"]))
+        >>> em.Poisson(n_components=2).from_dataset(params, np.array([0.5, 0.5])).params["rate"].tolist()
+        [[2.0], [4.0]]
+        >>> em.Poisson(n_components=3).from_dataset(params, np.ones(3) / 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: initial parameters have 2 components, the family has 3
+        """
         values = {}
         for name, dims in self.param_dims.items():
             if name not in params:
@@ -209,11 +340,25 @@ class ParametricFamily:
         return self.with_params(**values)
 
     def spec(self) -> dict:
-        """JSON-serialisable description, enough to rebuild an unfitted copy."""
+        """JSON-serialisable description, enough to rebuild an unfitted copy.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.LogNormal(n_components=2, reg_var=0.01).spec()
+        {'kind': 'lognormal', 'n_components': 2, 'reg_var': 0.01}
+        """
         return {"kind": self.kind, "n_components": self.n_components, **self.options}
 
     @classmethod
     def from_spec(cls, spec: dict) -> "ParametricFamily":
-        """Inverse of :meth:`spec`."""
+        """Inverse of :meth:`spec`.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.LogNormal.from_spec({"kind": "lognormal", "n_components": 2, "reg_var": 0.01})
+        LogNormal(n_components=2, reg_var=0.01)
+        """
         options = {k: v for k, v in spec.items() if k not in ("kind", "n_components")}
         return cls(spec["n_components"], **options)

@@ -127,7 +127,15 @@ class RegressionStats:
         return RegressionStats(self.weight + other.weight, triangular_factor(stacked))
 
     def empty(self, relative: float = np.finfo(float).eps) -> np.ndarray:
-        """Components whose weight is numerically zero (they keep their parameters)."""
+        """Components whose weight is numerically zero (they keep their parameters).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.regression import RegressionStats
+        >>> RegressionStats(np.array([3.0, 0.0]), np.zeros((2, 3, 3))).empty().tolist()
+        [False, True]
+        """
         return self.weight <= relative * self.weight.sum()
 
 
@@ -281,20 +289,61 @@ class Regression:
         )
 
     def with_params(self, **params) -> "Regression":
-        """A fitted copy holding ``coefficients`` (K, p) and ``sigma`` (K,)."""
+        """A fitted copy holding ``coefficients`` (K, p) and ``sigma`` (K,).
+
+        The column binding is kept.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> resp = np.repeat(np.eye(2), 3, axis=0)
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fitted = fam.with_params(coefficients=[[1.0, 2.0], [8.0, -1.0]], sigma=[1.0, 0.5])
+        >>> fitted.is_fitted, fitted.columns
+        (True, (1, (0,), ('x',)))
+        """
         return self._copy(params=params, columns=self._columns)
 
     def with_components(self, n_components: int) -> "Regression":
-        """An unfitted copy with ``n_components`` components."""
+        """An unfitted copy with ``n_components`` components.
+
+        The column binding is kept, the parameters dropped.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> resp = np.repeat(np.eye(2), 3, axis=0)
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fitted = fam.m_step(fam.stats(data, resp))
+        >>> copy = fitted.with_components(3)
+        >>> copy.n_components, copy.is_fitted, copy.columns
+        (3, False, (1, (0,), ('x',)))
+        """
         return self._copy(n_components=check_n_components(n_components), columns=self._columns)
 
     def spec(self) -> dict:
-        """JSON-serialisable description, enough to rebuild an unfitted copy."""
+        """JSON-serialisable description, enough to rebuild an unfitted copy.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Regression("y", ["x"], n_components=2).spec()
+        {'kind': 'regression', 'n_components': 2, 'target': 'y', 'features': ['x'], 'intercept': True, 'reg_var': 1e-06}
+        """
         return {"kind": self.kind, "n_components": self.n_components, **self.options}
 
     @classmethod
     def from_spec(cls, spec: dict) -> "Regression":
-        """Inverse of :meth:`spec`."""
+        """Inverse of :meth:`spec`.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Regression.from_spec({"kind": "regression", "n_components": 2, "target": "y", "features": ["x"]})
+        Regression(target='y', features=['x'], intercept=True, n_components=2, reg_var=1e-06)
+        """
         return cls(
             spec["target"], spec.get("features"), intercept=spec.get("intercept", True),
             n_components=spec["n_components"], reg_var=spec.get("reg_var", DEFAULT_REG_VAR),
@@ -378,7 +427,22 @@ class Regression:
         return z, x[:, target]
 
     def check_data(self, x: np.ndarray) -> None:
-        """Raise a ``ValueError`` if there are fewer rows than regression terms per component."""
+        """Raise a ``ValueError`` if there are fewer rows than regression terms per component.
+
+        A regression with ``p`` terms needs at least ``p + 1`` rows.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> resp = np.repeat(np.eye(2), 3, axis=0)
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fam.check_data(data)
+        >>> fam.check_data(data[:2])
+        Traceback (most recent call last):
+        ...
+        ValueError: a regression with 2 terms needs at least 3 observations, got 2
+        """
         p = len(self._bound(x.shape[1])[1]) + self.intercept
         if len(x) < p + 1:
             raise ValueError(
@@ -386,27 +450,90 @@ class Regression:
             )
 
     def working_floats_per_row(self, n_features: int) -> int:
-        """E-step temporaries per observation: the weighted design of every component."""
+        """E-step temporaries per observation: the weighted design of every component.
+
+        ``K (p + 3) + p + 1`` floats for ``p`` terms.
+
+        Examples
+        --------
+        Two components with an intercept and one feature (``p = 2``):
+
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> resp = np.repeat(np.eye(2), 3, axis=0)
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fam.working_floats_per_row(2)
+        13
+        """
         p = (len(self.features) if self.features is not None else n_features - 1) + self.intercept
         return self.n_components * (p + 3) + p + 1
 
     # -- maths -------------------------------------------------------------------------
     def log_prob(self, x: np.ndarray) -> np.ndarray:
-        """``-log(2 pi sigma_k^2) / 2 - (y_i - z_i' beta_k)^2 / (2 sigma_k^2)``, shape (n, K)."""
+        """``-log(2 pi sigma_k^2) / 2 - (y_i - z_i' beta_k)^2 / (2 sigma_k^2)``, shape (n, K).
+
+        Examples
+        --------
+        The lines ``y = 1 + 2 x`` (``sigma = 1``) and ``y = 8 - x``
+        (``sigma = 0.5``) at ``x = 1, y = 3``, on the first line:
+
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> resp = np.repeat(np.eye(2), 3, axis=0)
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fitted = fam.with_params(coefficients=[[1.0, 2.0], [8.0, -1.0]], sigma=[1.0, 0.5])
+        >>> fitted.log_prob(np.array([[1.0, 3.0]])).round(4).tolist()
+        [[-0.9189, -32.2258]]
+        """
         z, y = self._design(x)
         resid = y[:, None] - z @ self.params["coefficients"].T
         var = np.square(self.params["sigma"])
         return -0.5 * (_LOG_2PI + np.log(var))[None, :] - 0.5 * np.square(resid) / var[None, :]
 
     def stats(self, x: np.ndarray, resp: np.ndarray) -> RegressionStats:
-        """``n_k`` and the triangular factor of ``sqrt(r_k) [Z, y]`` per component."""
+        """``n_k`` and the triangular factor of ``sqrt(r_k) [Z, y]`` per component.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> resp = np.repeat(np.eye(2), 3, axis=0)
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> s = fam.stats(data, resp)
+        >>> s.weight.tolist(), s.factor.shape
+        ([3.0, 3.0], (2, 3, 3))
+        >>> z = np.column_stack([np.ones(3), data[:3]])  # intercept, x, y of component 0
+        >>> bool(np.allclose(s.factor[0].T @ s.factor[0], z.T @ z))
+        True
+        """
         z, y = self._design(x)
         zy = np.concatenate([z, y[:, None]], axis=1)  # (n, q)
         weighted = np.sqrt(resp.T)[:, :, None] * zy[None, :, :]  # (K, n, q)
         return RegressionStats(resp.sum(axis=0), triangular_factor(weighted))
 
     def m_step(self, stats: RegressionStats) -> "Regression":
-        """Weighted least squares per component; ``sigma_k^2 = RSS_k / n_k + reg_var``."""
+        """Weighted least squares per component; ``sigma_k^2 = RSS_k / n_k + reg_var``.
+
+        Raises
+        ------
+        DegenerateComponentError
+            If a component fits its rows exactly and ``reg_var`` is 0.
+
+        Examples
+        --------
+        Component 0's rows lie on ``y = 1 + 2 x``, so its ``sigma`` is
+        ``sqrt(reg_var)``:
+
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> resp = np.repeat(np.eye(2), 3, axis=0)
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fitted = fam.m_step(fam.stats(data, resp))
+        >>> fitted.params["coefficients"].round(6).tolist()
+        [[1.0, 2.0], [8.166667, -1.0]]
+        >>> fitted.params["sigma"].round(6).tolist()
+        [0.001, 0.235704]
+        """
         K, q = stats.factor.shape[:2]
         coef = np.empty((K, q - 1))
         var = np.empty(K)
@@ -432,7 +559,18 @@ class Regression:
         return self.with_params(coefficients=coef, sigma=sigma)
 
     def n_params(self) -> int:
-        """``K (p + 1)``: p coefficients and one residual variance per component."""
+        """``K (p + 1)``: p coefficients and one residual variance per component.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> resp = np.repeat(np.eye(2), 3, axis=0)
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fitted = fam.m_step(fam.stats(data, resp))
+        >>> fitted.n_params()
+        6
+        """
         return int(self.params["coefficients"].size + self.params["sigma"].size)
 
     def sample(self, component, rng, given=None):
@@ -509,6 +647,17 @@ class Regression:
         ``column_role`` records how the model uses each data column (0 unused,
         1 regressor, 2 response). It keeps the data's ``feature`` coordinate in
         the parameters, so a saved fit binds its columns again when loaded.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> resp = np.repeat(np.eye(2), 3, axis=0)
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fitted = fam.m_step(fam.stats(data, resp))
+        >>> params = fitted.to_dataset(np.array(["x", "y"]))
+        >>> params.term.values.tolist(), params.column_role.values.tolist()
+        (['intercept', 'x'], [[1.0, 2.0], [1.0, 2.0]])
         """
         features = np.asarray(features)
         role = np.zeros((self.n_components, len(features)))
@@ -525,7 +674,29 @@ class Regression:
         )
 
     def from_dataset(self, params: xr.Dataset, weights) -> "Regression":
-        """A fitted copy holding ``coefficients`` and ``sigma`` from ``params``."""
+        """A fitted copy holding ``coefficients`` and ``sigma`` from ``params``.
+
+        Raises
+        ------
+        ValueError
+            If a variable is missing, the terms or the number of components do
+            not match, or a ``sigma`` is not positive.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> resp = np.repeat(np.eye(2), 3, axis=0)
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fitted = fam.m_step(fam.stats(data, resp))
+        >>> params = fitted.to_dataset(np.array(["x", "y"]))
+        >>> fam.from_dataset(params, np.array([0.5, 0.5])).params["coefficients"].round(6).tolist()
+        [[1.0, 2.0], [8.166667, -1.0]]
+        >>> fam.with_components(3).from_dataset(params, np.ones(3) / 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: initial parameters have 2 components, the family has 3
+        """
         for name in ("coefficients", "sigma"):
             if name not in params:
                 raise ValueError(f"initial parameters lack the variable {name!r}")

@@ -426,5 +426,19 @@ class StudentT(LocationScaleFamily):
 
     # -- results -----------------------------------------------------------------
     def scale_matrices(self) -> np.ndarray:
-        """Full scale matrices ``Sigma_k``, shape (K, d, d)."""
+        """Full scale matrices ``Sigma_k``, shape (K, d, d).
+
+        Examples
+        --------
+        A diagonal structure gives diagonal matrices:
+
+        >>> import numpy as np
+        >>> from emkit.components.student_t import StudentT
+        >>> x = np.array([[0.0, 0.0], [1.0, 2.0], [2.0, 1.0], [3.0, 3.0], [0.0, 1.0]])
+        >>> family = StudentT("diag", n_components=2)
+        >>> resp = np.eye(2)[[0, 0, 0, 1, 1]]
+        >>> scales = family.m_step(family.stats(x, resp)).scale_matrices()
+        >>> scales.shape, float(scales[0, 0, 1]), bool(np.all(np.diagonal(scales, axis1=1, axis2=2) > 0))
+        ((2, 2, 2), 0.0, True)
+        """
         return self.covariance.matrices(self.n_features)

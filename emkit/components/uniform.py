@@ -86,7 +86,17 @@ class BoxStats:
         )
 
     def empty(self, relative: float = np.finfo(float).eps) -> np.ndarray:
-        """Components whose weight is numerically zero."""
+        """Components whose weight is numerically zero.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.uniform import BoxStats
+        >>> BoxStats(np.array([3.0]), np.zeros(1), np.ones(1)).empty().tolist()
+        [False]
+        >>> BoxStats(np.array([0.0]), np.zeros(1), np.ones(1)).empty().tolist()
+        [True]
+        """
         return self.weight <= relative * max(self.weight.sum(), 0.0)
 
 
@@ -152,7 +162,19 @@ class Uniform(ParametricFamily):
         return "1 uniform (noise) component"
 
     def check_data(self, x):
-        """A feature with zero range would give a box of zero volume."""
+        """Raise a ``ValueError`` if a feature is constant.
+
+        A feature with zero range would give a box of zero volume.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> em.Uniform().check_data(np.array([[0.0, 5.0], [2.0, 1.0]]))
+        >>> em.Uniform().check_data(np.array([[0.0, 5.0], [2.0, 5.0]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: a Uniform component needs every feature to vary: feature 1 is constant, so the bounding box has zero volume
+        """
         if len(x) == 0:
             return
         constant = np.flatnonzero(x.max(axis=0) == x.min(axis=0))
@@ -168,19 +190,71 @@ class Uniform(ParametricFamily):
         return float(np.sum(np.log(self.params["upper"][0] - self.params["lower"][0])))
 
     def log_prob(self, x):
-        """``-log V`` inside the box, ``-inf`` outside; shape (n, 1)."""
+        """``-log V`` inside the box, ``-inf`` outside; shape (n, 1).
+
+        Examples
+        --------
+        The box ``[0, 2] x [1, 5]`` has volume 8:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 5.0], [2.0, 1.0], [1.0, 3.0]])
+        >>> fam = em.Uniform()
+        >>> fitted = fam.m_step(fam.stats(x, np.ones((3, 1))))
+        >>> lp = fitted.log_prob(np.array([[1.0, 2.0], [3.0, 2.0]]))
+        >>> lp.shape, bool(np.isclose(lp[0, 0], -np.log(8.0))), float(lp[1, 0])
+        ((2, 1), True, -inf)
+        """
         inside = np.all((x >= self.params["lower"][0]) & (x <= self.params["upper"][0]), axis=1)
         return np.where(inside, -self.log_volume, -np.inf)[:, None]
 
     def stats(self, x, resp):
-        """``n = sum_i r_i`` and the elementwise min/max of all rows of ``x``."""
+        """``n = sum_i r_i`` and the elementwise min/max of all rows of ``x``.
+
+        The box covers every row, whatever its responsibility.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 5.0], [2.0, 1.0], [1.0, 3.0]])
+        >>> fam = em.Uniform()
+        >>> s = fam.stats(x, np.array([[1.0], [0.5], [0.0]]))
+        >>> s.weight.tolist(), s.lower.tolist(), s.upper.tolist()
+        ([1.5], [0.0, 1.0], [2.0, 5.0])
+        """
         if len(x) == 0:
             d = x.shape[1]
             return BoxStats(resp.sum(axis=0), np.full(d, np.inf), np.full(d, -np.inf))
         return BoxStats(resp.sum(axis=0), x.min(axis=0), x.max(axis=0))
 
     def m_step(self, stats):
-        """Box from the statistics on the first step (unfitted family); kept afterwards."""
+        """Box from the statistics on the first step (unfitted family); kept afterwards.
+
+        Raises
+        ------
+        DegenerateComponentError
+            If the box would have zero volume.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 5.0], [2.0, 1.0], [1.0, 3.0]])
+        >>> fam = em.Uniform()
+        >>> fitted = fam.m_step(fam.stats(x, np.ones((3, 1))))
+        >>> fitted.params["lower"].tolist(), fitted.params["upper"].tolist()
+        ([[0.0, 1.0]], [[2.0, 5.0]])
+
+        Once fitted, the box no longer moves:
+
+        >>> refit = fitted.m_step(fam.stats(x[:2] * 10, np.ones((2, 1))))
+        >>> refit.params["upper"].tolist()
+        [[2.0, 5.0]]
+
+        With ``expand``, the box is enlarged by that fraction of each range:
+
+        >>> wide = em.Uniform(expand=0.5)
+        >>> wide.m_step(wide.stats(x, np.ones((3, 1)))).params["lower"].tolist()
+        [[-1.0, -1.0]]
+        """
         if self.is_fitted:
             return self.with_params(lower=self.params["lower"].copy(), upper=self.params["upper"].copy())
         lower, upper = stats.lower, stats.upper
@@ -196,11 +270,31 @@ class Uniform(ParametricFamily):
         return self.with_params(lower=(lower - pad)[None, :], upper=(upper + pad)[None, :])
 
     def n_params(self):
-        """1: the hypervolume (mclust's count; the mixing weight is the mixture's)."""
+        """1: the hypervolume (mclust's count; the mixing weight is the mixture's).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 5.0], [2.0, 1.0], [1.0, 3.0]])
+        >>> fam = em.Uniform()
+        >>> fam.m_step(fam.stats(x, np.ones((3, 1)))).n_params()
+        1
+        """
         return 1
 
     def sample(self, component, rng):
-        """Uniform draws in the box, one per entry of ``component``."""
+        """Uniform draws in the box, one per entry of ``component``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 5.0], [2.0, 1.0], [1.0, 3.0]])
+        >>> fam = em.Uniform()
+        >>> fitted = fam.m_step(fam.stats(x, np.ones((3, 1))))
+        >>> draws = fitted.sample(np.zeros(4, dtype=int), np.random.default_rng(0))
+        >>> draws.shape, bool(np.all((draws >= [0.0, 1.0]) & (draws <= [2.0, 5.0])))
+        ((4, 2), True)
+        """
         n = len(np.asarray(component))
         lo, hi = self.params["lower"][0], self.params["upper"][0]
         return lo + (hi - lo) * rng.random((n, lo.size))

@@ -97,7 +97,19 @@ class VonMises(ParametricFamily):
     param_dims = {"mu": ("feature",), "kappa": ("feature",)}
 
     def check_data(self, x):
-        """Every value must be a finite angle in radians within ``[-2 pi, 2 pi]``."""
+        """Every value must be a finite angle in radians within ``[-2 pi, 2 pi]``.
+
+        Raises a ``ValueError`` naming the first bad row otherwise.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> em.VonMises().check_data(np.array([[-3.0], [6.0]]))
+        >>> em.VonMises().check_data(np.array([[1.0], [90.0]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: von Mises components need finite angles in radians within [-2 pi, 2 pi] (degrees?); row 1 is [90.0] (1 bad row(s), rows counted from 0)
+        """
         reject_rows(
             x,
             ~(np.abs(x) <= 2.0 * np.pi),
@@ -105,14 +117,38 @@ class VonMises(ParametricFamily):
         )
 
     def log_prob(self, x):
-        """``sum_j kappa cos(x_j - mu) - log(2 pi) - log I0(kappa)``, shape (n, K)."""
+        """``sum_j kappa cos(x_j - mu) - log(2 pi) - log I0(kappa)``, shape (n, K).
+
+        Examples
+        --------
+        Components pointing at ``pi / 4`` and ``-3 pi / 4``, evaluated at 0:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [np.pi / 2], [np.pi], [-np.pi / 2]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.VonMises(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> fitted.log_prob(np.array([[0.0]])).round(3).tolist()
+        [[-1.247, -4.158]]
+        """
         mu, kappa = self.params["mu"], self.params["kappa"]
         out = np.cos(x) @ (kappa * np.cos(mu)).T + np.sin(x) @ (kappa * np.sin(mu)).T
         out -= (np.log(i0e(kappa)) + kappa + _LOG_2PI).sum(axis=1)
         return out
 
     def stats(self, x, resp):
-        """``n_k``, ``sum_i r_ik cos x_i`` and ``sum_i r_ik sin x_i``."""
+        """``n_k``, ``sum_i r_ik cos x_i`` and ``sum_i r_ik sin x_i``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [np.pi / 2], [np.pi], [-np.pi / 2]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.VonMises(n_components=2)
+        >>> s = fam.stats(x, resp)
+        >>> s.weight.tolist(), s.sums["cos"].round(6).tolist(), s.sums["sin"].round(6).tolist()
+        ([2.0, 2.0], [[1.0], [-1.0]], [[1.0], [-1.0]])
+        """
         return SumStats.of(resp, cos=resp.T @ np.cos(x), sin=resp.T @ np.sin(x))
 
     def m_step(self, stats):
@@ -122,6 +158,26 @@ class VonMises(ParametricFamily):
         ------
         DegenerateComponentError
             If a component's angles in some feature all coincide.
+
+        Examples
+        --------
+        Angles 0 and ``pi / 2`` have mean direction ``pi / 4``; ``pi`` and
+        ``-pi / 2`` have ``-3 pi / 4``:
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [np.pi / 2], [np.pi], [-np.pi / 2]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.VonMises(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> (fitted.params["mu"] / np.pi).round(4).tolist(), fitted.params["kappa"].round(4).tolist()
+        ([[0.25], [-0.75]], [[2.0582], [2.0582]])
+
+        Coinciding angles have an unbounded concentration:
+
+        >>> em.VonMises().m_step(em.VonMises().stats(np.array([[1.0], [1.0]]), np.ones((2, 1))))
+        Traceback (most recent call last):
+        ...
+        emkit.exceptions.DegenerateComponentError: von Mises component 0 has (numerically) no spread in feature 0: its concentration is unbounded
         """
         empty = stats.empty()
         c, s = stats.sums["cos"], stats.sums["sin"]
@@ -138,10 +194,32 @@ class VonMises(ParametricFamily):
         return self.with_params(**self.keep_empty({"mu": mu, "kappa": vonmises_kappa(r_bar)}, stats))
 
     def n_params(self):
-        """A ``mu`` and a ``kappa`` per component and feature."""
+        """A ``mu`` and a ``kappa`` per component and feature.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [np.pi / 2], [np.pi], [-np.pi / 2]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.VonMises(n_components=2)
+        >>> fam.m_step(fam.stats(x, resp)).n_params()
+        4
+        """
         return int(self.params["mu"].size + self.params["kappa"].size)
 
     def sample(self, component, rng):
-        """Von Mises draws in ``[-pi, pi]`` with the parameters of ``component[i]`` in row i."""
+        """Von Mises draws in ``[-pi, pi]`` with the parameters of ``component[i]`` in row i.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [np.pi / 2], [np.pi], [-np.pi / 2]])
+        >>> resp = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+        >>> fam = em.VonMises(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> draws = fitted.sample(np.array([0, 1, 1]), np.random.default_rng(0))
+        >>> draws.shape, bool((np.abs(draws) <= np.pi).all())
+        ((3, 1), True)
+        """
         k = np.asarray(component, dtype=int)
         return rng.vonmises(self.params["mu"][k], self.params["kappa"][k])

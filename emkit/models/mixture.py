@@ -395,6 +395,26 @@ class FiniteMixture:
         ``given`` (n rows) is passed to families that sample conditionally
         (their ``sample`` takes ``given``, like regression components); the
         others ignore it.
+
+        Examples
+        --------
+        A Gaussian component (0) and a Poisson component (1):
+
+        >>> import numpy as np, emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0, 1.0], [1.0, 3.0], [4.0, 2.0], [5.0, 6.0]])
+        >>> declaration = FiniteMixture([em.Gaussian("full"), em.Poisson()])
+        >>> mixture = declaration.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> draws, component = mixture.sample(5, np.random.default_rng(0))
+        >>> draws.shape, component.shape, set(component.tolist()) <= {0, 1}
+        ((5, 2), (5,), True)
+
+        Regression components fill the response of the ``given`` rows:
+
+        >>> line = em.Regression(target=1, features=[0]).with_params(coefficients=[[1.0, 2.0]], sigma=[1e-9])
+        >>> given = np.array([[0.0, 9.0], [1.0, 9.0]])
+        >>> FiniteMixture([line], np.array([1.0])).sample(2, np.random.default_rng(0), given=given)[0].round(6).tolist()
+        [[0.0, 1.0], [1.0, 3.0]]
         """
         labels = rng.choice(self.n_components, size=n, p=self.weights)
         x = None
@@ -426,6 +446,19 @@ class FiniteMixture:
 
         In a mixture of different families, a variable of one family is NaN on
         the components of the others.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0, 1.0], [1.0, 3.0], [4.0, 2.0], [5.0, 6.0]])
+        >>> declaration = FiniteMixture([em.Gaussian("full"), em.Poisson()])
+        >>> mixture = declaration.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> params = mixture.to_dataset(np.array(["a", "b"]))
+        >>> list(params.data_vars)
+        ['weights', 'means', 'covariances', 'rate']
+        >>> params.weights.values.tolist(), params.rate.values.tolist()
+        ([0.5, 0.5], [[nan, nan], [4.5, 4.0]])
         """
         parts = []
         for family, part in zip(self.families, self._slices):
@@ -445,6 +478,15 @@ class FiniteMixture:
         ``features``, take category labels from ``categories`` (feature name ->
         labels of an encoded column) or sizes from ``data``; it is called with
         the keywords its signature names. Fitted parameters are dropped.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> declaration = FiniteMixture([em.Categorical(), em.Regression("y", ["x"])])
+        >>> bound = declaration.bind(np.array(["x", "y"]), data=np.array([[0.0, 1.0], [2.0, 3.0]]))
+        >>> bound.families[0].options["labels"], bound.families[1].columns
+        ([['0', '1', '2'], ['0', '1', '2', '3']], (1, (0,), ('x',)))
         """
         given = {"categories": categories, "data": data}
         bound = []
@@ -463,7 +505,19 @@ class FiniteMixture:
         return any(getattr(f, "accepts_categorical", False) for f in self.families)
 
     def check_data(self, x: np.ndarray) -> None:
-        """Ask every family whether ``x`` lies in its support (``ValueError`` if not)."""
+        """Ask every family whether ``x`` lies in its support (``ValueError`` if not).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> declaration = FiniteMixture([em.Gaussian("full"), em.Poisson()])
+        >>> declaration.check_data(np.array([[0.0, 1.0], [2.0, 3.0]]))
+        >>> declaration.check_data(np.array([[0.5, 1.0], [2.0, 3.0]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: Poisson components need non-negative integer counts; row 0 is [0.5, 1.0]
+        """
         for family in self.families:
             check = getattr(family, "check_data", None)
             if check is not None:

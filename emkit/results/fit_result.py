@@ -13,6 +13,7 @@ from .._input import as_observations
 from ..diagnostics import criteria
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..models.mixture import FiniteMixture
+from .inference_data import to_inference_data
 from .netcdf import read_attrs, read_groups, write_groups
 
 
@@ -258,6 +259,29 @@ class FitResult:
             coords={"observation": np.arange(n), "feature": self.features, "component": ("observation", labels)},
             name="sample",
         )
+
+    def to_inference_data(self, X, bootstrap=None, n_draws: int = 100, random_state=None):
+        """The fit as an ArviZ ``InferenceData`` (see :mod:`emkit.results.inference_data`).
+
+        Parameters
+        ----------
+        X : data
+            The data the fit was fitted to (observed data, pointwise log-likelihood).
+        bootstrap : xarray.Dataset, optional
+            Replicates from :func:`emkit.bootstrap`, stored as the posterior draws.
+        n_draws : int, default 100
+            Posterior-predictive data sets to draw.
+        random_state : int, Generator or None
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> X = em.datasets.load("faithful")
+        >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
+        >>> fit.to_inference_data(X, n_draws=5, random_state=0).log_likelihood.x.shape
+        (1, 1, 272)
+        """
+        return to_inference_data(self, X, bootstrap=bootstrap, n_draws=n_draws, random_state=random_state)
 
     # -- presentation --------------------------------------------------------------
     def __repr__(self) -> str:
