@@ -79,6 +79,27 @@ class Selection:
         return self.grid[_check_criterion(criterion or self.criterion)].transpose("n_components", "covariance").to_pandas()
 
 
+    def _repr_html_(self) -> str:
+        """The criterion table for Jupyter, the chosen cell in bold."""
+        best = self.best_key if np.isfinite(self.grid[self.criterion].values).any() else None
+        table = self.table()
+
+        def cell(value, covariance, k):
+            text = "failed" if not np.isfinite(value) else f"{value:.2f}"
+            return f"<b>{text}</b>" if (covariance, k) == best else text
+
+        header = "".join(f"<th>{c}</th>" for c in table.columns)
+        rows = "".join(
+            f"<tr><th>{k}</th>" + "".join(f"<td>{cell(table.loc[k, c], c, k)}</td>" for c in table.columns) + "</tr>"
+            for k in table.index
+        )
+        chosen = f"{best[0]} with {best[1]} components" if best else "none"
+        return (
+            f"<div><p><b>emkit Selection</b> by {self.criterion.upper()} (lower is better): chosen {chosen}</p>"
+            f"<table><tr><th>K</th>{header}</tr>{rows}</table></div>"
+        )
+
+
 def select(
     X,
     n_components=range(1, 10),

@@ -55,3 +55,26 @@ def test_bad_arguments():
         em.select(np.zeros((10, 1)), criterion="likelihood")
     with pytest.raises(ValueError, match="unknown covariance"):
         em.select(np.zeros((10, 1)), covariance=["XYZ"])
+
+
+def test_html_representations(selection):
+    from html.parser import HTMLParser
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.text = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    for obj, must in ((selection, ["EEE with 3 components", "BIC"]), (selection.best, ["log-likelihood", "means[waiting]"])):
+        parser = Collect()
+        parser.feed(obj._repr_html_())
+        text = " ".join(parser.text)
+        assert "table" in parser.tags
+        for phrase in must:
+            assert phrase in text

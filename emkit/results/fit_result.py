@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from functools import cached_property
 
@@ -328,9 +329,26 @@ class FitResult:
             f"convergence     {status} (restart {self.best_restart} of {n_restarts})",
             "",
         ]
+        with pd.option_context("display.width", 120, "display.max_columns", 20):
+            lines.append(self.parameter_table().to_string(float_format=lambda v: f"{v:.5g}"))
+        return "\n".join(lines)
+
+    def parameter_table(self) -> pd.DataFrame:
+        """Per-component parameters as a DataFrame: one row per component.
+
+        Scalar and per-feature parameters become columns (``means[waiting]``);
+        larger arrays (covariance matrices) stay in :attr:`params`.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+        >>> fit.parameter_table().columns.tolist()
+        ['weight', 'means[eruptions]', 'means[waiting]']
+        """
         table = pd.DataFrame({"weight": self.params["weights"].values}, index=self.params.component.values)
         table.index.name = "component"
-        for name, var in self.params.data_vars.items():  # per-component parameters as columns
+        for name, var in self.params.data_vars.items():
             if name == "weights" or var.dims[0] != "component" or var.ndim > 2:
                 continue
             if var.ndim == 1:
@@ -339,10 +357,21 @@ class FitResult:
                 columns = var.to_pandas()
                 columns.columns = [f"{name}[{c}]" for c in columns.columns]
                 table = table.join(columns)
-        table = table.dropna(axis=1, how="all")  # parameters of other families' features
-        with pd.option_context("display.width", 120, "display.max_columns", 20):
-            lines.append(table.to_string(float_format=lambda v: f"{v:.5g}"))
-        return "\n".join(lines)
+        return table.dropna(axis=1, how="all")  # parameters of other families' features
+
+    def _repr_html_(self) -> str:
+        """A compact HTML summary for Jupyter: model, fit statistics, parameter table."""
+        status = "converged" if self.converged else "<b>not converged</b>"
+        stats = (
+            f"log-likelihood {self.log_likelihood:.6g} &middot; parameters {self.n_params} &middot; "
+            f"BIC {self.bic():.6g} &middot; AIC {self.aic():.6g} &middot; ICL {self.icl():.6g} &middot; "
+            f"{status} after {self.n_iter} iterations (restart {self.best_restart} of {self.trace.sizes['restart']})"
+        )
+        table = self.parameter_table().to_html(float_format=lambda v: f"{v:.5g}", border=0)
+        return (
+            f"<div><p><b>emkit FitResult</b>: {html.escape(self.describe_model())}, "
+            f"{self.n_obs:g} observations</p><p>{stats}</p>{table}</div>"
+        )
 
     # -- persistence ---------------------------------------------------------------
     _FORMAT = "emkit.FitResult/1"
