@@ -34,6 +34,7 @@ from .components import (
     from_logpdf,
     from_scipy,
 )
+from .diagnostics import convergence_diagnostics
 from .estimators import GaussianMixture, Mixture
 from .exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning
 from .results import FitResult, load_fit
@@ -69,6 +70,7 @@ __all__ = [
     "Uniform",
     "VonMises",
     "bootstrap",
+    "convergence_diagnostics",
     "datasets",
     "from_logpdf",
     "from_scipy",

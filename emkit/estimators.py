@@ -152,6 +152,7 @@ class Mixture:
             [run.log_likelihood for run in outcome.runs],
             [run.converged for run in outcome.runs],
             [run.error for run in outcome.runs],
+            [None if run.mixture is None else run.mixture.to_dataset(obs.features) for run in outcome.runs],
         )
         return FitResult(
             best.mixture,

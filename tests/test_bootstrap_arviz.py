@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import emkit as em
-from emkit.bootstrap import align
+from emkit.diagnostics.alignment import align
 
 matplotlib.use("Agg")
 

@@ -1,5 +1,7 @@
-"""Diagnostics of fitted models: information criteria first."""
+"""Diagnostics of fitted models: information criteria, label alignment, convergence."""
 
+from .alignment import align, component_profile
+from .convergence import aitken_limit, convergence_diagnostics
 from .criteria import aic, bic, icl
 
-__all__ = ["aic", "bic", "icl"]
+__all__ = ["aic", "aitken_limit", "align", "bic", "component_profile", "convergence_diagnostics", "icl"]

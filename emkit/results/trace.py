@@ -6,12 +6,18 @@ import numpy as np
 import xarray as xr
 
 
-def trace_dataset(histories, converged, errors) -> xr.Dataset:
+#: Prefix of the variables holding each restart's final parameters.
+FINAL_PREFIX = "final_"
+
+
+def trace_dataset(histories, converged, errors, final_params=None) -> xr.Dataset:
     """Log-likelihood over ``(restart, iteration)``, padded with NaN.
 
     Iteration 0 is the log-likelihood of the initial parameters, iteration t
     that after t M-steps. A failed restart has an all-NaN row and its reason
-    in ``error``.
+    in ``error``. ``final_params`` (one parameter Dataset per restart, None
+    for a failed one) adds each restart's final parameters as
+    ``final_<name>`` variables over ``restart`` and the parameter's dims.
 
     Examples
     --------
@@ -25,7 +31,7 @@ def trace_dataset(histories, converged, errors) -> xr.Dataset:
     for row, history in zip(table, histories):
         row[: len(history)] = history
     n_iter = np.array([max(0, np.count_nonzero(np.isfinite(h)) - 1) for h in histories])
-    return xr.Dataset(
+    trace = xr.Dataset(
         {
             "log_likelihood": (("restart", "iteration"), table),
             "converged": ("restart", np.asarray(converged, dtype=bool)),
@@ -34,3 +40,13 @@ def trace_dataset(histories, converged, errors) -> xr.Dataset:
         },
         coords={"restart": np.arange(len(histories)), "iteration": np.arange(length)},
     )
+    if final_params is not None:
+        template = next(p for p in final_params if p is not None)
+        stacked = xr.concat(
+            [(p if p is not None else xr.full_like(template, np.nan)).drop_attrs() for p in final_params],
+            dim="restart",
+            coords="minimal",
+        )
+        stacked = stacked.rename({name: FINAL_PREFIX + name for name in stacked.data_vars})
+        trace = xr.merge([trace, stacked.assign_coords(restart=trace.restart)], combine_attrs="drop")
+    return trace
