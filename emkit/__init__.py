@@ -34,11 +34,12 @@ from .components import (
     from_logpdf,
     from_scipy,
 )
-from .diagnostics import convergence_diagnostics
+from .diagnostics import convergence_diagnostics, summary
 from .estimators import GaussianMixture, Mixture
 from .exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning
 from .results import FitResult, load_fit
 from .selection import Selection, select
+from . import plots as plot
 
 __version__ = "0.1.0"
 
@@ -75,5 +76,7 @@ __all__ = [
     "from_logpdf",
     "from_scipy",
     "load_fit",
+    "plot",
     "select",
+    "summary",
 ]

@@ -197,6 +197,39 @@ class Categorical(ParametricFamily):
             probs[:, j, : len(lab)] = counts[:, j, : len(lab)] / safe[:, 0]
         return self.with_params(**self.keep_empty({"probs": probs}, stats))
 
+    def free_parameters(self) -> np.ndarray:
+        """Every probability but the last category's of each component and column (they sum to 1).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Categorical(1).bind(np.array(["c"]), data=np.array([[0.0], [2.0]]))
+        >>> fam.with_params(probs=np.array([[[0.2, 0.3, 0.5]]])).free_parameters().tolist()
+        [0.2, 0.3]
+        """
+        probs = self.params["probs"]
+        return np.concatenate([probs[:, j, : size - 1].ravel() for j, size in enumerate(self._sizes())])
+
+    def with_free_parameters(self, vector: np.ndarray) -> "Categorical":
+        """A fitted copy holding ``vector``; each last category gets one minus the others.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Categorical(1).bind(np.array(["c"]), data=np.array([[0.0], [2.0]]))
+        >>> fam = fam.with_params(probs=np.array([[[0.2, 0.3, 0.5]]]))
+        >>> fam.with_free_parameters(np.array([0.1, 0.3])).params["probs"].round(12).tolist()
+        [[[0.1, 0.3, 0.6]]]
+        """
+        probs = self.params["probs"].copy()
+        start = 0
+        for j, size in enumerate(self._sizes()):
+            block = np.asarray(vector[start: start + self.n_components * (size - 1)]).reshape(self.n_components, size - 1)
+            probs[:, j, : size - 1] = block
+            probs[:, j, size - 1] = 1.0 - block.sum(axis=1)
+            start += block.size
+        return self.with_params(probs=probs)
+
     def n_params(self):
         """``K sum_j (C_j - 1)``.
 

@@ -292,6 +292,43 @@ class CovarianceStructure(ABC):
         ((4000, 2), [1.0, 10.0])
         """
 
+    # -- free parameters (for standard errors) --------------------------------------
+    def free_values(self) -> np.ndarray:
+        """The structure's free parameters as a flat vector (mclust's count of them).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> FullCovariance(values=np.array([[[2.0, 0.5], [0.5, 1.0]]])).free_values().tolist()
+        [2.0, 0.5, 1.0]
+        """
+        values = self.values[:1] if self.shared else self.values
+        return self._to_free(values).ravel()
+
+    def with_free_values(self, vector: np.ndarray) -> "CovarianceStructure":
+        """The structure holding the free parameters ``vector`` (inverse of :meth:`free_values`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> cov = FullCovariance(values=np.array([[[2.0, 0.5], [0.5, 1.0]]]))
+        >>> cov.with_free_values(np.array([3.0, 0.5, 1.0])).values[0].tolist()
+        [[3.0, 0.5], [0.5, 1.0]]
+        """
+        K = len(self.values)
+        values = self._from_free(np.asarray(vector, dtype=float), 1 if self.shared else K, self.values.shape[1:])
+        if self.shared:
+            values = np.repeat(values, K, axis=0)
+        return self._new(values)
+
+    def _to_free(self, values: np.ndarray) -> np.ndarray:
+        return values
+
+    def _from_free(self, vector: np.ndarray, count: int, shape: tuple) -> np.ndarray:
+        return vector.reshape((count,) + shape)
+
     # -- bookkeeping -------------------------------------------------------------
     @staticmethod
     @abstractmethod
@@ -559,6 +596,19 @@ class FullCovariance(CovarianceStructure):
         """
         # whitened differences and their weighted copy, (K, n, d + 1) each
         return 2 * n_components * (n_features + 1)
+
+    def _to_free(self, values):
+        rows, cols = np.tril_indices(values.shape[-1])
+        return values[:, rows, cols]
+
+    def _from_free(self, vector, count, shape):
+        d = shape[0]
+        rows, cols = np.tril_indices(d)
+        out = np.zeros((count, d, d))
+        lower = vector.reshape(count, -1)
+        out[:, rows, cols] = lower
+        out[:, cols, rows] = lower
+        return out
 
     def _whiten(self, x, means):
         # y_ik = (x_i - mu_k) U_k = [x_i, 1] [U_k; -mu_k U_k]: one batched product

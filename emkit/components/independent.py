@@ -288,6 +288,36 @@ class Independent:
         """
         return self._rebuilt([p.m_step(s) for p, s in zip(self.parts, stats.parts)])
 
+    def free_parameters(self) -> np.ndarray:
+        """The parts' free parameters, one after the other.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Independent({0: em.Poisson(), 1: em.Poisson()}, 1).bind(np.array([0, 1]))
+        >>> fam.m_step(fam.stats(np.array([[2.0, 3.0]]), np.ones((1, 1)))).free_parameters().tolist()
+        [2.0, 3.0]
+        """
+        return np.concatenate([part.free_parameters() for part in self.parts])
+
+    def with_free_parameters(self, vector: np.ndarray) -> "Independent":
+        """A fitted copy whose parts hold their slices of ``vector``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Independent({0: em.Poisson(), 1: em.Poisson()}, 1).bind(np.array([0, 1]))
+        >>> fam = fam.m_step(fam.stats(np.array([[2.0, 3.0]]), np.ones((1, 1))))
+        >>> fam.with_free_parameters(np.array([5.0, 6.0])).free_parameters().tolist()
+        [5.0, 6.0]
+        """
+        parts, start = [], 0
+        for part in self.parts:
+            size = part.free_parameters().size
+            parts.append(part.with_free_parameters(vector[start: start + size]))
+            start += size
+        return self._rebuilt(parts)
+
     def n_params(self) -> int:
         """The parts' numbers of free parameters, summed.
 

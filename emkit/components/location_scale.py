@@ -163,6 +163,34 @@ class LocationScaleFamily:
             **fitted,
         )
 
+    def free_parameters(self) -> np.ndarray:
+        """Locations, then the structure's free values, as one vector.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [2.0], [10.0], [12.0]])
+        >>> g = em.Gaussian("spherical", 2); g = g.m_step(g.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> g.free_parameters().round(6).tolist()
+        [1.0, 11.0, 1.000001, 1.000001]
+        """
+        return np.concatenate([self.means.ravel(), self.covariance.free_values()])
+
+    def with_free_parameters(self, vector: np.ndarray) -> "LocationScaleFamily":
+        """A fitted copy holding ``vector`` (inverse of :meth:`free_parameters`).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [2.0], [10.0], [12.0]])
+        >>> g = em.Gaussian("spherical", 2); g = g.m_step(g.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> g.with_free_parameters(np.array([0.0, 10.0, 1.0, 2.0])).means.ravel().tolist()
+        [0.0, 10.0]
+        """
+        size = self.means.size
+        structure = self.covariance.with_free_values(vector[size:])
+        return self._with(vector[:size].reshape(self.means.shape), structure)
+
     def with_components(self, n_components: int) -> "LocationScaleFamily":
         """An unfitted copy with ``n_components`` components.
 

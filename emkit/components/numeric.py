@@ -574,6 +574,9 @@ class NumericFamily(ParametricFamily):
                 new[name] = np.full((K, d), float(value))
         return self.with_params(**new)
 
+    def _free_names(self) -> list[str]:
+        return list(self.free)
+
     def n_params(self):
         """Free parameters times features times components.
 

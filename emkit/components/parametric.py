@@ -234,6 +234,43 @@ class ParametricFamily:
         """
         return type(self)(n_components, **self.options)
 
+    def free_parameters(self) -> np.ndarray:
+        """The free parameters as one vector: every declared parameter, flattened in order.
+
+        Families with constrained or fixed parameters override this (and
+        :meth:`with_free_parameters`) so that the vector holds exactly the
+        ``n_params`` free ones.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> p = em.Poisson(2).with_params(rate=np.array([[1.0], [4.0]]))
+        >>> p.free_parameters().tolist()
+        [1.0, 4.0]
+        """
+        return np.concatenate([self.params[name].ravel() for name in self._free_names()])
+
+    def with_free_parameters(self, vector: np.ndarray) -> "ParametricFamily":
+        """A fitted copy holding ``vector`` (inverse of :meth:`free_parameters`).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> p = em.Poisson(2).with_params(rate=np.array([[1.0], [4.0]]))
+        >>> p.with_free_parameters(np.array([2.0, 5.0])).params["rate"].tolist()
+        [[2.0], [5.0]]
+        """
+        params = {k: v.copy() for k, v in self.params.items()}
+        start = 0
+        for name in self._free_names():
+            size = params[name].size
+            params[name] = np.asarray(vector[start: start + size], dtype=float).reshape(params[name].shape)
+            start += size
+        return self.with_params(**params)
+
+    def _free_names(self) -> list[str]:
+        return list(self.param_dims)
+
     def keep_empty(self, new_params: dict, stats: SumStats) -> dict:
         """Components without weight keep their current values in ``new_params``.
 

@@ -558,6 +558,36 @@ class Regression:
             sigma[empty] = self.params["sigma"][empty]
         return self.with_params(coefficients=coef, sigma=sigma)
 
+    def free_parameters(self) -> np.ndarray:
+        """Coefficients, then residual standard deviations, as one vector.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Regression(target=1, features=[0]).with_params(
+        ...     coefficients=np.array([[1.0, 2.0]]), sigma=np.array([0.5]))
+        >>> fam.free_parameters().tolist()
+        [1.0, 2.0, 0.5]
+        """
+        return np.concatenate([self.params["coefficients"].ravel(), self.params["sigma"].ravel()])
+
+    def with_free_parameters(self, vector: np.ndarray) -> "Regression":
+        """A fitted copy holding ``vector`` (inverse of :meth:`free_parameters`).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Regression(target=1, features=[0]).with_params(
+        ...     coefficients=np.array([[1.0, 2.0]]), sigma=np.array([0.5]))
+        >>> fam.with_free_parameters(np.array([0.0, 3.0, 1.0])).params["coefficients"].tolist()
+        [[0.0, 3.0]]
+        """
+        coef = self.params["coefficients"]
+        return self.with_params(
+            coefficients=np.asarray(vector[: coef.size], dtype=float).reshape(coef.shape),
+            sigma=np.asarray(vector[coef.size:], dtype=float),
+        )
+
     def n_params(self) -> int:
         """``K (p + 1)``: p coefficients and one residual variance per component.
 

@@ -387,6 +387,41 @@ class StudentT(LocationScaleFamily):
         """
         return self.covariance.working_floats_per_row(self.n_components, n_features) + 3 * self.n_components
 
+    def free_parameters(self) -> np.ndarray:
+        """Locations, the structure's free values and, if estimated, the degrees of freedom.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [2.0], [10.0], [12.0]])
+        >>> t = em.StudentT("spherical", dof=4, n_components=2)
+        >>> t = t.m_step(t.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> t.free_parameters().size   # 2 locations + 2 scales; dof fixed
+        4
+        """
+        own = super().free_parameters()
+        return own if self.fixed_dof is not None else np.concatenate([own, self.dof])
+
+    def with_free_parameters(self, vector: np.ndarray) -> "StudentT":
+        """A fitted copy holding ``vector`` (inverse of :meth:`free_parameters`).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [2.0], [10.0], [12.0]])
+        >>> t = em.StudentT("spherical", n_components=2)
+        >>> t = t.m_step(t.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> t.with_free_parameters(np.r_[t.free_parameters()[:-2], 5.0, 6.0]).dof.tolist()
+        [5.0, 6.0]
+        """
+        if self.fixed_dof is None:
+            vector, dofs = vector[: -self.n_components], vector[-self.n_components:]
+        else:
+            dofs = self.dof
+        size = self.means.size
+        structure = self.covariance.with_free_values(vector[size:])
+        return self._with(vector[:size].reshape(self.means.shape), structure, dofs=np.asarray(dofs, dtype=float))
+
     def n_params(self) -> int:
         """Free parameters: ``K d`` locations, the structure's count, and K dof if estimated.
 

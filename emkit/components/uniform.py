@@ -269,6 +269,29 @@ class Uniform(ParametricFamily):
         pad = self.options["expand"] * width
         return self.with_params(lower=(lower - pad)[None, :], upper=(upper + pad)[None, :])
 
+    def free_parameters(self) -> np.ndarray:
+        """None: the box is fixed after the first M-step, not a regular likelihood parameter.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> em.Uniform().with_params(lower=np.zeros((1, 1)), upper=np.ones((1, 1))).free_parameters().size
+        0
+        """
+        return np.zeros(0)
+
+    def with_free_parameters(self, vector: np.ndarray) -> "Uniform":
+        """This family unchanged (it has no free parameters).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> u = em.Uniform().with_params(lower=np.zeros((1, 1)), upper=np.ones((1, 1)))
+        >>> u.with_free_parameters(np.zeros(0)) is u
+        True
+        """
+        return self
+
     def n_params(self):
         """1: the hypervolume (mclust's count; the mixing weight is the mixture's).
 

@@ -3,5 +3,6 @@
 from .alignment import align, component_profile
 from .convergence import aitken_limit, convergence_diagnostics
 from .criteria import aic, bic, icl
+from .uncertainty import summary
 
-__all__ = ["aic", "aitken_limit", "align", "bic", "component_profile", "convergence_diagnostics", "icl"]
+__all__ = ["aic", "aitken_limit", "align", "bic", "component_profile", "convergence_diagnostics", "icl", "summary"]

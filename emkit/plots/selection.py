@@ -1,0 +1,96 @@
+"""Model-selection plot: a criterion against the number of components, one line per covariance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import get_ax
+
+_MARKERS = "osD^vP*Xh<>p"
+
+
+def compute_selection(selection, criterion: str | None = None, mclust_sign: bool = False):
+    """The criterion table drawn by :func:`plot_selection` and the chosen cell.
+
+    Parameters
+    ----------
+    selection : Selection
+        From :func:`emkit.select`.
+    criterion : {"bic", "aic", "icl"}, optional
+        Defaults to the selection's criterion.
+    mclust_sign : bool, default False
+        Return the negated criterion (mclust prints ``-BIC``: higher is better).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Rows ``n_components``, columns covariance; the values of
+        ``selection.grid[criterion]`` (negated if ``mclust_sign``), NaN for
+        failed cells.
+    best : tuple (str, int) or None
+        The cell with the lowest criterion among the finite ones, or None if
+        none is finite. It equals ``selection.best_key`` when ``criterion`` is
+        the selection's own.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> sel = em.select(em.datasets.load("faithful"), n_components=[1, 2], covariance=["VVV", "EII"], random_state=0)
+    >>> table, best = em.plot.compute_selection(sel)
+    >>> table.shape, best
+    ((2, 2), ('VVV', 2))
+    """
+    name = criterion or selection.criterion
+    table = selection.table(name)
+    values = table.to_numpy(dtype=float)
+    best = None
+    if np.isfinite(values).any():
+        i, j = np.unravel_index(np.nanargmin(np.where(np.isfinite(values), values, np.nan)), values.shape)
+        best = (str(table.columns[j]), int(table.index[i]))
+    return (-table if mclust_sign else table), best
+
+
+def plot_selection(selection, criterion: str | None = None, mclust_sign: bool = False, ax=None):
+    """Draw the criterion against the number of components, one line per covariance structure.
+
+    With ``mclust_sign=True`` this is mclust's classic BIC plot (``-BIC``,
+    higher is better); by default emkit's sign (lower is better). Failed cells
+    are gaps in their line; the chosen cell is circled.
+
+    Parameters
+    ----------
+    selection : Selection
+    criterion : {"bic", "aic", "icl"}, optional
+    mclust_sign : bool, default False
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import emkit as em
+    >>> sel = em.select(em.datasets.load("faithful"), n_components=[1, 2, 3], covariance=["VVV", "EII"], random_state=0)
+    >>> ax = em.plot.plot_selection(sel, mclust_sign=True)
+    >>> [line.get_label() for line in ax.lines][:2]
+    ['VVV', 'EII']
+    >>> plt.close(ax.figure)
+    """
+    name = criterion or selection.criterion
+    table, best = compute_selection(selection, name, mclust_sign)
+    ax = get_ax(ax)
+    ks = table.index.to_numpy()
+    for i, covariance in enumerate(table.columns):
+        ax.plot(ks, table[covariance].to_numpy(dtype=float), marker=_MARKERS[i % len(_MARKERS)], label=str(covariance))
+    if best is not None:
+        ax.scatter([best[1]], [table.loc[best[1], best[0]]], s=250, facecolors="none", edgecolors="k", lw=2,
+                   zorder=3, label=f"chosen: {best[0]}, {best[1]}")
+    ax.set_xticks(ks)
+    ax.set_xlabel("number of components")
+    ax.set_ylabel(("-" if mclust_sign else "") + name.upper())
+    ax.set_title(f"{name.upper()} ({'higher' if mclust_sign else 'lower'} is better)")
+    ax.legend(fontsize="small", ncol=2)
+    return ax
