@@ -36,9 +36,15 @@ from .components import (
 )
 from .diagnostics import convergence_diagnostics, summary
 from .estimators import GaussianMixture, Mixture
-from .exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning
+from .exceptions import (
+    ConvergenceWarning,
+    DegenerateComponentError,
+    DegenerateComponentWarning,
+    LikelihoodDecreaseWarning,
+)
 from .results import FitResult, load_fit
 from .selection import Selection, select
+from .report import report
 from . import plots as plot
 
 __version__ = "0.1.0"
@@ -50,6 +56,7 @@ __all__ = [
     "ConvergenceWarning",
     "CovarianceStructure",
     "DegenerateComponentError",
+    "DegenerateComponentWarning",
     "DiagonalCovariance",
     "Exponential",
     "FitResult",
@@ -77,6 +84,7 @@ __all__ = [
     "from_scipy",
     "load_fit",
     "plot",
+    "report",
     "select",
     "summary",
 ]

@@ -1,12 +1,16 @@
-"""The ``emkit`` command: fit a Gaussian mixture from the shell.
+"""The ``emkit`` command: fit, select and report Gaussian mixtures from the shell.
 
 ::
 
+    emkit report --dataset faithful -o report.html
+    emkit report data.csv --columns a,b -k 1..6 -o report.html
     emkit fit --dataset faithful -k 3 --covariance full --n-init 10 --seed 0 --out fit.nc
     emkit fit data.csv -k 4 --columns a,b,c
     emkit datasets
 
-``emkit fit`` prints :meth:`emkit.FitResult.summary_text` and, with
+``emkit report`` fits the grid of covariance structures and numbers of
+components (:func:`emkit.select`), chooses by BIC and writes the HTML report
+(:func:`emkit.report`). ``emkit fit`` prints :meth:`emkit.FitResult.summary_text` and, with
 ``--out``, saves the fit with :meth:`emkit.FitResult.to_netcdf`. Problems are
 reported as one line ``emkit: error: ...`` on stderr with exit status 2 for
 a malformed command line and 1 for bad data or a failed fit; warnings raised
@@ -25,7 +29,10 @@ import pandas as pd
 from . import datasets
 from ._input import as_observations, non_numeric_columns
 from .em.init import INIT_METHODS
+from .components.covariance import COVARIANCE_NAMES
 from .estimators import DEFAULT_MAX_ITER, DEFAULT_TOL, GaussianMixture
+from .report import report
+from .selection import CRITERIA, select
 
 PROG = "emkit"
 
@@ -59,9 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit a Gaussian mixture to a CSV file or an embedded data set",
         description="Fit a Gaussian mixture by EM and print a summary.",
     )
-    source = fit.add_mutually_exclusive_group(required=True)
-    source.add_argument("csv", nargs="?", metavar="CSV", help="CSV file with a header row, observations in rows")
-    source.add_argument("--dataset", metavar="NAME", help="an embedded data set instead (see 'emkit datasets')")
+    _add_data_arguments(fit)
     default = " (default: %(default)s)"
     fit.add_argument("-k", "--n-components", type=int, default=1, metavar="K", help="number of components" + default)
     fit.add_argument(
@@ -75,9 +80,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--tol", type=float, default=DEFAULT_TOL, help="tolerance on the mean log-likelihood" + default)
     fit.add_argument("--seed", type=int, help="random seed (default: unseeded)")
-    fit.add_argument("--columns", metavar="A,B,...", help="comma-separated columns to use (default: all)")
     fit.add_argument("--out", metavar="PATH", help="save the fit as netCDF (read it with emkit.load_fit)")
     fit.set_defaults(run=_fit_command)
+
+    report = commands.add_parser(
+        "report",
+        help="select a Gaussian mixture and write an HTML report",
+        description="Fit Gaussian mixtures over covariance structures and numbers of components, choose by BIC "
+        "and write a self-contained HTML report.",
+    )
+    _add_data_arguments(report)
+    report.add_argument(
+        "-k", "--n-components", type=_components_range, default=_components_range("1..9"), metavar="K",
+        help="numbers of components: a range 1..6, a list 2,3,5 or one number (default: 1..9)",
+    )
+    report.add_argument(
+        "--covariance", default=",".join(COVARIANCE_NAMES), metavar="NAMES",
+        help="comma-separated covariance structures (default: all six)",
+    )
+    report.add_argument("--criterion", choices=CRITERIA, default="bic", help="selection criterion" + default)
+    report.add_argument("--n-init", type=int, default=3, metavar="N", help="EM restarts per model" + default)
+    report.add_argument("--seed", type=int, default=0, help="random seed" + default)
+    report.add_argument("-o", "--out", metavar="PATH", default="report.html", help="the HTML file" + default)
+    report.set_defaults(run=_report_command)
 
     listing = commands.add_parser("datasets", help="list the embedded data sets")
     listing.set_defaults(run=_datasets_command)
@@ -122,11 +147,30 @@ def main(argv=None) -> int:
         return 1
 
 
-def _fit_command(args: argparse.Namespace) -> int:
-    """``emkit fit``: read the data, fit, print the summary, save the fit; errors are raised."""
-    model = GaussianMixture(args.n_components, covariance=args.covariance)
-    if args.out is not None:
-        _check_writable(args.out)
+def _add_data_arguments(command: argparse.ArgumentParser) -> None:
+    source = command.add_mutually_exclusive_group(required=True)
+    source.add_argument("csv", nargs="?", metavar="CSV", help="CSV file with a header row, observations in rows")
+    source.add_argument("--dataset", metavar="NAME", help="an embedded data set instead (see 'emkit datasets')")
+    command.add_argument("--columns", metavar="A,B,...", help="comma-separated columns to use (default: all)")
+
+
+def _components_range(text: str) -> list[int]:
+    """``"1..6"``, ``"2,3,5"`` or ``"4"`` as a list of positive integers (argparse type)."""
+    try:
+        if ".." in text:
+            low, high = (int(v) for v in text.split(".."))
+            counts = list(range(low, high + 1))
+        else:
+            counts = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a range like 1..6, a list like 2,3,5 or a number, got {text!r}")
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"numbers of components must be positive, got {text!r}")
+    return counts
+
+
+def _numeric_table(args: argparse.Namespace) -> pd.DataFrame:
+    """The selected columns of the data, checked to be numeric and finite."""
     source = args.csv if args.dataset is None else f"data set {args.dataset!r}"
     table = _select_columns(_read_table(args), args.columns)
     bad = non_numeric_columns(table)
@@ -135,6 +179,31 @@ def _fit_command(args: argparse.Namespace) -> int:
             f"{source} has non-numeric column(s): {', '.join(bad)}; choose numeric columns with --columns"
         )
     as_observations(table, name=source)  # names the data in errors about its values
+    return table
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    """``emkit report``: select over the grid, then write the HTML report."""
+    _check_writable(args.out)
+    table = _numeric_table(args)
+    covariances = [name.strip() for name in args.covariance.split(",") if name.strip()]
+    selection = select(
+        table, n_components=args.n_components, covariance=covariances, criterion=args.criterion,
+        n_init=args.n_init, random_state=args.seed, progress=sys.stderr.isatty(),
+    )
+    key = selection.best_key
+    report(selection, table, args.out)
+    print(f"chosen by {args.criterion.upper()}: {key[0]} with {key[1]} components")
+    print(f"report written to {args.out}")
+    return 0
+
+
+def _fit_command(args: argparse.Namespace) -> int:
+    """``emkit fit``: read the data, fit, print the summary, save the fit; errors are raised."""
+    model = GaussianMixture(args.n_components, covariance=args.covariance)
+    if args.out is not None:
+        _check_writable(args.out)
+    table = _numeric_table(args)
     fit = model.fit(
         table, n_init=args.n_init, init=args.init, max_iter=args.max_iter, tol=args.tol, random_state=args.seed
     )

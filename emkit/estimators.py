@@ -7,6 +7,8 @@ runs the EM driver over restarts and wraps the best run in a
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ._input import as_observations, as_sample_weight
@@ -17,6 +19,7 @@ from .em.chunks import ChunkedData, check_chunk_size
 from .em.convergence import check_stopping
 from .em.driver import fit_restarts
 from .em.init import check_init
+from .exceptions import DegenerateComponentWarning
 from .em.parallel import default_workers, single_threaded_blas
 from .models.mixture import FiniteMixture
 from .results.fit_result import FitResult
@@ -154,7 +157,7 @@ class Mixture:
             [run.error for run in outcome.runs],
             [None if run.mixture is None else run.mixture.to_dataset(obs.features) for run in outcome.runs],
         )
-        return FitResult(
+        result = FitResult(
             best.mixture,
             obs.features,
             trace,
@@ -164,6 +167,16 @@ class Mixture:
             best.stats.classification_log_likelihood,
             categories=obs.categories,
         )
+        if result.degenerate_components:
+            warnings.warn(
+                f"component(s) {', '.join(map(str, result.degenerate_components))} sit on points with (nearly) "
+                "identical values: their variance along some direction is set by reg_covar, not by the data, "
+                "and their likelihood is an artefact of it; use fewer components, another covariance structure, "
+                "or a larger reg_covar",
+                DegenerateComponentWarning,
+                stacklevel=2,
+            )
+        return result
 
 
 class GaussianMixture(Mixture):

@@ -58,3 +58,11 @@ class LikelihoodDecreaseWarning(UserWarning):
     >>> [w.category.__name__ for w in caught]
     ['LikelihoodDecreaseWarning']
     """
+
+
+class DegenerateComponentWarning(UserWarning):
+    """A kept component's spread is set by the regularisation, not by the data.
+
+    Its density, and so the fit's likelihood and criteria, are artefacts of
+    ``reg_covar``; model selection skips such fits.
+    """

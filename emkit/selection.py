@@ -9,6 +9,7 @@ with its reason and NaN criteria rather than stopping the grid.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -30,7 +31,9 @@ class Selection:
     ----------
     grid : xarray.Dataset
         Over ``(covariance, n_components)``: ``log_likelihood``, ``n_params``,
-        ``bic``, ``aic``, ``icl``, ``converged``, ``n_iter``, ``error`` (why a
+        ``bic``, ``aic``, ``icl``, ``converged``, ``n_iter``, ``degenerate``
+        (a component's spread is set by ``reg_covar``, not the data: such cells
+        are never chosen, as mclust reports them singular), ``error`` (why a
         cell failed; empty otherwise) and ``warning`` (the first warning a
         cell raised). Failed cells have NaN criteria.
     criterion : str
@@ -52,10 +55,10 @@ class Selection:
 
     @property
     def best_key(self) -> tuple[str, int]:
-        """``(covariance, n_components)`` of the cell with the lowest criterion."""
-        values = self.grid[self.criterion]
+        """``(covariance, n_components)`` of the non-degenerate cell with the lowest criterion."""
+        values = self.grid[self.criterion].where(~self.grid.degenerate)
         if not np.isfinite(values.values).any():
-            raise ValueError("no cell of the grid could be fitted; see grid.error")
+            raise ValueError("no cell of the grid could be fitted without degenerate components; see grid.error")
         flat = values.where(np.isfinite(values)).argmin(dim=["covariance", "n_components"])
         return str(self.grid.covariance.values[int(flat["covariance"])]), int(
             self.grid.n_components.values[int(flat["n_components"])]
@@ -109,6 +112,7 @@ def select(
     n_init: int = 1,
     random_state=0,
     reg_covar: float | None = None,
+    progress: bool = False,
     **fit_options,
 ) -> Selection:
     """Fit Gaussian mixtures over a grid and choose by an information criterion.
@@ -129,6 +133,8 @@ def select(
         that model alone with the same arguments.
     reg_covar : float, optional
         Passed to every Gaussian mixture.
+    progress : bool, default False
+        Print one line per fitted cell (model, log-likelihood) on standard error.
     **fit_options
         Passed to ``fit`` (``init``, ``max_iter``, ``tol``, ``sample_weight``...).
 
@@ -153,6 +159,7 @@ def select(
     shape = (len(names), len(counts))
     table = {name: np.full(shape, np.nan) for name in ("log_likelihood", "n_params", "bic", "aic", "icl", "n_iter")}
     converged = np.zeros(shape, dtype=bool)
+    degenerate = np.zeros(shape, dtype=bool)
     errors = np.full(shape, "", dtype=object)
     first_warning = np.full(shape, "", dtype=object)
     model_options = {} if reg_covar is None else {"reg_covar": reg_covar}
@@ -172,6 +179,11 @@ def select(
                     if caught:
                         first_warning[i, j] = str(caught[0].message)
             fits[name, k] = fit
+            degenerate[i, j] = bool(fit.degenerate_components)
+            if progress:
+                done = i * len(counts) + j + 1
+                print(f"[{done}/{len(names) * len(counts)}] {name} K={k}: log-likelihood {fit.log_likelihood:.6g}",
+                      file=sys.stderr, flush=True)
             values = {"log_likelihood": fit.log_likelihood, "n_params": fit.n_params, "bic": fit.bic(),
                       "aic": fit.aic(), "icl": fit.icl(), "n_iter": fit.n_iter}
             for key, value in values.items():
@@ -182,6 +194,7 @@ def select(
         {name: (dims, values) for name, values in table.items()}
         | {
             "converged": (dims, converged),
+            "degenerate": (dims, degenerate),
             "error": (dims, errors.astype(str)),
             "warning": (dims, first_warning.astype(str)),
         },

@@ -244,6 +244,29 @@ class LocationScaleFamily:
         structure = self.covariance.estimate(scatter, weight, self.reg_covar, empty)
         return means, structure, empty
 
+    def degenerate_components(self) -> np.ndarray:
+        """Components whose spread along some direction is set by ``reg_covar``, not by the data.
+
+        A component sitting on points with (nearly) identical values in some
+        direction gets the variance ``reg_covar`` there, and a density (and a
+        likelihood) that grows without bound as ``reg_covar`` shrinks: its fit
+        is an artefact of the regularisation. mclust reports such models as
+        singular. Flagged when the smallest eigenvalue of the matrix is at most
+        twice ``reg_covar``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.r_[np.random.default_rng(0).normal(size=(50, 2)), np.tile([[5.0, 5.0]], (10, 1))]
+        >>> g = em.Gaussian("full", 2); g = g.m_step(g.stats(x, np.eye(2)[[0] * 50 + [1] * 10]))
+        >>> g.degenerate_components().tolist()
+        [1]
+        """
+        if self.reg_covar <= 0:
+            return np.zeros(0, dtype=int)
+        smallest = np.linalg.eigvalsh(self.covariance.matrices(self.n_features))[:, 0]
+        return np.flatnonzero(smallest <= 2.0 * self.reg_covar)
+
     def n_params(self) -> int:
         """Free parameters: ``K d`` locations plus the structure's matrix count.
 

@@ -97,6 +97,23 @@ class FitResult:
         """M-steps taken by the kept restart."""
         return int(self.trace["n_iter"].values[self.best_restart])
 
+    @property
+    def degenerate_components(self) -> list[int]:
+        """Components whose fit is an artefact of the regularisation (see ``Gaussian.degenerate_components``).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0).degenerate_components
+        []
+        """
+        out = []
+        for family, part in zip(self._mixture.families, self._mixture._slices):
+            check = getattr(family, "degenerate_components", None)
+            if check is not None:
+                out.extend(int(k) + part.start for k in check())
+        return out
+
     def bic(self) -> float:
         """``-2 log L + p log n`` (lower is better); see :mod:`emkit.diagnostics.criteria`.
 

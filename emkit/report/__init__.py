@@ -1,0 +1,5 @@
+"""HTML reports built from diagnostics and plots."""
+
+from .html import report
+
+__all__ = ["report"]

@@ -1,0 +1,240 @@
+"""A self-contained HTML report of a fit or a model selection.
+
+One file, images inline as base64 PNG, no network needed. Sections: the data,
+model selection (when given a :class:`~emkit.selection.Selection`), the chosen
+model's parameters with standard errors, convergence across restarts,
+classification and uncertainty, the fitted density, posterior-predictive
+checks, and the warnings that apply. Every number comes from the diagnostics
+and ``compute_*`` functions; the report only lays them out.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import plots
+from ..diagnostics.convergence import convergence_diagnostics
+from ..diagnostics.uncertainty import summary
+from ..results.fit_result import FitResult
+from ..selection import Selection
+
+_STYLE = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px;
+       color: #222; line-height: 1.45; padding: 0 1em; }
+h1 { font-size: 1.7em; border-bottom: 2px solid #3b6ea5; padding-bottom: .3em; }
+h2 { font-size: 1.25em; color: #3b6ea5; margin-top: 2em; }
+table { border-collapse: collapse; margin: .6em 0 1.2em; font-size: .9em; }
+th, td { border-bottom: 1px solid #ddd; padding: .25em .7em; text-align: right; }
+th { background: #f3f6fa; }
+td:first-child, th:first-child { text-align: left; }
+img { max-width: 100%; border: 1px solid #eee; margin: .4em 0; }
+.figures { display: flex; flex-wrap: wrap; gap: 1em; }
+.figures figure { margin: 0; flex: 1 1 420px; }
+figcaption { font-size: .85em; color: #555; }
+.warning { background: #fff6e0; border-left: 4px solid #e0a800; padding: .4em .8em; margin: .3em 0; }
+.note { color: #555; font-size: .9em; }
+nav a { margin-right: 1em; }
+"""
+
+
+@dataclass
+class _Report:
+    """Sections accumulated in order, then written as one page."""
+
+    title: str
+    sections: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    def add(self, anchor: str, heading: str, body: str) -> None:
+        self.sections.append((anchor, heading, body))
+
+    def page(self) -> str:
+        nav = " ".join(f'<a href="#{a}">{html.escape(h)}</a>' for a, h, _ in self.sections)
+        body = "".join(f'<section id="{a}"><h2>{html.escape(h)}</h2>{b}</section>' for a, h, b in self.sections)
+        return (
+            f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
+            f"<style>{_STYLE}</style></head><body><h1>{html.escape(self.title)}</h1><nav>{nav}</nav>{body}</body></html>"
+        )
+
+
+def _figure(draw, caption: str) -> str:
+    """Run ``draw()`` (which returns Axes or a Figure) and embed the figure as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    result = draw()
+    figure = result if hasattr(result, "savefig") else np.ravel(result)[0].figure
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)}</figcaption></figure>'
+
+
+def _table(frame: pd.DataFrame, digits: int = 4) -> str:
+    return frame.to_html(float_format=lambda v: f"{v:.{digits}g}", border=0, na_rep="")
+
+
+def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0) -> str:
+    """Write an HTML report of a fit (or of a model selection and its chosen fit).
+
+    Parameters
+    ----------
+    fit_or_selection : FitResult or Selection
+    X : data
+        The data the model was fitted to.
+    path : str or path, optional
+        Where to write the page; the HTML is returned either way.
+    n_draws : int, default 50
+        Posterior-predictive data sets for the predictive checks.
+    random_state : int, Generator or None, default 0
+
+    Returns
+    -------
+    str
+        The HTML page.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> X = em.datasets.load("faithful")
+    >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
+    >>> page = em.report(fit, X, n_draws=5)
+    >>> page.startswith("<!DOCTYPE html>") and "Posterior-predictive" in page
+    True
+    """
+    selection = fit_or_selection if isinstance(fit_or_selection, Selection) else None
+    fit = selection.best if selection is not None else fit_or_selection
+    if not isinstance(fit, FitResult):
+        raise TypeError(f"report needs a FitResult or a Selection, not {type(fit_or_selection).__name__}")
+    out = _Report(f"emkit report: {fit.describe_model()}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _data_section(out, fit, X)
+        if selection is not None:
+            _selection_section(out, selection)
+        _model_section(out, fit, X)
+        _convergence_section(out, fit)
+        _classification_section(out, fit, X)
+        _predictive_section(out, fit, X, n_draws, random_state)
+    messages = list(dict.fromkeys(str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)))
+    _warnings_section(out, fit, selection, messages)
+    page = out.page()
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(page)
+    return page
+
+
+def _data_section(out, fit, X) -> None:
+    obs = fit._observations(X)
+    frame = pd.DataFrame(obs.values, columns=[str(f) for f in fit.features])
+    described = frame.describe().T[["mean", "std", "min", "25%", "50%", "75%", "max"]]
+    body = f"<p>{obs.n_obs} observations of {obs.n_features} feature(s).</p>{_table(described)}"
+    out.add("data", "Data", body)
+
+
+def _selection_section(out, selection) -> None:
+    criterion = selection.criterion.upper()
+    key = selection.best_key
+    table = selection.table()
+    failed = int((selection.grid.error != "").sum())
+    body = (
+        f"<p>{selection.grid.sizes['covariance'] * selection.grid.sizes['n_components']} models fitted; "
+        f"chosen by {criterion} (lower is better): <b>{key[0]} with {key[1]} components</b>."
+        + (f" {failed} cell(s) could not be fitted (see warnings)." if failed else "")
+        + "</p>"
+        + _table(table, 6)
+        + _figure(lambda: plots.plot_selection(selection), f"{criterion} by number of components and covariance")
+    )
+    out.add("selection", "Model selection", body)
+
+
+def _model_section(out, fit, X) -> None:
+    stats = pd.DataFrame(
+        {"value": [fit.log_likelihood, fit.n_params, fit.bic(), fit.aic(), fit.icl(), fit.n_obs]},
+        index=["log-likelihood", "free parameters", "BIC", "AIC", "ICL", "observations"],
+    )
+    body = f"<p>{html.escape(fit.describe_model())}</p>{_table(stats, 8)}"
+    try:
+        table = summary(fit, X)
+        body += "<p>Estimates with standard errors from the observed information and 95% intervals.</p>" + _table(table)
+    except (ValueError, TypeError) as err:
+        body += f'<p class="note">Standard errors not computed: {html.escape(str(err))}</p>' + _table(fit.parameter_table())
+    out.add("model", "Chosen model", body)
+
+
+def _convergence_section(out, fit) -> None:
+    diag = convergence_diagnostics(fit).to_dataframe()
+    body = (
+        f"<p>{diag['reached_best'].sum()} of {len(diag)} restart(s) reached the best optimum; "
+        f"the kept restart {'converged' if fit.converged else '<b>did not converge</b>'} "
+        f"after {fit.n_iter} iterations.</p>"
+        + _table(diag)
+        + _figure(lambda: plots.plot_convergence(fit), "log-likelihood by iteration, every restart")
+    )
+    out.add("convergence", "Convergence", body)
+
+
+def _classification_section(out, fit, X) -> None:
+    uncertainty = plots.compute_uncertainty(fit, X).values
+    counts = pd.Series(fit.predict(X).values).value_counts().sort_index()
+    frame = pd.DataFrame({"observations": counts, "weight": fit.params.weights.values[counts.index]})
+    figures = []
+    d = len(fit.features)
+    drawable = "means" in fit.params and d >= 2
+    if drawable:
+        draw = (lambda: plots.plot_clusters(fit, X)) if d == 2 else (lambda: plots.plot_pairs(fit, X))
+        figures.append(_figure(draw, "classification with component ellipses"))
+    figures.append(_figure(lambda: plots.plot_uncertainty(fit, X), "classification uncertainty (1 - max responsibility)"))
+    if d <= 2 and "means" in fit.params:
+        figures.append(_figure(lambda: plots.plot_density(fit, X), "fitted density"))
+    body = (
+        f"<p>Mean uncertainty {uncertainty.mean():.3f}; {int((uncertainty > 0.2).sum())} observation(s) "
+        f"above 0.2.</p>{_table(frame)}<div class='figures'>{''.join(figures)}</div>"
+    )
+    out.add("classification", "Classification and uncertainty", body)
+
+
+def _predictive_section(out, fit, X, n_draws, random_state) -> None:
+    body = "<p>The data's marginal distributions against data sets drawn from the fitted model.</p>" + _figure(
+        lambda: plots.plot_predictive(fit, X, n_draws=n_draws, random_state=random_state),
+        "posterior-predictive marginals",
+    )
+    out.add("predictive", "Posterior-predictive checks", body)
+
+
+def _warnings_section(out, fit, selection, messages) -> None:
+    items = list(messages)
+    if not fit.converged:
+        items.append("the chosen fit did not converge: increase max_iter")
+    if selection is not None:
+        for cov, k, error in zip(*_failed_cells(selection)):
+            items.append(f"{cov} with {k} components could not be fitted: {error}")
+        grid = selection.grid
+        for i, j in np.argwhere(grid.degenerate.values):
+            items.append(
+                f"{grid.covariance.values[i]} with {grid.n_components.values[j]} components has a degenerate component "
+                "(its spread is set by reg_covar, not the data) and was not considered"
+            )
+    body = "".join(f'<div class="warning">{html.escape(m)}</div>' for m in items) or "<p>None.</p>"
+    out.add("warnings", "Warnings", body)
+
+
+def _failed_cells(selection):
+    grid = selection.grid
+    rows = np.argwhere(grid.error.values != "")
+    return (
+        [str(grid.covariance.values[i]) for i, _ in rows],
+        [int(grid.n_components.values[j]) for _, j in rows],
+        [str(grid.error.values[i, j]) for i, j in rows],
+    )
