@@ -78,3 +78,17 @@ def test_html_representations(selection):
         assert "table" in parser.tags
         for phrase in must:
             assert phrase in text
+
+
+def test_degenerate_cells_are_flagged_and_never_chosen():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(size=(200, 2)), np.tile([[6.0, 6.0]], (15, 1))])
+    sel = em.select(x, n_components=[1, 2, 3], covariance=["VVV", "VII"], n_init=2, random_state=0)
+    for (covariance, k), fit in sel.fits.items():
+        assert sel.grid.degenerate.sel(covariance=covariance, n_components=k).item() == bool(fit.degenerate_components)
+    assert sel.grid.degenerate.any()  # a component lands on the 15 identical rows
+    # the raw BIC minimum is a degenerate cell (its density is an artefact of reg_covar) ...
+    raw = sel.grid.bic.where(np.isfinite(sel.grid.bic)).argmin(dim=["covariance", "n_components"])
+    assert sel.grid.degenerate.isel(raw).item()
+    # ... and the choice skips it
+    assert not sel.grid.degenerate.sel(covariance=sel.best_key[0], n_components=sel.best_key[1]).item()
