@@ -34,7 +34,7 @@ from .components import (
     from_logpdf,
     from_scipy,
 )
-from .diagnostics import convergence_diagnostics, summary
+from .diagnostics import classification_diagnostics, convergence_diagnostics, summary
 from .estimators import GaussianMixture, Mixture
 from .exceptions import (
     ConvergenceWarning,
@@ -78,6 +78,7 @@ __all__ = [
     "Uniform",
     "VonMises",
     "bootstrap",
+    "classification_diagnostics",
     "convergence_diagnostics",
     "datasets",
     "from_logpdf",

@@ -42,3 +42,20 @@ def test_final_parameters_of_every_restart_are_kept_and_saved(tmp_path):
     path = tmp_path / "fit.nc"
     fit.to_netcdf(path)
     assert em.load_fit(path).trace.identical(fit.trace)
+
+
+def test_classification_diagnostics_from_responsibilities():
+    X = em.datasets.load("faithful")
+    fit = em.GaussianMixture(3).fit(X, n_init=2, random_state=0)
+    diag = em.classification_diagnostics(fit, X)
+    resp = fit.predict_proba(X).values
+    np.testing.assert_array_equal(diag.component.values, fit.predict(X).values)
+    np.testing.assert_allclose(diag.uncertainty.values, 1 - resp.max(axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = -np.nansum(resp * np.log(resp), axis=1)
+    np.testing.assert_allclose(diag.entropy.values, expected, atol=1e-12)
+    assert (diag.entropy <= np.log(3) + 1e-12).all() and (diag.entropy >= 0).all()
+    # ICL's penalty uses the MAP responsibilities: BIC - 2 sum log max r
+    np.testing.assert_allclose(
+        diag.attrs["icl"], fit.bic() - 2 * np.log(resp.max(axis=1)).sum(), rtol=1e-10
+    )
