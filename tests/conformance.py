@@ -1,4 +1,4 @@
-"""Family-agnostic conformance checks (DESIGN.md), shared by the per-family test files.
+"""Family-agnostic conformance checks (DESIGN.md), run over every family by test_conformance_suite.py.
 
 Each check takes a family (or a model) and data, derives its expectation
 independently (from an oracle, from the definition of the statistics, or by
@@ -72,17 +72,19 @@ def check_chunk_additivity(family, x, resp, rtol=1e-10):
     )
 
 
-def check_integer_weights(model, x, weights, init, max_iter=10, rtol=1e-9, loglik_rtol=1e-12):
+def check_integer_weights(model, x, weights, init, max_iter=10, rtol=1e-9, loglik_rtol=1e-12, atol=1e-12):
     """A fit with integer ``sample_weight`` equals the fit on repeated rows.
 
-    Numeric M-steps stop at an optimiser tolerance, so their callers loosen
-    ``rtol`` and ``loglik_rtol`` (and say why).
+    ``init`` responsibilities (an array with a row per observation) are repeated
+    with the rows. Numeric M-steps stop at an optimiser tolerance, so their
+    callers loosen ``rtol`` and ``loglik_rtol`` (and say why).
     """
-    kwargs = dict(init=init, max_iter=max_iter, tol=0)
-    weighted = model.fit(x, sample_weight=weights, chunk_size=max(1, len(x) // 7), **kwargs)
-    repeated = model.fit(np.repeat(x, weights, axis=0), **kwargs)
+    kwargs = dict(max_iter=max_iter, tol=0)
+    repeated_init = np.repeat(init, weights, axis=0) if isinstance(init, np.ndarray) else init
+    weighted = model.fit(x, sample_weight=weights, chunk_size=max(1, len(x) // 7), init=init, **kwargs)
+    repeated = model.fit(np.repeat(x, weights, axis=0), init=repeated_init, **kwargs)
     for name in weighted.params.data_vars:
-        np.testing.assert_allclose(weighted.params[name], repeated.params[name], rtol=rtol, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(weighted.params[name], repeated.params[name], rtol=rtol, atol=atol, err_msg=name)
     np.testing.assert_allclose(weighted.log_likelihood, repeated.log_likelihood, rtol=loglik_rtol)
 
 
@@ -91,19 +93,31 @@ def q_function(family, x, resp):
     return float(np.sum(resp * family.log_prob(x)))
 
 
-def check_m_step_maximises_q(family, x, resp, perturb, rng, n_trials=30, closed_form=None):
+def with_param_arrays(family, params, n_features):
+    """A fitted copy of ``family`` holding ``params`` (a dict of arrays laid out as by its Dataset)."""
+    ds = family.to_dataset(np.arange(n_features))
+    for name, value in params.items():
+        ds[name] = (ds[name].dims, np.asarray(value))
+    return family.from_dataset(ds, np.full(family.n_components, 1.0 / family.n_components))
+
+
+def check_m_step_maximises_q(
+    family, x, resp, perturb, rng, n_trials=30, closed_form=None, closed_form_rtol=1e-8, closed_form_atol=1e-12
+):
     """The M-step output beats random nearby parameters on Q (and equals ``closed_form`` if given).
 
-    ``perturb(params: dict of arrays, rng) -> dict`` returns valid nearby parameters.
+    ``perturb(params: dict of arrays, rng) -> dict`` returns valid nearby parameters;
+    parameters are read and written through the family's Dataset.
     """
+    d = x.shape[1]
     best = fitted(family, x, resp)
     q_best = q_function(best, x, resp)
-    params = {k: v.copy() for k, v in best.params.items()}
+    params = param_arrays(best, d)
     if closed_form is not None:
         for name, value in closed_form(x, resp).items():
-            np.testing.assert_allclose(params[name], value, rtol=1e-8, atol=1e-12, err_msg=name)
+            np.testing.assert_allclose(params[name], value, rtol=closed_form_rtol, atol=closed_form_atol, err_msg=name)
     for _ in range(n_trials):
-        other = best.with_params(**perturb({k: v.copy() for k, v in params.items()}, rng))
+        other = with_param_arrays(best, perturb({k: v.copy() for k, v in params.items()}, rng), d)
         assert q_function(other, x, resp) <= q_best + 1e-9 * abs(q_best)
 
 

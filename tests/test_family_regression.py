@@ -1,4 +1,7 @@
-"""Regression family (mixtures of linear regressions): the conformance checks of DESIGN.md."""
+"""Regression family (mixtures of linear regressions): numerics, binding names, conditional sampling.
+
+The conformance checks of DESIGN.md for this family are in test_conformance_suite.py.
+"""
 
 import os
 import tempfile
@@ -6,62 +9,14 @@ import tempfile
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 import emkit as em
-from conformance import aligned, check_chunk_additivity, check_monotone, check_round_trip, fitted
-
-# Two lines in two features: y = b0 + b1 x1 + b2 x2 + e.
-COEF = np.array([[1.0, 2.0, -1.0], [-3.0, -0.5, 1.5]])
-SIGMA = np.array([0.5, 1.0])
-WEIGHTS = np.array([0.4, 0.6])
-
-
-def simulate(n, rng):
-    x = rng.uniform(-3, 3, size=(n, 2))
-    labels = rng.choice(2, size=n, p=WEIGHTS)
-    y = COEF[labels, 0] + np.einsum("ij,ij->i", x, COEF[labels, 1:]) + SIGMA[labels] * rng.standard_normal(n)
-    return np.column_stack([x, y]), labels
+from conformance import check_round_trip, fitted
+from test_conformance_suite import simulate_regression as simulate
 
 
 def family(K=1):
     return em.Regression(target=2, features=[0, 1], n_components=K)
-
-
-@pytest.fixture
-def data():
-    rng = np.random.default_rng(0)
-    x, _ = simulate(300, rng)
-    resp = rng.dirichlet(np.ones(2), size=len(x))
-    return x, resp, rng
-
-
-def test_log_prob_matches_scipy_norm_of_residuals(data):
-    x, resp, _ = data
-    fam = fitted(family(), x, resp)
-    beta, sigma = fam.params["coefficients"], fam.params["sigma"]
-    z = np.column_stack([np.ones(len(x)), x[:, :2]])
-    for k in range(2):
-        expected = stats.norm(0.0, sigma[k]).logpdf(x[:, 2] - z @ beta[k])
-        np.testing.assert_allclose(fam.log_prob(x)[:, k], expected, rtol=1e-12, atol=1e-12)
-
-
-def test_chunk_additivity(data):
-    x, resp, _ = data
-    check_chunk_additivity(family(), x, resp)
-
-
-def test_m_step_is_weighted_least_squares(data):
-    x, resp, _ = data
-    fam = fitted(family(), x, resp)
-    z = np.column_stack([np.ones(len(x)), x[:, :2]])
-    y = x[:, 2]
-    for k in range(2):
-        w = np.sqrt(resp[:, k])
-        beta = np.linalg.lstsq(z * w[:, None], y * w, rcond=None)[0]
-        rss = np.sum(resp[:, k] * (y - z @ beta) ** 2)
-        np.testing.assert_allclose(fam.params["coefficients"][k], beta, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(fam.params["sigma"][k] ** 2, rss / resp[:, k].sum() + 1e-6, rtol=1e-10)
 
 
 def test_m_step_without_intercept_and_with_a_large_offset():
@@ -89,40 +44,6 @@ def test_rank_deficient_component_gets_minimum_norm_solution():
     np.testing.assert_allclose(fam.params["sigma"][0] ** 2, 1.0 + 1e-6)
 
 
-def test_integer_weights_equal_repeated_rows(data):
-    x, _, rng = data
-    w = rng.integers(0, 4, size=len(x))
-    init = np.eye(2)[(x[:, 0] > 0).astype(int)]
-    model = em.Mixture(family(), 2)
-    kwargs = dict(max_iter=10, tol=0)
-    weighted = model.fit(x, sample_weight=w, init=init, chunk_size=len(x) // 7, **kwargs)
-    repeated = model.fit(np.repeat(x, w, axis=0), init=np.repeat(init, w, axis=0), **kwargs)
-    for name in weighted.params.data_vars:
-        np.testing.assert_allclose(weighted.params[name], repeated.params[name], rtol=1e-9, err_msg=name)
-    np.testing.assert_allclose(weighted.log_likelihood, repeated.log_likelihood, rtol=1e-12)
-
-
-def test_log_likelihood_monotone(data):
-    x, _, _ = data
-    check_monotone(em.Mixture(family(), 2), x)
-
-
-def test_recovery_of_two_lines():
-    rng = np.random.default_rng(1)
-    x, _ = simulate(4000, rng)
-    fit = em.Mixture(family(), 2).fit(x, n_init=5, init="random", random_state=0)
-    order = aligned(fit.params.coefficients.values, COEF)
-    coef = fit.params.coefficients.values[order]
-    sigma = fit.params.sigma.values[order]
-    n_k = WEIGHTS * len(x)
-    # Standard errors of OLS with x ~ U(-3, 3) (variance 3): sigma / sqrt(n_k var(x)) for slopes.
-    se = SIGMA[:, None] / np.sqrt(n_k)[:, None] * np.array([1.0, 1 / np.sqrt(3), 1 / np.sqrt(3)])
-    assert np.all(np.abs(coef - COEF) <= 5 * se), coef
-    assert np.all(np.abs(sigma - SIGMA) <= 5 * SIGMA / np.sqrt(2 * n_k)), sigma
-    np.testing.assert_allclose(fit.params.weights.values[order], WEIGHTS, atol=0.03)
-    assert fit.n_params == 2 * (3 + 1) + 1
-
-
 def test_bind_resolves_names_and_rejects_unknown_columns():
     names = np.array(["a", "b", "y"])
     assert em.Regression("y", ["b", "a"]).bind(names).columns == (2, (1, 0), ("b", "a"))
@@ -142,7 +63,7 @@ def test_bind_resolves_names_and_rejects_unknown_columns():
 
 def test_round_trip_with_names_and_conditional_sampling():
     rng = np.random.default_rng(2)
-    x, _ = simulate(500, rng)
+    x = simulate(500, rng)
     frame = pd.DataFrame(x, columns=["x1", "x2", "y"])
     fit = em.Mixture(em.Regression("y", ["x1", "x2"]), 2).fit(frame, random_state=0)
     assert fit.params.coefficients.coords["term"].values.tolist() == ["intercept", "x1", "x2"]
@@ -169,7 +90,7 @@ def test_round_trip_with_names_and_conditional_sampling():
 def test_regression_beside_a_gaussian_in_one_mixture():
     # Heterogeneous: the parameter Dataset carries both families' variables.
     rng = np.random.default_rng(4)
-    x, _ = simulate(400, rng)
+    x = simulate(400, rng)
     fit = em.Mixture([em.Regression(2, [0, 1]), em.Gaussian("full")]).fit(x, random_state=0)
     assert set(fit.params.data_vars) >= {"coefficients", "sigma", "means", "covariances", "weights"}
     assert np.isnan(fit.params.coefficients.sel(component=1).values).all()

@@ -1,4 +1,7 @@
-"""Von Mises family: the conformance checks of DESIGN.md, with a numerically verified M-step."""
+"""Von Mises family: the numerically verified M-step, wrap-around, large concentrations, support errors.
+
+The conformance checks of DESIGN.md for this family are in test_conformance_suite.py.
+"""
 
 import numpy as np
 import pytest
@@ -7,57 +10,19 @@ from scipy.special import i0, i1
 
 import emkit as em
 from emkit.components.vonmises import vonmises_kappa
-from conformance import (
-    aligned,
-    check_chunk_additivity,
-    check_integer_weights,
-    check_log_prob,
-    check_m_step_maximises_q,
-    check_monotone,
-    check_round_trip,
-    check_sample_shape,
-    fitted,
-    params_dataset,
-)
-
-MU = np.array([[-2.0, 0.5], [1.0, 3.0], [2.5, -1.5]])
-KAPPA = np.array([[8.0, 4.0], [3.0, 20.0], [15.0, 2.0]])
-WEIGHTS = np.array([0.3, 0.3, 0.4])
-
-
-def simulate(n, rng):
-    labels = rng.choice(3, size=n, p=WEIGHTS)
-    return rng.vonmises(MU[labels], KAPPA[labels])
-
-
-def on_circle(angle):
-    """Angles as points on the unit circle, for comparisons that respect wrap-around."""
-    return np.concatenate([np.cos(angle), np.sin(angle)], axis=-1)
-
-
-def angle_diff(a, b):
-    return np.angle(np.exp(1j * (a - b)))
+from conformance import fitted
+from test_conformance_suite import VONMISES, angle_diff, soft_data
 
 
 @pytest.fixture
 def data():
-    rng = np.random.default_rng(0)
-    x = simulate(400, rng)
-    resp = rng.dirichlet(np.ones(3), size=len(x))
-    return x, resp, rng
+    return soft_data(VONMISES)
 
 
 def weighted_q(params, w, x):
     """-sum_i w_i log vonMises(x_i | mu, kappa), with kappa = exp(params[1]), from scipy."""
     mu, kappa = params[0], np.exp(params[1])
     return -np.sum(w * stats.vonmises(kappa, loc=mu).logpdf(x))
-
-
-def test_log_prob_matches_scipy(data):
-    x, resp, _ = data
-    family = fitted(em.VonMises(), x, resp)
-    mu, kappa = family.params["mu"], family.params["kappa"]
-    check_log_prob(family, x, lambda x, k: stats.vonmises(kappa[k], loc=mu[k]).logpdf(x).sum(axis=1))
 
 
 def test_log_prob_stays_finite_for_large_concentrations():
@@ -67,11 +32,6 @@ def test_log_prob_stays_finite_for_large_concentrations():
     assert np.all(np.isfinite(got))
     # log I0(kappa) ~ kappa - log(2 pi kappa) / 2 for large kappa; compare the peak value.
     np.testing.assert_allclose(got[0], -np.log(2 * np.pi) + 0.5 * np.log(2 * np.pi * 5e5), rtol=1e-6)
-
-
-def test_chunk_additivity(data):
-    x, resp, _ = data
-    check_chunk_additivity(em.VonMises(), x, resp)
 
 
 def test_m_step_maximises_the_weighted_q_found_by_scipy_optimize(data):
@@ -85,18 +45,6 @@ def test_m_step_maximises_the_weighted_q_found_by_scipy_optimize(data):
             assert abs(angle_diff(got[0], res.x[0])) < 1e-6
             np.testing.assert_allclose(got[1], res.x[1], atol=1e-6)
             assert weighted_q(got, resp[:, k], x[:, j]) <= res.fun + 1e-10 * abs(res.fun)
-
-
-def test_m_step_beats_perturbations(data):
-    x, resp, rng = data
-
-    def perturb(params, rng):
-        return {
-            "mu": params["mu"] + rng.normal(scale=0.02, size=params["mu"].shape),
-            "kappa": params["kappa"] * np.exp(rng.normal(scale=0.02, size=params["kappa"].shape)),
-        }
-
-    check_m_step_maximises_q(em.VonMises(), x, resp, perturb, rng)
 
 
 def test_unweighted_m_step_matches_scipy_fit():
@@ -135,61 +83,6 @@ def test_angles_are_periodic():
     np.testing.assert_allclose(a.params["mu"], b.params["mu"], rtol=1e-12)
     np.testing.assert_allclose(a.params["kappa"], b.params["kappa"], rtol=1e-10)
     np.testing.assert_allclose(a.log_prob(x), a.log_prob(shifted), rtol=1e-12)
-
-
-def test_empty_component_keeps_its_parameters(data):
-    x, resp, _ = data
-    family = fitted(em.VonMises(), x, resp)
-    resp = resp.copy()
-    resp[:, 2] = 0.0
-    again = family.m_step(family.stats(x, resp))
-    for name in ("mu", "kappa"):
-        np.testing.assert_array_equal(again.params[name][2], family.params[name][2])
-
-
-def test_integer_weights_equal_repeated_rows(data):
-    x, _, rng = data
-    w = rng.integers(0, 4, size=len(x))
-    init = params_dataset(WEIGHTS, mu=MU, kappa=KAPPA)
-    check_integer_weights(em.Mixture(em.VonMises(), 3), x, w, init)
-
-
-def test_log_likelihood_monotone(data):
-    x, _, _ = data
-    check_monotone(em.Mixture(em.VonMises(), 3), x)
-
-
-def test_recovery_from_a_large_sample():
-    rng = np.random.default_rng(1)
-    x = simulate(20_000, rng)
-    fit = em.Mixture(em.VonMises(), 3).fit(x, n_init=3, random_state=0)
-    order = aligned(on_circle(fit.params.mu.values), on_circle(MU))
-    mu, kappa = fit.params.mu.values[order], fit.params.kappa.values[order]
-    n_k = (WEIGHTS * len(x))[:, None]
-    # Known-label standard errors from the Fisher information per observation:
-    # kappa A(kappa) for mu, A'(kappa) = 1 - A/kappa - A^2 for kappa.
-    a = i1(KAPPA) / i0(KAPPA)
-    se_mu = 1 / np.sqrt(n_k * KAPPA * a)
-    se_kappa = 1 / np.sqrt(n_k * (1 - a / KAPPA - a**2))
-    assert np.all(np.abs(angle_diff(mu, MU)) <= 5 * se_mu), mu
-    assert np.all(np.abs(kappa - KAPPA) <= 5 * se_kappa), kappa
-    np.testing.assert_allclose(fit.params.weights.values[order], WEIGHTS, atol=0.02)
-    assert fit.n_params == 3 * 4 + 2
-
-
-def test_round_trip_and_sampling(data):
-    x, _, _ = data
-    fit = em.Mixture(em.VonMises(), 3).fit(x, random_state=0)
-    check_round_trip(fit, x)
-    check_sample_shape(fit)
-    draws = fit.sample(20_000, random_state=2)
-    assert np.all(np.abs(draws.values) <= np.pi)
-    mu, kappa = fit.params.mu.values, fit.params.kappa.values
-    for k in range(3):
-        rows = draws.values[draws.component.values == k]
-        circular_mean = np.arctan2(np.sin(rows).mean(axis=0), np.cos(rows).mean(axis=0))
-        se = 1 / np.sqrt(len(rows) * kappa[k] * i1(kappa[k]) / i0(kappa[k]))
-        assert np.all(np.abs(angle_diff(circular_mean, mu[k])) <= 5 * se)
 
 
 @pytest.mark.parametrize("bad", [7.0, -90.0, 180.0])
