@@ -7,6 +7,9 @@ runs the EM driver over restarts and wraps the best run in a
 
 from __future__ import annotations
 
+import functools
+import itertools
+import operator
 import warnings
 
 import numpy as np
@@ -15,10 +18,11 @@ from ._input import as_observations, as_sample_weight
 from .components.base import check_family
 from .components.gaussian import DEFAULT_REG_COVAR, Gaussian
 from .components.parametric import check_n_components
-from .em.chunks import ChunkedData, check_chunk_size
+from .em.chunks import ChunkedData, auto_chunk_size, check_chunk_size
 from .em.convergence import check_stopping
-from .em.driver import fit_restarts
-from .em.init import check_init
+from .em.driver import EMRun, e_step, fit_restarts, restart_generators
+from .em.init import check_init, initialise
+from .em.online import OnlineState, check_alpha
 from .exceptions import DegenerateComponentWarning
 from .em.parallel import default_workers, single_threaded_blas
 from .models.mixture import FiniteMixture
@@ -151,32 +155,129 @@ class Mixture:
                 random_state=random_state,
             )
         best = outcome.best
-        trace = trace_dataset(
-            [run.log_likelihood for run in outcome.runs],
-            [run.converged for run in outcome.runs],
-            [run.error for run in outcome.runs],
-            [None if run.mixture is None else run.mixture.to_dataset(obs.features) for run in outcome.runs],
-        )
-        result = FitResult(
+        return _result(
             best.mixture,
-            obs.features,
-            trace,
+            obs,
+            outcome.runs,
             outcome.best_index,
-            best.stats.n_obs,
-            best.stats.log_likelihood,
-            best.stats.classification_log_likelihood,
-            categories=obs.categories,
+            best.stats,
         )
-        if result.degenerate_components:
-            warnings.warn(
-                f"component(s) {', '.join(map(str, result.degenerate_components))} sit on points with (nearly) "
-                "identical values: their variance along some direction is set by reg_covar, not by the data, "
-                "and their likelihood is an artefact of it; use fewer components, another covariance structure, "
-                "or a larger reg_covar",
-                DegenerateComponentWarning,
-                stacklevel=2,
-            )
-        return result
+
+    def fit_online(
+        self,
+        chunks,
+        *,
+        passes: int = 1,
+        alpha: float = 0.6,
+        init="kmeans++",
+        random_state=None,
+        evaluate: bool = True,
+    ) -> FitResult:
+        """Fit by stepwise (online) EM over mini-batches (Cappé & Moulines, 2009).
+
+        Parameters
+        ----------
+        chunks : iterable of data, or a callable returning a fresh iterable
+            Mini-batches (arrays, DataFrames...), all with the same features. A
+            callable is needed for ``passes > 1`` and for ``evaluate``.
+        passes : int, default 1
+            Passes over the mini-batches.
+        alpha : float, default 0.6
+            Step sizes ``(t + 2)^(-alpha)``, ``1/2 < alpha <= 1``
+            (:mod:`emkit.em.online`).
+        init : str, default "kmeans++"
+            Initialisation on the first mini-batch (see :meth:`fit`).
+        random_state : int, Generator or None
+        evaluate : bool, default True
+            With a callable ``chunks``, one more pass computes the exact
+            log-likelihood of the final parameters; otherwise the result's
+            ``log_likelihood`` is the running per-observation average times the
+            number of observations per pass (an approximation).
+
+        Returns
+        -------
+        FitResult
+            ``trace.log_likelihood`` holds each mini-batch's log-likelihood
+            before its update; ``converged`` is False (stepwise EM runs the
+            passes it is given); ``partial_fit`` continues from the result.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> rng = np.random.default_rng(0)
+        >>> x = np.concatenate([rng.normal(0, 1, (5000, 1)), rng.normal(6, 1, (5000, 1))])[rng.permutation(10000)]
+        >>> fit = em.GaussianMixture(2).fit_online(lambda: np.array_split(x, 20), passes=2, random_state=0)
+        >>> sorted(fit.params.means.values.ravel().round().astype(int).tolist())
+        [0, 6]
+        """
+        if isinstance(passes, bool) or not isinstance(passes, (int, np.integer)) or passes < 1:
+            raise ValueError(f"passes must be a positive integer, got {passes!r}")
+        alpha = check_alpha(alpha)
+        if not callable(chunks) and passes > 1:
+            raise ValueError("passes > 1 needs chunks to be a callable returning a fresh iterable of mini-batches")
+        batches = iter(chunks() if callable(chunks) else chunks)
+        try:
+            first = next(batches)
+        except StopIteration:
+            raise ValueError("chunks yielded no mini-batch") from None
+        categories = {} if self._declaration.accepts_categorical else None
+        obs = as_observations(first, categories=categories)
+        declaration = self._declaration.bind(obs.features, obs.categories, obs.values)
+        rows = auto_chunk_size(declaration.working_floats_per_row(obs.n_features))
+        init = check_init(init, obs.n_obs, obs.n_features, self.n_components)
+
+        def prepared(batch):
+            batch_obs = as_observations(batch, categories=obs.categories if categories is not None else None)
+            if batch_obs.n_features != obs.n_features:
+                raise ValueError(f"a mini-batch has {batch_obs.n_features} features, the first had {obs.n_features}")
+            declaration.check_data(batch_obs.values)
+            return ChunkedData(batch_obs.values, None, rows, default_workers())
+
+        history = []
+        with single_threaded_blas():
+            start = initialise(declaration, prepared(first), init, restart_generators(random_state, 1)[0])
+            state = OnlineState(start, None, 0, alpha, 0.0)
+            for number in range(passes):
+                for batch in itertools.chain([first], batches) if number == 0 else chunks():
+                    state, loglik = state.step(prepared(batch))
+                    history.append(loglik)
+            if evaluate and callable(chunks):
+                final = functools.reduce(operator.add, (e_step(state.mixture, prepared(b)) for b in chunks()))
+            else:
+                final = state.running * (state.n_seen / passes)
+        run = EMRun(state.mixture, final, np.asarray(history), False)
+        return _result(state.mixture, obs, [run], 0, final, online_state=state)
+
+
+def _result(mixture, obs, runs, best_index, stats, online_state=None) -> FitResult:
+    """The FitResult of ``runs`` keeping ``mixture``; warns about degenerate components."""
+    trace = trace_dataset(
+        [run.log_likelihood for run in runs],
+        [run.converged for run in runs],
+        [run.error for run in runs],
+        [None if run.mixture is None else run.mixture.to_dataset(obs.features) for run in runs],
+    )
+    result = FitResult(
+        mixture,
+        obs.features,
+        trace,
+        best_index,
+        stats.n_obs,
+        stats.log_likelihood,
+        stats.classification_log_likelihood,
+        categories=obs.categories,
+        online_state=online_state,
+    )
+    if result.degenerate_components:
+        warnings.warn(
+            f"component(s) {', '.join(map(str, result.degenerate_components))} sit on points with (nearly) "
+            "identical values: their variance along some direction is set by reg_covar, not by the data, "
+            "and their likelihood is an artefact of it; use fewer components, another covariance structure, "
+            "or a larger reg_covar",
+            DegenerateComponentWarning,
+            stacklevel=3,
+        )
+    return result
 
 
 class GaussianMixture(Mixture):

@@ -106,6 +106,23 @@ class GaussianStats:
         correction = _weighted_outer(self.weight * share, delta, self.scatter.ndim == 3)  # n_a n_b / n
         return GaussianStats(total, mean, self.scatter + other.scatter + correction)
 
+    def __mul__(self, factor: float) -> "GaussianStats":
+        """The statistics of the data with every weight multiplied by ``factor``.
+
+        Stepwise EM averages statistics, ``(1 - g) s + g s_new``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import GaussianStats
+        >>> s = GaussianStats(np.array([2.0]), np.array([[1.0]]), np.array([[[4.0]]])) * 0.5
+        >>> s.weight.tolist(), s.mean.tolist(), s.scatter.tolist()
+        ([1.0], [[1.0]], [[[2.0]]])
+        """
+        return GaussianStats(self.weight * factor, self.mean, self.scatter * factor)
+
+    __rmul__ = __mul__
+
 
 def _weighted_outer(weight: np.ndarray, delta: np.ndarray, full: bool) -> np.ndarray:
     """``w_k delta_k delta_k^T`` (K, d, d), or its diagonal (K, d) if not ``full``."""

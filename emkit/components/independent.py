@@ -50,6 +50,21 @@ class ProductStats:
             return NotImplemented
         return ProductStats(tuple(a + b for a, b in zip(self.parts, other.parts)))
 
+    def __mul__(self, factor: float) -> "ProductStats":
+        """Every part's statistics multiplied by ``factor``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.independent import ProductStats
+        >>> from emkit.components.parametric import SumStats
+        >>> (ProductStats((SumStats(np.array([2.0])),)) * 3.0).parts[0].weight.tolist()
+        [6.0]
+        """
+        return ProductStats(tuple(part * factor for part in self.parts))
+
+    __rmul__ = __mul__
+
 
 class Independent:
     """Components whose column groups are independent, each modelled by its own family.

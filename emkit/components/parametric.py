@@ -129,6 +129,20 @@ class SumStats:
             return NotImplemented
         return SumStats(self.weight + other.weight, {k: v + other.sums[k] for k, v in self.sums.items()})
 
+    def __mul__(self, factor: float) -> "SumStats":
+        """Every sum multiplied by ``factor`` (stepwise EM averages statistics).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.parametric import SumStats
+        >>> (SumStats(np.array([2.0]), {"total": np.array([[6.0]])}) * 0.5).sums["total"].tolist()
+        [[3.0]]
+        """
+        return SumStats(self.weight * factor, {k: v * factor for k, v in self.sums.items()})
+
+    __rmul__ = __mul__
+
     def empty(self, relative: float = np.finfo(float).eps) -> np.ndarray:
         """Components whose weight is numerically zero (they keep their parameters).
 

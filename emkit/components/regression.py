@@ -126,6 +126,21 @@ class RegressionStats:
         stacked = np.concatenate([self.factor, other.factor], axis=-2)
         return RegressionStats(self.weight + other.weight, triangular_factor(stacked))
 
+    def __mul__(self, factor: float) -> "RegressionStats":
+        """Weights multiplied by ``factor``: the triangular factor scales by ``sqrt(factor)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.regression import RegressionStats
+        >>> s = RegressionStats(np.array([4.0]), np.array([[[2.0]]])) * 0.25
+        >>> s.weight.tolist(), s.factor.tolist()
+        ([1.0], [[[1.0]]])
+        """
+        return RegressionStats(self.weight * factor, self.factor * np.sqrt(factor))
+
+    __rmul__ = __mul__
+
     def empty(self, relative: float = np.finfo(float).eps) -> np.ndarray:
         """Components whose weight is numerically zero (they keep their parameters).
 

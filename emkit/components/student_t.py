@@ -148,6 +148,22 @@ class StudentTStats:
         dof_stat = None if self.dof_stat is None or other.dof_stat is None else self.dof_stat + other.dof_stat
         return StudentTStats(self.weight + other.weight, self.scaled + other.scaled, dof_stat)
 
+    def __mul__(self, factor: float) -> "StudentTStats":
+        """Every sum multiplied by ``factor`` (stepwise EM averages statistics).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.student_t import StudentT
+        >>> s = StudentT("full", n_components=1).stats(np.array([[0.0], [2.0]]), np.ones((2, 1))) * 0.5
+        >>> s.weight.tolist(), s.scaled.mean.tolist()
+        ([1.0], [[1.0]])
+        """
+        dof_stat = None if self.dof_stat is None else self.dof_stat * factor
+        return StudentTStats(self.weight * factor, self.scaled * factor, dof_stat)
+
+    __rmul__ = __mul__
+
 
 class StudentT(LocationScaleFamily):
     """A batch of K multivariate Student-t components.

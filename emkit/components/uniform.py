@@ -85,6 +85,20 @@ class BoxStats:
             self.weight + other.weight, np.minimum(self.lower, other.lower), np.maximum(self.upper, other.upper)
         )
 
+    def __mul__(self, factor: float) -> "BoxStats":
+        """The weight multiplied by ``factor``; the box is unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.uniform import BoxStats
+        >>> (BoxStats(np.array([4.0]), np.zeros(1), np.ones(1)) * 0.5).weight.tolist()
+        [2.0]
+        """
+        return BoxStats(self.weight * factor, self.lower, self.upper)
+
+    __rmul__ = __mul__
+
     def empty(self, relative: float = np.finfo(float).eps) -> np.ndarray:
         """Components whose weight is numerically zero.
 

@@ -79,6 +79,27 @@ class MixtureStats:
             tuple(a + b for a, b in zip(self.family_stats, other.family_stats)),
         )
 
+    def __mul__(self, factor: float) -> "MixtureStats":
+        """Every statistic multiplied by ``factor`` (stepwise EM averages statistics).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.models.mixture import MixtureStats
+        >>> s = MixtureStats(-10.0, 4.0, -1.0, np.array([1.0, 3.0]), ()) * 0.5
+        >>> s.log_likelihood, s.n_obs, s.component_weight.tolist()
+        (-5.0, 2.0, [0.5, 1.5])
+        """
+        return MixtureStats(
+            self.log_likelihood * factor,
+            self.n_obs * factor,
+            self.classification_log_likelihood * factor,
+            self.component_weight * factor,
+            tuple(s * factor for s in self.family_stats),
+        )
+
+    __rmul__ = __mul__
+
 
 @dataclass(frozen=True)
 class Posterior:

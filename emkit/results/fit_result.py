@@ -16,6 +16,7 @@ from ..em.chunks import ChunkedData, auto_chunk_size
 from ..models.mixture import FiniteMixture
 from .inference_data import to_inference_data
 from .netcdf import read_attrs, read_groups, write_groups
+from .trace import trace_dataset
 
 
 class FitResult:
@@ -42,6 +43,9 @@ class FitResult:
         ``sum_i log max_k r_ik`` on the training data (for ICL).
     categories : dict, optional
         Labels of the columns encoded as category codes, by feature name.
+    online_state : OnlineState, optional
+        Running statistics of a fit by stepwise EM, for :meth:`partial_fit`
+        (not saved to files).
 
     Examples
     --------
@@ -61,6 +65,7 @@ class FitResult:
         log_likelihood: float,
         classification_log_likelihood: float,
         categories: dict | None = None,
+        online_state=None,
     ):
         self._mixture = mixture
         self.features = np.asarray(features)
@@ -70,6 +75,7 @@ class FitResult:
         self.log_likelihood = float(log_likelihood)
         self.classification_log_likelihood = float(classification_log_likelihood)
         self.categories = dict(categories or {})
+        self.online_state = online_state
 
     # -- fit statistics ----------------------------------------------------------
     @property
@@ -276,6 +282,40 @@ class FitResult:
             dims=("observation", "feature"),
             coords={"observation": np.arange(n), "feature": self.features, "component": ("observation", labels)},
             name="sample",
+        )
+
+    def partial_fit(self, X) -> "FitResult":
+        """One stepwise-EM update with a new mini-batch; returns a new result.
+
+        Continues :meth:`emkit.Mixture.fit_online`: the running statistics
+        move towards the batch's with the next step size and the parameters
+        follow (:mod:`emkit.em.online`). The new result's ``log_likelihood``
+        is the running per-observation average times the observations seen
+        so far (an approximation; refit or score data for exact values).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(2000, 1))
+        >>> fit = em.GaussianMixture(1).fit_online(np.array_split(x, 4), random_state=0)
+        >>> newer = fit.partial_fit(rng.normal(1.0, 1.0, size=(500, 1)))
+        >>> bool(newer.params.means.item() > fit.params.means.item())
+        True
+        """
+        if self.online_state is None:
+            raise ValueError("partial_fit continues a fit by stepwise EM: fit with Mixture.fit_online first")
+        obs = self._observations(X)
+        self._mixture.check_data(obs.values)
+        rows = auto_chunk_size(self._mixture.working_floats_per_row(obs.n_features))
+        state, loglik = self.online_state.step(ChunkedData(obs.values, None, rows))
+        history = np.append(self.trace.log_likelihood.values[self.best_restart], loglik)
+        history = history[np.isfinite(history)]
+        approximate = state.running * state.n_seen
+        trace = trace_dataset([history], [False], [""], [state.mixture.to_dataset(self.features)])
+        return FitResult(
+            state.mixture, self.features, trace, 0, approximate.n_obs, approximate.log_likelihood,
+            approximate.classification_log_likelihood, categories=self.categories, online_state=state,
         )
 
     def to_inference_data(self, X, bootstrap=None, n_draws: int = 100, random_state=None):
