@@ -65,4 +65,14 @@ class DegenerateComponentWarning(UserWarning):
 
     Its density, and so the fit's likelihood and criteria, are artefacts of
     ``reg_covar``; model selection skips such fits.
+
+    Examples
+    --------
+    >>> import warnings, numpy as np, emkit as em
+    >>> x = np.r_[np.random.default_rng(0).normal(size=(60, 2)), np.tile([[5.0, 5.0]], (10, 1))]
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     fit = em.GaussianMixture(2).fit(x, random_state=0)
+    >>> any(w.category is em.DegenerateComponentWarning for w in caught)
+    True
     """

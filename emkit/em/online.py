@@ -53,6 +53,14 @@ class OnlineState:
         Step-size exponent.
     n_seen : float
         Observations (total weight) processed.
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> x = np.random.default_rng(0).normal(size=(1000, 1))
+    >>> fit = em.GaussianMixture(1).fit_online(np.array_split(x, 5), random_state=0)
+    >>> fit.online_state.n_steps, fit.online_state.n_seen
+    (5, 1000.0)
     """
 
     mixture: FiniteMixture

@@ -33,6 +33,15 @@ class ClusterData:
         have no row.
     radius : float
         The Mahalanobis radius of the ellipses.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> X = em.datasets.load("faithful")
+    >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
+    >>> data = em.plot.compute_clusters(fit, X)
+    >>> data.points.shape, len(data.ellipses)
+    ((272, 2), 2)
     """
 
     features: tuple

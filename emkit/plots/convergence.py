@@ -23,6 +23,14 @@ class ConvergenceData:
         Last finite value of each trace (NaN for an empty trace).
     best : int
         ``fit.best_restart``, the restart whose parameters were kept.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), n_init=3, random_state=0)
+    >>> data = em.plot.compute_convergence(fit)
+    >>> len(data.traces), data.final.shape
+    (3, (3,))
     """
 
     traces: list
