@@ -15,6 +15,7 @@ the statistics of a data set are the sum of the statistics of its chunks.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, runtime_checkable
 
@@ -399,3 +400,27 @@ def check_family(family) -> None:
             f"{type(family).__name__} is not a component family: it lacks {', '.join(missing)} "
             "(see docs/custom_components.md)"
         )
+
+
+def bind_family(family, features, categories=None, data=None):
+    """``family.bind(...)`` with the keywords its signature names, or the family itself.
+
+    Families bind to the data's columns (``features``), to the labels of
+    encoded categorical columns (``categories``) or to the data themselves
+    (``data``), each taking what it needs.
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> from emkit.components.base import bind_family
+    >>> bind_family(em.Regression("y", ["x"]), np.array(["x", "y"])).columns
+    (1, (0,), ('x',))
+    >>> g = em.Gaussian(); bind_family(g, np.array(["x"])) is g
+    True
+    """
+    hook = getattr(family, "bind", None)
+    if hook is None:
+        return family
+    accepted = inspect.signature(hook).parameters
+    given = {"categories": categories, "data": data}
+    return hook(features, **{k: v for k, v in given.items() if k in accepted})

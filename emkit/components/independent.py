@@ -12,13 +12,12 @@ from the parts.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
-from .base import Evaluation, evaluate
+from .base import Evaluation, bind_family, evaluate
 from .parametric import check_n_components
 
 
@@ -179,18 +178,10 @@ class Independent:
                 else:
                     raise ValueError(f"Independent: no column {column!r} in the data (columns: {', '.join(names)})")
             columns.append(np.array(idx))
-        given = {"categories": categories, "data": data}
-        bound = []
-        for part, idx in zip(self.parts, columns):
-            hook = getattr(part, "bind", None)
-            if hook is None:
-                bound.append(part)
-                continue
-            accepted = inspect.signature(hook).parameters
-            kwargs = {k: v for k, v in given.items() if k in accepted}
-            if "data" in kwargs and data is not None:
-                kwargs["data"] = data[:, idx]
-            bound.append(hook(np.asarray(features)[idx], **kwargs))
+        bound = [
+            bind_family(part, np.asarray(features)[idx], categories, None if data is None else data[:, idx])
+            for part, idx in zip(self.parts, columns)
+        ]
         new = self._rebuilt(bound, columns)
         new._width = len(names)
         return new

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..components.base import checked_log_prob, evaluate
+from ..components.base import bind_family, checked_log_prob, evaluate
 from ..components.registry import family_from_spec
 
 
@@ -509,16 +509,7 @@ class FiniteMixture:
         >>> bound.families[0].options["labels"], bound.families[1].columns
         ([['0', '1', '2'], ['0', '1', '2', '3']], (1, (0,), ('x',)))
         """
-        given = {"categories": categories, "data": data}
-        bound = []
-        for family in self.families:
-            hook = getattr(family, "bind", None)
-            if hook is None:
-                bound.append(family)
-                continue
-            accepted = inspect.signature(hook).parameters
-            bound.append(hook(features, **{k: v for k, v in given.items() if k in accepted}))
-        return FiniteMixture(bound)
+        return FiniteMixture([bind_family(f, features, categories, data) for f in self.families])
 
     @property
     def accepts_categorical(self) -> bool:
