@@ -20,8 +20,8 @@ from .components.gaussian import DEFAULT_REG_COVAR, Gaussian
 from .components.parametric import check_n_components
 from .em.chunks import ChunkedData, auto_chunk_size, check_chunk_size
 from .em.convergence import check_stopping
-from .em.driver import EMRun, e_step, fit_restarts, restart_generators
-from .em.init import check_init, initialise
+from .em.driver import EMRun, e_step, fit_restarts
+from .em.init import check_init
 from .em.online import OnlineState, check_alpha
 from .exceptions import DegenerateComponentWarning
 from .em.parallel import default_workers, single_threaded_blas
@@ -170,6 +170,7 @@ class Mixture:
         passes: int = 1,
         alpha: float = 0.6,
         init="kmeans++",
+        n_init: int = 1,
         random_state=None,
         evaluate: bool = True,
     ) -> FitResult:
@@ -187,6 +188,9 @@ class Mixture:
             (:mod:`emkit.em.online`).
         init : str, default "kmeans++"
             Initialisation on the first mini-batch (see :meth:`fit`).
+        n_init : int, default 1
+            Restarts of batch EM on the first mini-batch (at most 50
+            iterations each); the best gives the starting parameters.
         random_state : int, Generator or None
         evaluate : bool, default True
             With a callable ``chunks``, one more pass computes the exact
@@ -210,8 +214,9 @@ class Mixture:
         >>> sorted(fit.params.means.values.ravel().round().astype(int).tolist())
         [0, 6]
         """
-        if isinstance(passes, bool) or not isinstance(passes, (int, np.integer)) or passes < 1:
-            raise ValueError(f"passes must be a positive integer, got {passes!r}")
+        for name, value in (("passes", passes), ("n_init", n_init)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
         alpha = check_alpha(alpha)
         if not callable(chunks) and passes > 1:
             raise ValueError("passes > 1 needs chunks to be a callable returning a fresh iterable of mini-batches")
@@ -235,8 +240,13 @@ class Mixture:
 
         history = []
         with single_threaded_blas():
-            start = initialise(declaration, prepared(first), init, restart_generators(random_state, 1)[0])
-            state = OnlineState(start, None, 0, alpha, 0.0)
+            with warnings.catch_warnings():  # a short EM on one mini-batch only seeds the stream
+                warnings.simplefilter("ignore")
+                seeded = fit_restarts(
+                    declaration, prepared(first), init=init, n_init=n_init, tol=1e-4, max_iter=50,
+                    random_state=random_state,
+                )
+            state = OnlineState(seeded.best.mixture, None, 0, alpha, 0.0)
             for number in range(passes):
                 for batch in itertools.chain([first], batches) if number == 0 else chunks():
                     state, loglik = state.step(prepared(batch))

@@ -71,6 +71,8 @@ def test_bad_arguments(data):
         model.fit_online([data[:100], data[:100, :1]], random_state=0)
     with pytest.raises(ValueError, match="passes must be a positive integer"):
         model.fit_online([data], passes=0)
+    with pytest.raises(ValueError, match="n_init must be a positive integer"):
+        model.fit_online([data], n_init=0)
     import scipy.stats
 
     with pytest.raises(TypeError, match="numeric M-step"):
