@@ -16,6 +16,7 @@ import xarray as xr
 
 from ._input import as_observations
 from .diagnostics.alignment import align
+from .em.progress import progress_bar
 from .estimators import Mixture
 from .results.fit_result import FitResult
 
@@ -28,6 +29,7 @@ def bootstrap(
     n_boot: int = 100,
     kind: str = "nonparametric",
     random_state=None,
+    progress: bool | None = None,
     **fit_options,
 ) -> xr.Dataset:
     """Refit on resamples; replicates of every parameter over a ``draw`` dimension.
@@ -43,6 +45,10 @@ def bootstrap(
     kind : {"nonparametric", "parametric"}
         Resample rows of ``X``, or draw from the fitted mixture.
     random_state : int, Generator or None
+    progress : bool or None, default None
+        Show a progress bar over the replicates on standard error (a widget in
+        Jupyter). None shows it on a terminal or in Jupyter only, True always,
+        False never.
     **fit_options
         Passed to ``fit`` (``max_iter``, ``tol``...). Each replicate starts
         from ``fit.params``.
@@ -72,7 +78,7 @@ def bootstrap(
     model = Mixture(list(fit.mixture.families))
     reference = fit.params
     replicates, loglik, errors = [], [], []
-    for _ in range(int(n_boot)):
+    for _ in progress_bar(range(int(n_boot)), progress, desc="bootstrap", unit="replicate"):
         if kind == "nonparametric":
             rows = obs.values[rng.integers(obs.n_obs, size=obs.n_obs)]
         else:
@@ -81,7 +87,7 @@ def bootstrap(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                refit = model.fit(data, init=reference, random_state=rng, **fit_options)
+                refit = model.fit(data, init=reference, random_state=rng, progress=False, **fit_options)
         except ValueError as err:
             replicates.append(xr.full_like(reference, np.nan))
             loglik.append(np.nan)

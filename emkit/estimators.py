@@ -25,6 +25,7 @@ from .em.init import check_init
 from .em.online import OnlineState, check_alpha
 from .exceptions import DegenerateComponentWarning
 from .em.parallel import default_workers, single_threaded_blas
+from .em.progress import fit_progress
 from .models.mixture import FiniteMixture
 from .results.fit_result import FitResult
 from .results.trace import trace_dataset
@@ -96,6 +97,7 @@ class Mixture:
         chunk_size: int | None = None,
         sample_weight=None,
         random_state=None,
+        progress: bool | None = None,
     ) -> FitResult:
         """Fit the mixture by EM and return the best of ``n_init`` restarts.
 
@@ -123,6 +125,11 @@ class Mixture:
             repeating the row).
         random_state : int, numpy Generator or None
             Seed for initialisation; the same seed gives the same fit.
+        progress : bool or None, default None
+            Show a progress bar on standard error (a widget in Jupyter): the
+            restart, the iteration, the log-likelihood and its last change.
+            None shows it on a terminal or in Jupyter only, True always,
+            False never. The fit does not depend on it.
 
         Returns
         -------
@@ -149,10 +156,11 @@ class Mixture:
         declaration.check_data(obs.values)
         chunk_rows = check_chunk_size(chunk_size, declaration.working_floats_per_row(obs.n_features))
         data = ChunkedData(obs.values, weight, chunk_rows, default_workers())
-        with single_threaded_blas():  # small matrices; chunks use the cores instead
+        # single-threaded BLAS: small matrices; chunks use the cores instead
+        with single_threaded_blas(), fit_progress(progress) as reporter:
             outcome = fit_restarts(
                 declaration, data, init=init, n_init=n_init, tol=tol, max_iter=max_iter,
-                random_state=random_state,
+                random_state=random_state, progress=reporter,
             )
         best = outcome.best
         return _result(
@@ -173,6 +181,7 @@ class Mixture:
         n_init: int = 1,
         random_state=None,
         evaluate: bool = True,
+        progress: bool | None = None,
     ) -> FitResult:
         """Fit by stepwise (online) EM over mini-batches (Cappé & Moulines, 2009).
 
@@ -197,6 +206,9 @@ class Mixture:
             log-likelihood of the final parameters; otherwise the result's
             ``log_likelihood`` is the running per-observation average times the
             number of observations per pass (an approximation).
+        progress : bool or None, default None
+            Show a progress bar over the passes with the mini-batch count and
+            each mini-batch's log-likelihood (see :meth:`fit`).
 
         Returns
         -------
@@ -247,10 +259,15 @@ class Mixture:
                     random_state=random_state,
                 )
             state = OnlineState(seeded.best.mixture, None, 0, alpha, 0.0)
-            for number in range(passes):
-                for batch in itertools.chain([first], batches) if number == 0 else chunks():
-                    state, loglik = state.step(prepared(batch))
-                    history.append(loglik)
+            with fit_progress(progress, rounds="pass", iterations="batch") as reporter:
+                for number in range(passes):
+                    reporter.round_started(number, passes)
+                    pass_batches = itertools.chain([first], batches) if number == 0 else chunks()
+                    for count, batch in enumerate(pass_batches, start=1):
+                        state, loglik = state.step(prepared(batch))
+                        history.append(loglik)
+                        reporter.iteration(count, loglik)
+                    reporter.round_finished()
             if evaluate and callable(chunks):
                 final = functools.reduce(operator.add, (e_step(state.mixture, prepared(b)) for b in chunks()))
             else:

@@ -9,7 +9,7 @@ with its reason and NaN criteria rather than stopping the grid.
 
 from __future__ import annotations
 
-import sys
+import itertools
 import warnings
 from dataclasses import dataclass, field
 
@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 
 from .components.covariance import COVARIANCE_NAMES, covariance_structure
+from .em.progress import progress_bar
 from .estimators import GaussianMixture
 from .results.fit_result import FitResult
 
@@ -112,7 +113,7 @@ def select(
     n_init: int = 1,
     random_state=0,
     reg_covar: float | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     **fit_options,
 ) -> Selection:
     """Fit Gaussian mixtures over a grid and choose by an information criterion.
@@ -133,8 +134,10 @@ def select(
         that model alone with the same arguments.
     reg_covar : float, optional
         Passed to every Gaussian mixture.
-    progress : bool, default False
-        Print one line per fitted cell (model, log-likelihood) on standard error.
+    progress : bool or None, default None
+        Show a progress bar over the grid's cells, naming the model being
+        fitted, on standard error (a widget in Jupyter). None shows it on a
+        terminal or in Jupyter only, True always, False never.
     **fit_options
         Passed to ``fit`` (``init``, ``max_iter``, ``tol``, ``sample_weight``...).
 
@@ -164,13 +167,15 @@ def select(
     first_warning = np.full(shape, "", dtype=object)
     model_options = {} if reg_covar is None else {"reg_covar": reg_covar}
     fits = {}
-    for i, name in enumerate(names):
-        for j, k in enumerate(counts):
+    cells = itertools.product(enumerate(names), enumerate(counts))
+    with progress_bar(cells, progress, total=len(names) * len(counts), desc="select", unit="model") as bar:
+        for (i, name), (j, k) in bar:
+            bar.set_postfix_str(f"{name} K={k}")
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
                     fit = GaussianMixture(k, covariance=name, **model_options).fit(
-                        X, n_init=n_init, random_state=random_state, **fit_options
+                        X, n_init=n_init, random_state=random_state, progress=False, **fit_options
                     )
                 except (ValueError, np.linalg.LinAlgError) as err:
                     errors[i, j] = f"{type(err).__name__}: {err}"
@@ -180,10 +185,6 @@ def select(
                         first_warning[i, j] = str(caught[0].message)
             fits[name, k] = fit
             degenerate[i, j] = bool(fit.degenerate_components)
-            if progress:
-                done = i * len(counts) + j + 1
-                print(f"[{done}/{len(names) * len(counts)}] {name} K={k}: log-likelihood {fit.log_likelihood:.6g}",
-                      file=sys.stderr, flush=True)
             values = {"log_likelihood": fit.log_likelihood, "n_params": fit.n_params, "bic": fit.bic(),
                       "aic": fit.aic(), "icl": fit.icl(), "n_iter": fit.n_iter}
             for key, value in values.items():

@@ -1,7 +1,6 @@
 """The HTML report and the `emkit report` command."""
 
 import base64
-import re
 from html.parser import HTMLParser
 
 import numpy as np
@@ -106,9 +105,3 @@ def test_report_command_errors(argv, status, message, capsys, tmp_path):
     assert code == status
     assert err.startswith("emkit: error:") and message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
-
-
-def test_progress_lines(capsys, faithful):
-    em.select(faithful, n_components=[1, 2], covariance=["VII"], progress=True, random_state=0)
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 2 and re.match(r"\[1/2\] VII K=1: log-likelihood", lines[0])

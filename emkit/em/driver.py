@@ -24,6 +24,7 @@ from ..models.mixture import FiniteMixture, MixtureStats
 from .chunks import ChunkedData
 from .convergence import ConvergenceMonitor
 from .init import initialise
+from .progress import NO_PROGRESS, ProgressReporter
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,14 @@ def e_step(mixture: FiniteMixture, data: ChunkedData) -> MixtureStats:
     return data.reduce(lambda offset, x, w: mixture.e_step(x, w, offset))
 
 
-def run_em(mixture: FiniteMixture, data: ChunkedData, tol: float, max_iter: int) -> EMRun:
+def run_em(
+    mixture: FiniteMixture, data: ChunkedData, tol: float, max_iter: int, *, progress: ProgressReporter = NO_PROGRESS
+) -> EMRun:
     """Iterate EM from fitted initial parameters until convergence or ``max_iter``.
+
+    ``progress`` is told the log-likelihood after every E-step
+    (:meth:`~emkit.em.progress.ProgressReporter.iteration`); by default
+    nothing is shown.
 
     Examples
     --------
@@ -134,10 +141,12 @@ def run_em(mixture: FiniteMixture, data: ChunkedData, tol: float, max_iter: int)
     monitor = ConvergenceMonitor(tol, max_iter, data.n_obs if data.sample_weight is None else data.sample_weight.sum())
     stats = e_step(mixture, data)
     monitor.update(stats.log_likelihood)
+    progress.iteration(monitor.n_iter, stats.log_likelihood)
     while not monitor.done:
         mixture = mixture.m_step(stats)
         stats = e_step(mixture, data)
         monitor.update(stats.log_likelihood)
+        progress.iteration(monitor.n_iter, stats.log_likelihood)
     if monitor.decreases:
         iteration, amount = max(monitor.decreases, key=lambda item: item[1])
         warnings.warn(
@@ -237,6 +246,7 @@ def fit_restarts(
     tol: float,
     max_iter: int,
     random_state=None,
+    progress: ProgressReporter = NO_PROGRESS,
 ) -> RestartsOutcome:
     """Run ``n_init`` EM restarts and keep them all.
 
@@ -257,6 +267,9 @@ def fit_restarts(
         Stopping rule (see :class:`~emkit.em.convergence.ConvergenceMonitor`).
     random_state : int, numpy.random.Generator or None
         Seed of the restarts (see :func:`restart_generators`).
+    progress : ProgressReporter, optional
+        Told of every restart and iteration (:mod:`emkit.em.progress`); by
+        default nothing is shown.
 
     Returns
     -------
@@ -292,12 +305,14 @@ def fit_restarts(
     [0.0, 6.0]
     """
     outcome = RestartsOutcome()
-    for rng in restart_generators(random_state, n_init):
+    for index, rng in enumerate(restart_generators(random_state, n_init)):
+        progress.round_started(index, n_init)
         try:
             start = initialise(declaration, data, init, rng)
-            outcome.runs.append(run_em(start, data, tol, max_iter))
+            outcome.runs.append(run_em(start, data, tol, max_iter, progress=progress))
         except DegenerateComponentError as err:
             outcome.runs.append(EMRun(None, None, np.array([np.nan]), False, str(err)))
+        progress.round_finished()
     failures = [run.error for run in outcome.runs if run.error]
     if len(failures) == len(outcome.runs):
         raise DegenerateComponentError(f"every restart failed; first error: {failures[0]}")
