@@ -15,12 +15,13 @@ import xarray as xr
 
 @dataclass(frozen=True)
 class Observations:
-    """A validated ``(n, d)`` float64 matrix with its coordinates.
+    """A validated ``(n, d)`` float matrix with its coordinates.
 
     Attributes
     ----------
     values : ndarray (n, d)
-        C-contiguous float64 data, all finite.
+        C-contiguous data, all finite: float32 if the input was float32,
+        float64 otherwise.
     features : ndarray (d,)
         Feature coordinate (column names for DataFrames, else 0..d-1).
     index : ndarray (n,)
@@ -68,6 +69,10 @@ def as_observations(X, name: str = "X", categories: dict | None = None) -> Obser
     are an error) or, for a column it does not name, the column's own sorted
     categories. The labels used are in ``Observations.categories``.
 
+    float32 data stay float32 (half the memory; the Gaussian and Student-t
+    E-steps then run their matrix products in float32, see
+    docs/gaussian_mixtures.md); every other numeric type becomes float64.
+
     Raises
     ------
     TypeError
@@ -82,6 +87,9 @@ def as_observations(X, name: str = "X", categories: dict | None = None) -> Obser
     >>> obs = as_observations(pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}))
     >>> obs.values.shape, obs.features.tolist()
     ((2, 2), ['a', 'b'])
+    >>> import numpy as np
+    >>> as_observations(np.ones((2, 2), dtype=np.float32)).values.dtype, as_observations([[1, 2]]).values.dtype
+    (dtype('float32'), dtype('float64'))
     """
     if isinstance(X, pd.Series):
         X = X.to_frame()
@@ -100,7 +108,7 @@ def as_observations(X, name: str = "X", categories: dict | None = None) -> Obser
             values = values[:, None]
         _check_rank(values, name)
         features, index = np.arange(values.shape[1]), np.arange(values.shape[0])
-    values = np.ascontiguousarray(values, dtype=np.float64)
+    values = np.ascontiguousarray(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
     _check_finite(values, name)
     return Observations(values, np.asarray(features), np.asarray(index), encoded)
 

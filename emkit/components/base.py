@@ -336,6 +336,8 @@ class Evaluation:
 def evaluate(family, x: np.ndarray) -> Evaluation:
     """``family.evaluate(x)`` if the family fuses the two passes, else both protocol calls.
 
+    The chunk is first given a type the family supports (see :func:`supported_chunk`).
+
     Examples
     --------
     >>> import numpy as np
@@ -347,12 +349,48 @@ def evaluate(family, x: np.ndarray) -> Evaluation:
     >>> evaluate(g, x).log_prob.shape
     (4, 2)
     """
+    x = supported_chunk(family, x)
     fused = getattr(family, "evaluate", None)
     if fused is not None:
         result = fused(x)
         checked_log_prob(family, result.log_prob, len(x))
         return result
     return Evaluation(checked_log_prob(family, family.log_prob(x), len(x)), lambda resp: family.stats(x, resp))
+
+
+def supported_chunk(family, x: np.ndarray) -> np.ndarray:
+    """``x`` in a type the family computes with: float32 only if it sets ``supports_float32``.
+
+    A float32 chunk is passed on unchanged to a family whose
+    ``supports_float32`` attribute is true (it computes its log-densities and
+    statistics from float32 data and returns them as float64); every other
+    family gets the chunk as float64.
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> from emkit.components.base import supported_chunk
+    >>> x = np.ones((2, 1), dtype=np.float32)
+    >>> supported_chunk(em.Gaussian(), x).dtype, supported_chunk(em.Poisson(), x).dtype
+    (dtype('float32'), dtype('float64'))
+    """
+    if x.dtype == np.float32 and not getattr(family, "supports_float32", False):
+        return x.astype(np.float64)
+    return x
+
+
+def family_log_prob(family, x: np.ndarray) -> np.ndarray:
+    """``family.log_prob`` of a chunk in a type it supports, checked (see :func:`checked_log_prob`).
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> from emkit.components.base import family_log_prob
+    >>> poisson = em.Poisson().with_params(rate=[[2.0]])
+    >>> family_log_prob(poisson, np.array([[1.0]], dtype=np.float32)).round(4).tolist()
+    [[-1.3069]]
+    """
+    return checked_log_prob(family, family.log_prob(supported_chunk(family, x)), len(x))
 
 
 def checked_log_prob(family, log_prob, n_rows: int) -> np.ndarray:

@@ -236,6 +236,9 @@ class CovarianceStructure(ABC):
         weights ``n_k``, the chunk's weighted means minus ``means``, and the
         scatter about the chunk's weighted means (its diagonal for
         axis-aligned structures). It reuses the work done for ``maha``.
+        For a float32 ``x`` the products over the chunk run in float32
+        (differences taken from float64 reference points, responsibilities
+        rounded to float32); ``maha`` and the statistics are float64 either way.
 
         Parameters
         ----------
@@ -443,21 +446,29 @@ def _component_error(kind: str, components) -> DegenerateComponentError:
 
 
 #: Re-centring a chunk's second moments on its mean subtracts ``n_k offset^2``;
-#: where that leaves less than this fraction of a diagonal entry (about three of
-#: sixteen digits lost), the component is centred exactly in a second pass.
-_CANCELLATION_LIMIT = 1e-3
+#: where that leaves less than this fraction of a diagonal entry, the component
+#: is centred exactly in a second pass. By the type of the chunk's products:
+#: about three of sixteen digits may be lost in float64, one of seven in float32.
+_CANCELLATION_LIMIT = {np.dtype(np.float64): 1e-3, np.dtype(np.float32): 5e-2}
 
 
 #: Squared distance (in the component's own units) from the expansion point
-#: beyond which a component's Mahalanobis terms are summed directly: the
-#: expanded form's error is about eps times this, so at most ~1e-12.
-_EXPANSION_LIMIT = 1e4
+#: beyond which a component's terms are computed from ``x - mu_k`` directly:
+#: the expanded form's error is about eps times this, so at most ~1e-12 in
+#: float64 and ~1e-5 in float32.
+_EXPANSION_LIMIT = {np.dtype(np.float64): 1e4, np.dtype(np.float32): 1e2}
 
 
-def _cancelling(weight: np.ndarray, offset: np.ndarray, second_diagonal: np.ndarray) -> np.ndarray:
-    """Components whose re-centred second moments would cancel."""
+def _working_dtype(x: np.ndarray) -> np.dtype:
+    """The type of a chunk's heavy products: float32 for float32 chunks, else float64."""
+    return np.dtype(np.float32 if x.dtype == np.float32 else np.float64)
+
+
+def _cancelling(weight: np.ndarray, offset: np.ndarray, second_diagonal: np.ndarray, dtype) -> np.ndarray:
+    """Components whose re-centred second moments would cancel, for products in ``dtype``."""
     removed = weight[:, None] * np.square(offset)
-    return np.flatnonzero(np.any(removed > (1.0 - _CANCELLATION_LIMIT) * second_diagonal, axis=1))
+    limit = _CANCELLATION_LIMIT[np.dtype(dtype)]
+    return np.flatnonzero(np.any(removed > (1.0 - limit) * second_diagonal, axis=1))
 
 
 def _full_second_moments(diffs: np.ndarray, resp: np.ndarray) -> np.ndarray:
@@ -470,15 +481,20 @@ def _centred_moments(diffs: np.ndarray, resp: np.ndarray, second_moments: Callab
 
     Shifted-data algorithm: moments about the current mean, re-centred on the
     chunk mean, except where that would cancel (see :func:`_cancelling`).
+    The products over the chunk run in the type of ``diffs`` (float32 for a
+    float32 chunk, with the responsibilities rounded to it); the weights and
+    the returned moments are float64.
     """
     weight = resp.sum(axis=1)
     safe = np.where(weight > 0, weight, 1.0)[:, None]
-    offset = np.matmul(resp[:, None, :], diffs)[:, 0, :] / safe
-    second = second_moments(diffs, resp)
-    far = _cancelling(weight, offset, np.diagonal(second, axis1=1, axis2=2))
+    r = resp.astype(diffs.dtype, copy=False)
+    offset = np.matmul(r[:, None, :], diffs)[:, 0, :] / safe
+    second = second_moments(diffs, r).astype(np.float64, copy=False)
+    far = _cancelling(weight, offset, np.diagonal(second, axis1=1, axis2=2), diffs.dtype)
     second -= np.einsum("k,ki,kj->kij", weight, offset, offset)
     if far.size:
-        second[far] = second_moments(diffs[far] - offset[far, None, :], resp[far])
+        recentred = diffs[far] - offset[far, None, :].astype(diffs.dtype)
+        second[far] = second_moments(recentred, r[far])
     return weight, offset, second
 
 
@@ -614,21 +630,27 @@ class FullCovariance(CovarianceStructure):
         # y_ik = (x_i - mu_k) U_k = [x_i, 1] [U_k; -mu_k U_k]: one batched product
         # whose bias row folds the centring into the matrix multiplication.
         # Both sides are shifted by a point s inside the data first, so the
-        # product does not round at the scale of a large common offset.
+        # product does not round at the scale of a large common offset. The
+        # shift is subtracted in float64 and the product runs in the chunk's
+        # working type (float32 for a float32 chunk, factors rounded to it).
         n, d = x.shape
+        dtype = _working_dtype(x)
         shift = means.mean(axis=0)
         affine = np.empty((len(means), d + 1, d))
         affine[:, :d] = self.precision_cholesky
         affine[:, d] = -np.einsum("kd,kde->ke", means - shift, self.precision_cholesky)
-        augmented = np.empty((n, d + 1))
+        augmented = np.empty((n, d + 1), dtype=dtype)
         np.subtract(x, shift, out=augmented[:, :d])
         augmented[:, d] = 1.0
-        whitened = np.matmul(augmented, affine)
+        whitened = np.matmul(augmented, affine.astype(dtype, copy=False))
         # As for the axis-aligned expansion: components far from s in their own
         # units are whitened directly, (x - mu_k) U_k.
-        far = np.einsum("kd,kd->k", affine[:, d], affine[:, d]) > _EXPANSION_LIMIT
-        for k in np.flatnonzero(far):
-            whitened[k] = (x - means[k]) @ self.precision_cholesky[k]
+        far = np.einsum("kd,kd->k", affine[:, d], affine[:, d]) > _EXPANSION_LIMIT[dtype]
+        if far.any():
+            centred = np.empty((n, d), dtype=dtype)
+            precision = self.precision_cholesky.astype(dtype, copy=False)
+            for k in np.flatnonzero(far):
+                np.matmul(np.subtract(x, means[k], out=centred), precision[k], out=whitened[k])
         return whitened
 
     def chunk_terms(self, x, means):
@@ -637,6 +659,9 @@ class FullCovariance(CovarianceStructure):
         The differences are whitened once, ``y_ik = (x_i - mu_k) U_k``; the
         Mahalanobis terms are ``|y_ik|^2`` and the statistics are computed
         from the same ``y`` (see :meth:`CovarianceStructure.chunk_terms`).
+        For a float32 chunk ``y``, ``|y_ik|^2`` and the products of the
+        statistics are float32 (``mu_k`` subtracted in float64 first); the
+        Mahalanobis terms and the statistics are returned as float64.
 
         Examples
         --------
@@ -655,7 +680,7 @@ class FullCovariance(CovarianceStructure):
         # z = x - mu = y U^{-1} = y L^T, sum r z = L sum r y and
         # sum r z z^T = L (sum r y y^T) L^T, then re-centred on the chunk mean.
         whitened = self._whiten(x, means)
-        maha = np.einsum("knd,knd->kn", whitened, whitened)
+        maha = np.einsum("knd,knd->kn", whitened, whitened).astype(np.float64, copy=False)
 
         def centred(resp):
             weight, offset_y, second = _centred_moments(whitened, resp, _full_second_moments)
@@ -731,14 +756,18 @@ class _AxisAlignedCovariance(CovarianceStructure):
         # statistics are products of the responsibilities with u and u^2.
         # The expansion loses about eps |a_k|^2_p near component k, and u keeps
         # x only to eps |x - s|, so components far from s in their own units
-        # are computed directly from x.
+        # are computed directly from x. In float32 that loss would be too
+        # large for most separated components: float32 chunks go to
+        # _float32_terms instead.
+        if _working_dtype(x) == np.float32:
+            return self._float32_terms(x, means)
         shift = means.mean(axis=0)
         u = x - shift
         u2 = np.square(u)
         precision = np.broadcast_to(1.0 / self._variances(), means.shape)
         a = means - shift
         offset2 = np.einsum("kd,kd->k", a * a, precision)
-        direct = np.flatnonzero(offset2 > _EXPANSION_LIMIT)
+        direct = np.flatnonzero(offset2 > _EXPANSION_LIMIT[np.dtype(np.float64)])
         maha = precision @ u2.T
         maha -= 2.0 * (a * precision) @ u.T
         maha += offset2[:, None]
@@ -754,13 +783,62 @@ class _AxisAlignedCovariance(CovarianceStructure):
             scatter = second - weight[:, None] * np.square(mean_u)
             offset = mean_u - a
             # exactly, from x, where the shifted moments would cancel or round
-            for k in np.union1d(direct, _cancelling(weight, mean_u, second)):
+            for k in np.union1d(direct, _cancelling(weight, mean_u, second, np.float64)):
                 mean = (resp[k] @ x) / safe[k]
                 scatter[k] = resp[k] @ np.square(x - mean)
                 offset[k] = mean - means[k]
             return weight, offset, scatter
 
         return maha, centred
+
+    def _float32_terms(self, x, means):
+        # Every component works on its own differences z = x - c_k from a centre
+        # c_k within float32 rounding of mu_k, in one float32 buffer laid out
+        # (d, n) so that subtracting c_k runs along rows of n: nothing of size
+        # (K, n, d) is formed. z = u - a_k with u = x - s subtracted in float64
+        # once per chunk and a_k = c_k - s = mu_k - s rounded to float32; a
+        # component far from s in its own units (where u rounds at the scale
+        # of |a_k|) takes c_k = mu_k and z = x - mu_k in float64, rounded once.
+        # maha_k = p_k . z^2; the statistics are the float32 products z r_k and
+        # z^2 r_k (moments about c_k), returned as float64 and re-centred on the
+        # chunk mean as in the shifted-data algorithm (exactly, in a second pass
+        # from x, where that would cancel).
+        K, (n, d) = len(means), x.shape
+        shift = means.mean(axis=0)
+        precision = np.broadcast_to(1.0 / self._variances(), means.shape)
+        a = (means - shift).astype(np.float32)
+        far = np.einsum("kd,kd->k", np.square(means - shift), precision) > _EXPANSION_LIMIT[np.dtype(np.float32)]
+        centre = np.where(far[:, None], means, shift + a)
+        u = np.empty((d, n), dtype=np.float32)
+        np.subtract(x.T, shift[:, None], out=u)
+        z = np.empty((d, n), dtype=np.float32)
+
+        def differences(k):
+            if far[k]:
+                return np.subtract(x.T, means[k][:, None], out=z)
+            return np.subtract(u, a[k][:, None], out=z)
+
+        p32 = precision.astype(np.float32)
+        maha = np.empty((K, n), dtype=np.float32)
+        for k in range(K):
+            np.matmul(p32[k], np.square(differences(k), out=z), out=maha[k])
+
+        def centred(resp):
+            weight = resp.sum(axis=1)
+            safe = np.where(weight > 0, weight, 1.0)
+            r = resp.astype(np.float32)
+            first, second = np.empty((K, d)), np.empty((K, d))
+            for k in range(K):
+                first[k] = differences(k) @ r[k]
+                second[k] = np.square(z, out=z) @ r[k]
+            offset = first / safe[:, None]  # chunk mean minus c_k
+            scatter = second - weight[:, None] * np.square(offset)
+            for k in _cancelling(weight, offset, second, np.float32):
+                np.subtract(x.T, (centre[k] + offset[k])[:, None], out=z)
+                scatter[k] = np.square(z, out=z) @ r[k]
+            return weight, centre + offset - means, scatter
+
+        return maha.astype(np.float64), centred
 
     def draw(self, component, rng, n_features):
         z = rng.standard_normal((len(component), n_features))

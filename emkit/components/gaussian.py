@@ -215,6 +215,8 @@ class Gaussian(LocationScaleFamily):
         ``log f_k(x_i) = -1/2 (d log 2 pi + log|Sigma_k| + maha_ik)``; the
         covariance structure computes the Mahalanobis terms and, from the same
         work, the chunk's statistics (see ``CovarianceStructure.chunk_terms``).
+        A float32 chunk has its products computed in float32; the
+        log-densities and statistics are float64 either way.
 
         Parameters
         ----------
@@ -241,6 +243,9 @@ class Gaussian(LocationScaleFamily):
         >>> stats = ev.stats(resp)
         >>> stats.weight.tolist(), stats.mean.round(12).tolist(), stats.scatter.round(12).tolist()
         ([2.0, 2.0], [[0.5], [4.5]], [[[0.5]], [[0.5]]])
+        >>> ev32 = fitted.evaluate(x.astype(np.float32))
+        >>> ev32.log_prob.dtype, bool(np.allclose(ev32.log_prob, ev.log_prob, rtol=1e-6))
+        (dtype('float64'), True)
         """
         d = self.n_features
         maha, centred = self.covariance.chunk_terms(x, self.means)

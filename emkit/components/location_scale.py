@@ -61,6 +61,8 @@ class LocationScaleFamily:
     _label: str
     #: Name of the matrices' variable in :meth:`to_dataset`.
     _matrix_name: str
+    #: float32 chunks are evaluated in float32 (see ``CovarianceStructure.chunk_terms``).
+    supports_float32 = True
 
     def __init__(
         self,

@@ -6,8 +6,9 @@ import numbers
 
 import numpy as np
 
-#: Relative decrease of the log-likelihood tolerated as rounding.
-DECREASE_RTOL = 1e-10
+#: Relative decrease of the log-likelihood tolerated as rounding, by the type of
+#: the data: float32 data's log-likelihood carries about 1e-7 relative rounding.
+DECREASE_RTOL = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-6}
 
 
 def check_stopping(tol, max_iter) -> tuple[float, int]:
@@ -38,8 +39,10 @@ class ConvergenceMonitor:
     more than it must. ``tol = 0`` never converges early, so EM runs exactly
     ``max_iter`` iterations.
 
-    A decrease ``L_t < L_{t-1} - 1e-10 |L_{t-1}|`` is recorded in
-    ``decreases`` as ``(iteration, amount)``.
+    A decrease ``L_t < L_{t-1} - rtol |L_{t-1}|`` is recorded in
+    ``decreases`` as ``(iteration, amount)``, with ``rtol = 1e-10`` for
+    float64 data and ``1e-6`` for float32 data, whose log-likelihood is
+    computed from float32 products.
 
     Parameters
     ----------
@@ -49,6 +52,8 @@ class ConvergenceMonitor:
         Maximum number of M-steps.
     n_obs : float
         Number (total weight) of observations.
+    dtype : numpy dtype, default float64
+        Type of the data; float32 data tolerate larger decreases as rounding.
 
     Examples
     --------
@@ -56,11 +61,15 @@ class ConvergenceMonitor:
     >>> m = ConvergenceMonitor(tol=1e-3, max_iter=10, n_obs=100)
     >>> m.update(-250.0), m.update(-200.0), m.update(-199.99)
     (False, False, True)
+    >>> m32 = ConvergenceMonitor(tol=0, max_iter=10, n_obs=100, dtype="float32")
+    >>> m32.update(-200.0), m32.update(-200.0001), m32.decreases
+    (False, False, [])
     """
 
-    def __init__(self, tol: float, max_iter: int, n_obs: float):
+    def __init__(self, tol: float, max_iter: int, n_obs: float, dtype=np.float64):
         self.tol, self.max_iter = check_stopping(tol, max_iter)
         self.n_obs = float(n_obs)
+        self.decrease_rtol = DECREASE_RTOL.get(np.dtype(dtype), DECREASE_RTOL[np.dtype(np.float64)])
         self.history: list[float] = []
         self.decreases: list[tuple[int, float]] = []
         self.converged = False
@@ -97,7 +106,7 @@ class ConvergenceMonitor:
         """
         if self.history:
             previous = self.history[-1]
-            if log_likelihood < previous - DECREASE_RTOL * abs(previous):
+            if log_likelihood < previous - self.decrease_rtol * abs(previous):
                 self.decreases.append((len(self.history), previous - log_likelihood))
             change = abs(log_likelihood - previous) / self.n_obs
             scale = max(1.0, abs(log_likelihood) / self.n_obs)

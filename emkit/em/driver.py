@@ -138,7 +138,9 @@ def run_em(
     >>> run.converged
     True
     """
-    monitor = ConvergenceMonitor(tol, max_iter, data.n_obs if data.sample_weight is None else data.sample_weight.sum())
+    monitor = ConvergenceMonitor(
+        tol, max_iter, data.n_obs if data.sample_weight is None else data.sample_weight.sum(), data.values.dtype
+    )
     stats = e_step(mixture, data)
     monitor.update(stats.log_likelihood)
     progress.iteration(monitor.n_iter, stats.log_likelihood)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..components.base import bind_family, checked_log_prob, evaluate
+from ..components.base import bind_family, evaluate, family_log_prob, supported_chunk
 from ..components.registry import family_from_spec
 
 
@@ -192,7 +192,7 @@ class FiniteMixture:
         >>> bool(np.allclose(logsumexp(joint, axis=1), mixture.posterior(x).log_density))
         True
         """
-        return self._log_joint([checked_log_prob(f, f.log_prob(x), len(x)) for f in self.families]).T
+        return self._log_joint([family_log_prob(f, x) for f in self.families]).T
 
     def _log_joint(self, log_probs) -> np.ndarray:
         # Component-major (K, n) layout: reductions over K then run over
@@ -231,7 +231,7 @@ class FiniteMixture:
         >>> post.log_density.round(3).tolist()
         [-1.419, -1.419, -1.419, -1.419]
         """
-        log_probs = [checked_log_prob(f, f.log_prob(x), len(x)) for f in self.families]
+        log_probs = [family_log_prob(f, x) for f in self.families]
         return self._posterior(self._log_joint(log_probs), offset)
 
     @staticmethod
@@ -326,7 +326,9 @@ class FiniteMixture:
         >>> stats.n_obs, stats.component_weight.tolist(), stats.family_stats[0].mean.tolist()
         (4.0, [2.0, 2.0], [[0.5], [4.5]])
         """
-        family_stats = tuple(f.stats(x, resp[:, part]) for f, part in zip(self.families, self._slices))
+        family_stats = tuple(
+            f.stats(supported_chunk(f, x), resp[:, part]) for f, part in zip(self.families, self._slices)
+        )
         return MixtureStats(0.0, float(resp.sum()), 0.0, resp.sum(axis=0), family_stats)
 
     # -- M-step ----------------------------------------------------------------
