@@ -20,7 +20,8 @@ the best of them (the traced one if it was the only one). The start is a
 random partition of the first 100,000 rows, so that large cells do not pay
 for an initialisation over all the data.
 
-scikit-learn is first run on the first ``--sklearn-rows`` rows; where its
+scikit-learn is first run on the first ``--sklearn-rows`` rows (once per
+d, K, covariance and dtype: larger n reuse that measurement); where its
 time or memory scaled to all rows would exceed ``--sklearn-max-seconds`` or
 ``--sklearn-max-gib``, it is not run on all rows and its figures are those
 scaled ones, marked ``~`` (both libraries are linear in n).
@@ -158,8 +159,12 @@ def measure(step, iters: int, budget: float) -> Measurement:
     return Measurement(min(times) if times else traced, peak - before, 1 + len(times))
 
 
-def run_case(x: np.ndarray, K: int, covariance: str, args, rng) -> dict:
-    """Both libraries on ``x`` from the same start; scikit-learn scaled from fewer rows if too costly."""
+def run_case(x: np.ndarray, K: int, covariance: str, args, rng, sampled: dict) -> dict:
+    """Both libraries on ``x`` from the same start; scikit-learn scaled from fewer rows if too costly.
+
+    ``sampled`` keeps scikit-learn's measurement on ``--sklearn-rows`` rows by
+    (d, K, covariance, dtype), so that larger n reuse it.
+    """
     n, d = x.shape
     mixture = start_mixture(x, K, covariance, rng)
     data = ChunkedData(x, None, auto_chunk_size(mixture.working_floats_per_row(d)), default_workers())
@@ -169,10 +174,15 @@ def run_case(x: np.ndarray, K: int, covariance: str, args, rng) -> dict:
         return measure(lambda: sklearn_iteration(mixture, covariance, x[:rows]), iters, args.budget)
 
     note = ""
-    # on fewer rows only the traced iteration, enough to scale from
-    sklearn = theirs(min(n, args.sklearn_rows), args.iters if n <= args.sklearn_rows else 0)
-    if n > args.sklearn_rows:
-        predicted = sklearn.scale(n / args.sklearn_rows)
+    key = (d, K, covariance, x.dtype.name)
+    if n <= args.sklearn_rows:
+        sklearn = theirs(n, args.iters)
+        if n == args.sklearn_rows:
+            sampled[key] = sklearn
+    else:
+        if key not in sampled:  # one traced iteration on fewer rows is enough to scale from
+            sampled[key] = theirs(args.sklearn_rows, 0)
+        predicted = sampled[key].scale(n / args.sklearn_rows)
         too_slow = predicted.seconds > args.sklearn_max_seconds
         too_large = predicted.peak_bytes + x.nbytes > args.sklearn_max_gib * 2**30
         if too_slow or too_large:
@@ -262,16 +272,16 @@ def parse_args(argv=None):
         help="untraced iterations per library and cell, at most (default 3)",
     )
     parser.add_argument(
-        "--budget", type=float, default=20.0,
-        help="seconds per library and cell after which no further iteration starts (default 20)",
+        "--budget", type=float, default=10.0,
+        help="seconds per library and cell after which no further iteration starts (default 10)",
     )
     parser.add_argument(
         "--sklearn-rows", type=lambda s: int(float(s)), default=START_ROWS,
         help="rows scikit-learn is first run on (default 1e5)",
     )
     parser.add_argument(
-        "--sklearn-max-seconds", type=float, default=15.0,
-        help="scaled scikit-learn seconds per iteration beyond which it is not run on all rows (default 15)",
+        "--sklearn-max-seconds", type=float, default=10.0,
+        help="scaled scikit-learn seconds per iteration beyond which it is not run on all rows (default 10)",
     )
     parser.add_argument(
         "--sklearn-max-gib", type=float, default=12.0,
@@ -292,7 +302,7 @@ def main(argv=None) -> None:
             cases = [case[:4] + (dtype,) for case in dict.fromkeys(c[:4] for c in cases) for dtype in args.dtype]
     rng = np.random.default_rng(0)
     print(HEADER)
-    rows = []
+    rows, sampled = [], {}
     data_key, x64 = None, None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -302,7 +312,7 @@ def main(argv=None) -> None:
                 x64 = simulate(n, d, max(c[2] for c in cases if c[:2] == (n, d)), np.random.default_rng([n, d]))
                 data_key = (n, d)
             x = x64 if dtype == "float64" else x64.astype(dtype)
-            rows.append(run_case(x, K, covariance, args, rng))
+            rows.append(run_case(x, K, covariance, args, rng, sampled))
             del x
             print(format_row(rows[-1]), flush=True)
     if args.sweep:
