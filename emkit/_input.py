@@ -198,7 +198,23 @@ def _from_frame(frame: pd.DataFrame, name: str):
     return values, _labels(frame.columns), _labels(frame.index)
 
 
-def _from_dataarray(array: xr.DataArray, name: str):
+def dataarray_layout(array: xr.DataArray, name: str):
+    """A DataArray as (observations x features) with its coordinates, without reading its values.
+
+    The dimension named ``feature`` is the feature axis if present, otherwise
+    the second one; a 1-D array is one feature. Returns the transposed
+    array, the feature labels and the observation labels (None where the
+    dimension has no coordinate).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from emkit._input import dataarray_layout
+    >>> array = xr.DataArray(np.zeros((2, 3)), dims=("feature", "t"), coords={"feature": ["a", "b"]})
+    >>> data, features, index = dataarray_layout(array, "X")
+    >>> data.dims, features.tolist(), index
+    (('t', 'feature'), ['a', 'b'], None)
+    """
     if array.ndim == 1:
         array = array.expand_dims("feature", axis=1)
     if array.ndim != 2:
@@ -206,25 +222,59 @@ def _from_dataarray(array: xr.DataArray, name: str):
     if "feature" in array.dims:
         array = array.transpose(..., "feature")
     obs_dim, feat_dim = array.dims
+
+    def coord(dim):
+        return _labels(array[dim].values) if dim in array.coords else None
+
+    return array, coord(feat_dim), coord(obs_dim)
+
+
+def _from_dataarray(array: xr.DataArray, name: str):
+    array, features, index = dataarray_layout(array, name)
     values = _numeric_array(array.values, name)
     _check_rank(values, name)
-
-    def coord(dim, size):
-        return _labels(array[dim].values) if dim in array.coords else np.arange(size)
-
-    return values, coord(feat_dim, values.shape[1]), coord(obs_dim, values.shape[0])
+    n, d = values.shape
+    return values, np.arange(d) if features is None else features, np.arange(n) if index is None else index
 
 
 def _check_finite(values: np.ndarray, name: str) -> None:
-    if np.isfinite(values).all():
-        return
+    if not np.isfinite(values).all():
+        raise ValueError(non_finite_message(non_finite_rows(values), name))
+
+
+def non_finite_rows(values: np.ndarray, offset: int = 0) -> dict:
+    """Rows (plus ``offset``) holding NaN and infinite values, by kind.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit._input import non_finite_rows
+    >>> rows = non_finite_rows(np.array([[0.0, np.nan], [1.0, 2.0], [np.inf, 0.0]]), offset=10)
+    >>> {kind: r.tolist() for kind, r in rows.items()}
+    {'NaN': [10], 'infinite': [12]}
+    """
+    return {
+        kind: np.flatnonzero(bad.any(axis=1)) + offset
+        for kind, bad in (("NaN", np.isnan(values)), ("infinite", np.isinf(values)))
+    }
+
+
+def non_finite_message(rows: dict, name: str) -> str:
+    """The error message for the non-finite rows found by :func:`non_finite_rows`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit._input import non_finite_message
+    >>> non_finite_message({"NaN": np.array([3]), "infinite": np.array([], dtype=int)}, "X")
+    'X contains NaN values in 1 row(s) [3] (rows counted from 0); missing or infinite values are not supported: drop or impute them'
+    """
     problems = []
-    for kind, bad in (("NaN", np.isnan(values)), ("infinite", np.isinf(values))):
-        rows = np.flatnonzero(bad.any(axis=1))
-        if rows.size:
-            shown = ", ".join(map(str, rows[:5])) + (", ..." if rows.size > 5 else "")
-            problems.append(f"{kind} values in {rows.size} row(s) [{shown}]")
-    raise ValueError(
+    for kind, bad in rows.items():
+        if bad.size:
+            shown = ", ".join(map(str, bad[:5])) + (", ..." if bad.size > 5 else "")
+            problems.append(f"{kind} values in {bad.size} row(s) [{shown}]")
+    return (
         f"{name} contains {' and '.join(problems)} (rows counted from 0); "
         "missing or infinite values are not supported: drop or impute them"
     )

@@ -14,12 +14,14 @@ import warnings
 
 import numpy as np
 
+from ._dask_input import as_dask_observations, as_dask_sample_weight, check_blocks, is_dask_data, scan_blocks
 from ._input import as_observations, as_sample_weight
 from .components.base import check_family
 from .components.gaussian import DEFAULT_REG_COVAR, Gaussian
 from .components.parametric import check_n_components
 from .em.chunks import ChunkedData, auto_chunk_size, check_chunk_size
 from .em.convergence import check_stopping
+from .em.dask_data import DaskData
 from .em.driver import EMRun, e_step, fit_restarts
 from .em.init import check_init
 from .em.online import OnlineState, check_alpha
@@ -143,19 +145,22 @@ class Mixture:
         >>> fit.params.means.sizes["component"]
         3
         """
-        obs = as_observations(X, categories={} if self._declaration.accepts_categorical else None)
-        weight = as_sample_weight(sample_weight, obs.n_obs)
         K = self.n_components
         if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
             raise ValueError(f"n_init must be a positive integer, got {n_init!r}")
         tol, max_iter = check_stopping(tol, max_iter)
+        check_chunk_size(chunk_size, 1)
+        lazy = is_dask_data(X)
+        if lazy:
+            obs = as_dask_observations(X)
+            weight = as_dask_sample_weight(sample_weight, obs.values)
+        else:
+            obs = as_observations(X, categories={} if self._declaration.accepts_categorical else None)
+            weight = as_sample_weight(sample_weight, obs.n_obs)
         if obs.n_obs < K:
             raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} components")
         init = check_init(init, obs.n_obs, obs.n_features, K)
-        declaration = self._declaration.bind(obs.features, obs.categories, obs.values)
-        declaration.check_data(obs.values)
-        chunk_rows = check_chunk_size(chunk_size, declaration.working_floats_per_row(obs.n_features))
-        data = ChunkedData(obs.values, weight, chunk_rows, default_workers())
+        declaration, data = (_bind_dask if lazy else _bind_in_memory)(self._declaration, obs, weight, chunk_size)
         # single-threaded BLAS: small matrices; chunks use the cores instead
         with single_threaded_blas(), fit_progress(progress) as reporter:
             outcome = fit_restarts(
@@ -274,6 +279,29 @@ class Mixture:
                 final = state.running * (state.n_seen / passes)
         run = EMRun(state.mixture, final, np.asarray(history), False)
         return _result(state.mixture, obs, [run], 0, final, online_state=state)
+
+
+def _bind_in_memory(declaration, obs, weight, chunk_size):
+    """The declaration bound to in-memory data, checked, and the data in chunks."""
+    declaration = declaration.bind(obs.features, obs.categories, obs.values)
+    declaration.check_data(obs.values)
+    rows = check_chunk_size(chunk_size, declaration.working_floats_per_row(obs.n_features))
+    return declaration, ChunkedData(obs.values, weight, rows, default_workers())
+
+
+def _bind_dask(declaration, obs, weight, chunk_size):
+    """The declaration bound to dask data, checked, and the data's executor.
+
+    One pass checks the values are finite and finds each column's range
+    (which bind hooks sizing themselves from data need); a second pass runs
+    the families' support checks, only if some family has one.
+    """
+    scanned = DaskData(obs.values, weight, chunk_size=1)
+    declaration = declaration.bind(obs.features, obs.categories, scan_blocks(scanned))
+    if any(hasattr(family, "check_data") for family in declaration.families):
+        check_blocks(scanned, declaration.check_data)
+    rows = check_chunk_size(chunk_size, declaration.working_floats_per_row(obs.n_features))
+    return declaration, DaskData(obs.values, weight, rows)
 
 
 def _result(mixture, obs, runs, best_index, stats, online_state=None) -> FitResult:

@@ -2,6 +2,7 @@
 
 import pathlib
 import runpy
+import sys
 
 import matplotlib
 import pytest
@@ -14,6 +15,7 @@ EXAMPLES = sorted((pathlib.Path(__file__).parent.parent / "examples").glob("*.py
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(script, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [str(script)])  # each script's own defaults, not pytest's arguments
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip()
 

@@ -86,5 +86,7 @@ def test_bad_declarations_are_clear_errors():
         em.Independent({("height", "weight"): em.Gaussian(), "height": em.Poisson()})
     with pytest.raises(TypeError, match="non-empty dict"):
         em.Independent([em.Gaussian()])
+    with pytest.raises(TypeError, match="'visits' maps to a tuple"):
+        em.Independent({"visits": (em.Poisson(), [0])})
     with pytest.raises(ValueError, match="non-negative integer counts"):
         em.Mixture(em.Independent({"height": em.Poisson()}), 2).fit(numeric.assign(height=-numeric.height))

@@ -100,6 +100,11 @@ class Independent:
         seen = [c for key in self.keys for c in key]
         if len(seen) != len(set(seen)):
             raise ValueError("a column appears in more than one part of Independent")
+        for key, family in parts.items():
+            if not hasattr(family, "with_components"):
+                raise TypeError(
+                    f"Independent maps column name(s) to a family; {key!r} maps to a {type(family).__name__}"
+                )
         self.parts = [family.with_components(self.n_components) for family in parts.values()]
         self._columns = _columns  # column indices per part, set by bind
         self._width = None  # number of data columns, set by bind

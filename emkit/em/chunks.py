@@ -71,6 +71,32 @@ class ChunkedData:
         """Number of observations (rows)."""
         return self.values.shape[0]
 
+    @property
+    def n_features(self) -> int:
+        """Number of features (columns)."""
+        return self.values.shape[1]
+
+    @property
+    def total_weight(self) -> float:
+        """Sum of the observation weights (``n_obs`` without weights)."""
+        return float(self.n_obs if self.sample_weight is None else self.sample_weight.sum())
+
+    def chunk(self, index: int) -> tuple[int, np.ndarray, np.ndarray | None]:
+        """The ``index``-th chunk as ``(offset, x_chunk, weight_chunk)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.em.chunks import ChunkedData
+        >>> offset, x, w = ChunkedData(np.arange(10.0).reshape(5, 2), None, chunk_size=2).chunk(2)
+        >>> offset, x.tolist(), w
+        (4, [[8.0, 9.0]], None)
+        """
+        start = index * self.chunk_size
+        stop = start + self.chunk_size
+        weight = None if self.sample_weight is None else self.sample_weight[start:stop]
+        return start, self.values[start:stop], weight
+
     def chunks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
         """Yield ``(offset, x_chunk, weight_chunk)`` covering all rows in order.
 
@@ -85,10 +111,29 @@ class ChunkedData:
         >>> [(offset, x[:, 0].tolist(), w.tolist()) for offset, x, w in data.chunks()]
         [(0, [0.0, 2.0], [1.0, 1.0]), (2, [4.0, 6.0], [2.0, 2.0]), (4, [8.0], [3.0])]
         """
-        for start in range(0, self.n_obs, self.chunk_size):
-            stop = start + self.chunk_size
-            weight = None if self.sample_weight is None else self.sample_weight[start:stop]
-            yield start, self.values[start:stop], weight
+        for index in range(self.n_chunks):
+            yield self.chunk(index)
+
+    @property
+    def n_chunks(self) -> int:
+        """Number of chunks."""
+        return -(-self.n_obs // self.chunk_size)
+
+    def map(self, chunk_value: Callable[[int, np.ndarray, np.ndarray | None], object]) -> list:
+        """``chunk_value(offset, x, w)`` of every chunk, in chunk order.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.em.chunks import ChunkedData
+        >>> ChunkedData(np.arange(10.0).reshape(5, 2), None, chunk_size=2).map(lambda offset, x, w: len(x))
+        [2, 2, 1]
+        """
+        with single_threaded_blas():
+            return list(map_chunks(lambda chunk: chunk_value(*chunk), self.chunks(), self._workers()))
+
+    def _workers(self) -> int:
+        return min(self.n_workers, self.n_chunks)
 
     def reduce(self, chunk_stats: Callable[[int, np.ndarray, np.ndarray | None], object]):
         """Sum ``chunk_stats(offset, x, w)`` over all chunks, in chunk order.
@@ -112,10 +157,9 @@ class ChunkedData:
         >>> data.reduce(lambda offset, x, w: x.sum(axis=0)).tolist()
         [20.0, 25.0]
         """
-        workers = min(self.n_workers, -(-self.n_obs // self.chunk_size))
         total = None
         with single_threaded_blas():
-            for part in map_chunks(lambda chunk: chunk_stats(*chunk), self.chunks(), workers):
+            for part in map_chunks(lambda chunk: chunk_stats(*chunk), self.chunks(), self._workers()):
                 total = part if total is None else total + part
         return total
 

@@ -138,9 +138,7 @@ def run_em(
     >>> run.converged
     True
     """
-    monitor = ConvergenceMonitor(
-        tol, max_iter, data.n_obs if data.sample_weight is None else data.sample_weight.sum(), data.values.dtype
-    )
+    monitor = ConvergenceMonitor(tol, max_iter, data.total_weight, data.values.dtype)
     stats = e_step(mixture, data)
     monitor.update(stats.log_likelihood)
     progress.iteration(monitor.n_iter, stats.log_likelihood)

@@ -19,7 +19,10 @@ an ``xarray.Dataset``
 an array of shape (n, K)
     Responsibilities (non-negative, each row normalised to sum to 1).
 
-Seeding and assignment use Euclidean distance in the data's units.
+Seeding and assignment use Euclidean distance in the data's units. They
+touch the data only through the executor's passes (``reduce``, ``map``,
+``chunk``), one pass per seed, so they work the same on in-memory and on
+dask data, and their draws do not depend on how the data are chunked.
 """
 
 from __future__ import annotations
@@ -140,20 +143,53 @@ def initialise(declaration: FiniteMixture, data: ChunkedData, init, rng: np.rand
     if isinstance(init, xr.Dataset):
         return declaration.from_dataset(init)
     if isinstance(init, np.ndarray):
-        return _from_responsibilities(declaration, data, lambda start, stop: init[start:stop])
+        return _from_responsibilities(declaration, data, lambda offset, x: init[offset : offset + len(x)])
     if init == "random":
-        resp = rng.random((data.n_obs, K))
-        resp /= resp.sum(axis=1, keepdims=True)
-        return _from_responsibilities(declaration, data, lambda start, stop: resp[start:stop])
-    seeds = _kmeanspp_seeds(data, K, rng) if init == "kmeans++" else _random_seeds(data, K, rng)
-    labels = np.concatenate([_nearest(x, seeds) for _, x, _ in data.chunks()])
+        entropy = int(rng.integers(2**63))
+        return _from_responsibilities(
+            declaration, data, lambda offset, x: random_responsibilities(entropy, offset, offset + len(x), K)
+        )
+    seeds = _draw_seeds(data, K, rng, squared_distance=init == "kmeans++")
     eye = np.eye(K)
-    return _from_responsibilities(declaration, data, lambda start, stop: eye[labels[start:stop]])
+    return _from_responsibilities(declaration, data, lambda offset, x: eye[_nearest(x, seeds)])
+
+
+#: Rows per block of :func:`random_responsibilities`: each block has its own
+#: random stream, so any chunking of the data draws the same values.
+RANDOM_BLOCK_ROWS = 4096
+
+
+def random_responsibilities(entropy: int, start: int, stop: int, n_components: int) -> np.ndarray:
+    """Uniform random responsibilities of rows ``start .. stop - 1``, normalised per row.
+
+    Row ``i`` draws from the stream of block ``i // RANDOM_BLOCK_ROWS``,
+    seeded by ``(entropy, block)``, so the values of a row do not depend on
+    how the data are split into chunks or blocks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.em.init import random_responsibilities
+    >>> whole = random_responsibilities(7, 0, 10000, 3)
+    >>> parts = np.concatenate([random_responsibilities(7, a, b, 3) for a, b in [(0, 4000), (4000, 10000)]])
+    >>> np.array_equal(whole, parts), np.allclose(whole.sum(axis=1), 1.0)
+    (True, True)
+    """
+    first, last = start // RANDOM_BLOCK_ROWS, (stop - 1) // RANDOM_BLOCK_ROWS
+    blocks = [
+        np.random.default_rng([entropy, block]).random((RANDOM_BLOCK_ROWS, n_components))
+        for block in range(first, last + 1)
+    ]
+    skip = start - first * RANDOM_BLOCK_ROWS
+    resp = np.concatenate(blocks)[skip : skip + stop - start]
+    return resp / resp.sum(axis=1, keepdims=True)
 
 
 def _from_responsibilities(declaration, data, resp_rows) -> FiniteMixture:
+    """One M-step from the responsibilities ``resp_rows(offset, x)`` of each chunk."""
+
     def chunk_stats(offset, x, w):
-        resp = resp_rows(offset, offset + len(x))
+        resp = resp_rows(offset, x)
         if w is not None:
             resp = resp * w[:, None]
         return declaration.stats_from_responsibilities(x, resp)
@@ -161,36 +197,60 @@ def _from_responsibilities(declaration, data, resp_rows) -> FiniteMixture:
     return declaration.m_step(data.reduce(chunk_stats))
 
 
-def _selection_weights(data: ChunkedData) -> np.ndarray:
-    w = np.ones(data.n_obs) if data.sample_weight is None else data.sample_weight
-    return w / w.sum()
+def _draw_seeds(data, K: int, rng, squared_distance: bool) -> np.ndarray:
+    """K distinct observations drawn one after another (k-means++ or uniform).
 
-
-def _random_seeds(data: ChunkedData, K: int, rng) -> np.ndarray:
-    p = _selection_weights(data)
-    order = rng.choice(data.n_obs, size=np.count_nonzero(p), replace=False, p=p)
-    rows = data.values[order]
-    _, first = np.unique(rows, axis=0, return_index=True)
-    if len(first) < K:
-        raise DegenerateComponentError(f"the data have {len(first)} distinct rows, fewer than {K} components")
-    return rows[np.sort(first)[:K]]
-
-
-def _kmeanspp_seeds(data: ChunkedData, K: int, rng) -> np.ndarray:
-    x, w = data.values, _selection_weights(data)
-    seeds = np.empty((K, x.shape[1]))
-    seeds[0] = x[rng.choice(len(x), p=w)]
-    nearest = np.sum(np.square(x - seeds[0]), axis=1)
-    for k in range(1, K):
-        mass = nearest * w
-        total = mass.sum()
-        if total <= 0:
+    Each draw picks a row with probability proportional to its weight times
+    its squared distance to the nearest seed so far (k-means++) or times 1
+    if it differs from every seed (uniform over distinct rows). A draw is one
+    pass over the data that sums the masses per chunk, then one chunk is
+    read again to find the row, so no per-observation array is kept.
+    """
+    seeds = np.empty((0, data.n_features))
+    for k in range(K):
+        mass = _seed_mass(seeds, squared_distance)
+        totals = np.array(data.map(lambda offset, x, w: float(_weighted(mass(x), w).sum())))
+        cumulative = np.cumsum(totals)
+        if cumulative[-1] <= 0:
             raise DegenerateComponentError(
-                f"k-means++ found only {k} distinct seeds for {K} components: the data have too few distinct rows"
+                f"{'k-means++ ' if squared_distance else ''}found only {k} distinct seeds for {K} "
+                "components: the data have too few distinct rows"
             )
-        seeds[k] = x[rng.choice(len(x), p=mass / total)]
-        np.minimum(nearest, np.sum(np.square(x - seeds[k]), axis=1), out=nearest)
+        target = rng.random() * cumulative[-1]
+        index = _step_at(cumulative, target)
+        _, x, w = data.chunk(index)
+        row = _step_at(np.cumsum(_weighted(mass(x), w)), target - (cumulative[index] - totals[index]))
+        seeds = np.vstack([seeds, x[row]])
     return seeds
+
+
+def _step_at(cumulative: np.ndarray, target: float) -> int:
+    """The i with ``cumulative[i - 1] <= target < cumulative[i]``.
+
+    A target at or past the end (by rounding) gives the last positive step.
+    """
+    index = int(np.searchsorted(cumulative, target, side="right"))
+    if index == len(cumulative):
+        index = int(np.flatnonzero(np.diff(cumulative, prepend=0.0) > 0)[-1])
+    return index
+
+
+def _seed_mass(seeds: np.ndarray, squared_distance: bool):
+    """Per-row selection mass given the seeds drawn so far (before weights)."""
+
+    def mass(x: np.ndarray) -> np.ndarray:
+        if len(seeds) == 0:
+            return np.ones(len(x))
+        nearest = np.full(len(x), np.inf)
+        for seed in seeds:
+            np.minimum(nearest, np.square(x - seed).sum(axis=1), out=nearest)
+        return nearest if squared_distance else (nearest > 0).astype(float)
+
+    return mass
+
+
+def _weighted(mass: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    return mass if w is None else mass * w
 
 
 def _nearest(x: np.ndarray, seeds: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .._dask_input import as_dask_observations, is_dask_data
 from .._input import as_observations
 from ..diagnostics import criteria
 from ..em.chunks import ChunkedData, auto_chunk_size
@@ -17,6 +18,33 @@ from ..models.mixture import FiniteMixture
 from .inference_data import to_inference_data
 from .netcdf import read_attrs, read_groups, write_groups
 from .trace import trace_dataset
+
+
+def posterior_rows(mixture: FiniteMixture, x: np.ndarray, offset: int, field: str) -> np.ndarray:
+    """``field`` of ``mixture.posterior`` for every row of ``x``, computed in cache-sized chunks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.results.fit_result import posterior_rows
+    >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+    >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+    >>> posterior_rows(mixture, x, 0, "resp").argmax(axis=1).tolist()
+    [0, 0, 1, 1]
+    """
+    data = ChunkedData(x, None, auto_chunk_size(mixture.working_floats_per_row(x.shape[1])))
+    return np.concatenate([getattr(mixture.posterior(part, offset + start), field) for start, part, _ in data.chunks()])
+
+
+def _block_posterior(block, mixture, field, block_info=None):
+    offset = block_info[0]["array-location"][0][0] if block_info else 0
+    return posterior_rows(mixture, np.asarray(block), offset, field)
+
+
+def _observation_coord(obs) -> dict:
+    return {} if obs.index is None else {"observation": obs.index}
 
 
 class FitResult:
@@ -173,14 +201,27 @@ class FitResult:
             raise ValueError(f"X has {obs.n_features} features; the model was fitted to {len(self.features)}")
         return obs
 
-    def _posteriors(self, X):
-        obs = self._observations(X)
-        data = ChunkedData(obs.values, None, auto_chunk_size(self._mixture.working_floats_per_row(obs.n_features)))
-        posts = [self._mixture.posterior(x, offset) for offset, x, _ in data.chunks()]
-        return obs, posts
+    def _posterior_field(self, X, field: str):
+        """Observations and ``field`` ("resp" or "log_density") of the posterior of every row.
+
+        For dask data the values are a lazy dask array computed block by block.
+        """
+        if not is_dask_data(X):
+            obs = self._observations(X)
+            return obs, posterior_rows(self._mixture, obs.values, 0, field)
+        obs = as_dask_observations(X)
+        if obs.n_features != len(self.features):
+            raise ValueError(f"X has {obs.n_features} features; the model was fitted to {len(self.features)}")
+        rows = obs.values.chunks[0]
+        layout = {"chunks": (rows, (self.n_components,))} if field == "resp" else {"chunks": (rows,), "drop_axis": 1}
+        return obs, obs.values.map_blocks(_block_posterior, self._mixture, field, dtype=np.float64, **layout)
 
     def predict_proba(self, X) -> xr.DataArray:
         """Responsibilities ``r_ik``, a DataArray over ``(observation, component)``.
+
+        For dask data (a dask array or a DataArray backed by one) the result
+        is lazy: it is computed block by block when used, like ``predict``
+        and ``score_samples``.
 
         Examples
         --------
@@ -190,11 +231,11 @@ class FitResult:
         >>> fit.predict_proba(X).sum("component").round(12).min().item()
         1.0
         """
-        obs, posts = self._posteriors(X)
+        obs, resp = self._posterior_field(X, "resp")
         return xr.DataArray(
-            np.concatenate([p.resp for p in posts]),
+            resp,
             dims=("observation", "component"),
-            coords={"observation": obs.index, "component": np.arange(self.n_components)},
+            coords={"component": np.arange(self.n_components)} | _observation_coord(obs),
             name="responsibility",
         )
 
@@ -223,13 +264,8 @@ class FitResult:
         >>> round(float(fit.score_samples(X).sum()) - fit.log_likelihood, 8)
         0.0
         """
-        obs, posts = self._posteriors(X)
-        return xr.DataArray(
-            np.concatenate([p.log_density for p in posts]),
-            dims="observation",
-            coords={"observation": obs.index},
-            name="log_density",
-        )
+        obs, log_density = self._posterior_field(X, "log_density")
+        return xr.DataArray(log_density, dims="observation", coords=_observation_coord(obs), name="log_density")
 
     def score(self, X) -> float:
         """Mean log-density per observation (scikit-learn's ``score``).

@@ -1,0 +1,167 @@
+"""The dask executor: every pass over the data is a dask computation.
+
+A dask array of observations is split into row blocks. One pass maps a
+function over the blocks (inside a block, the in-memory executor walks
+cache-sized chunks) and sums the per-block values in a tree, so only the
+statistics travel between workers, never the data. Whatever scheduler is
+active runs the pass: dask's threads by default, or a
+``dask.distributed.Client`` (a ``LocalCluster`` or any cluster) once one
+is created. Data opened lazily (zarr, netCDF, ...) are read block by block
+on every pass, so memory holds a few blocks at a time, not the data set;
+``X.persist()`` keeps blocks in the workers' memory instead.
+
+The interface is that of :class:`~emkit.em.chunks.ChunkedData` (``reduce``,
+``map``, ``chunk``, ``n_obs``, ``total_weight``), so the EM driver and the
+initialisation run unchanged on either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable
+
+import numpy as np
+
+from .chunks import ChunkedData
+
+#: Per-block values summed together in one task of the tree reduction.
+SPLIT_EVERY = 8
+
+
+def _block_sum(chunk_stats, offset, x, w, chunk_size):
+    """Sum ``chunk_stats`` over cache-sized chunks of one block (offsets global)."""
+    block = ChunkedData(np.asarray(x), None if w is None else np.asarray(w), chunk_size)
+    return block.reduce(lambda start, xc, wc: chunk_stats(offset + start, xc, wc))
+
+
+def _ordered_sum(*parts):
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def _block_value(chunk_value, offset, x, w):
+    return chunk_value(offset, np.asarray(x), None if w is None else np.asarray(w))
+
+
+@dataclass(frozen=True)
+class DaskData:
+    """Observations in a dask array, processed block by block.
+
+    Parameters
+    ----------
+    values : dask.array.Array of shape (n, d)
+        Observations in rows, chunked along rows only (one block of columns).
+    sample_weight : dask.array.Array of shape (n,) or None
+        Observation weights chunked like the rows of ``values``, None for unit weights.
+    chunk_size : int
+        Rows per chunk of the in-memory passes inside a block.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from emkit.em.dask_data import DaskData
+    >>> data = DaskData(da.from_array(np.arange(10.0).reshape(5, 2), chunks=(2, 2)), None, chunk_size=64)
+    >>> data.n_obs, data.n_chunks, data.reduce(lambda offset, x, w: x.sum(axis=0)).tolist()
+    (5, 3, [20.0, 25.0])
+    """
+
+    values: object
+    sample_weight: object | None
+    chunk_size: int
+
+    @property
+    def n_obs(self) -> int:
+        """Number of observations (rows)."""
+        return int(self.values.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        """Number of features (columns)."""
+        return int(self.values.shape[1])
+
+    @property
+    def n_chunks(self) -> int:
+        """Number of row blocks."""
+        return len(self.values.chunks[0])
+
+    @cached_property
+    def total_weight(self) -> float:
+        """Sum of the observation weights (``n_obs`` without weights), computed once."""
+        return float(self.n_obs if self.sample_weight is None else self.sample_weight.sum().compute())
+
+    @cached_property
+    def _offsets(self) -> list[int]:
+        return np.concatenate([[0], np.cumsum(self.values.chunks[0])[:-1]]).astype(int).tolist()
+
+    def _blocks(self) -> list:
+        """``(offset, x_block, w_block)`` per block, as dask delayed objects."""
+        x_blocks = self.values.to_delayed().ravel().tolist()
+        w_blocks = [None] * len(x_blocks) if self.sample_weight is None else self.sample_weight.to_delayed().tolist()
+        return list(zip(self._offsets, x_blocks, w_blocks))
+
+    def reduce(self, chunk_stats: Callable[[int, np.ndarray, np.ndarray | None], object]):
+        """Sum ``chunk_stats(offset, x, w)`` over all rows, tree-reduced over blocks.
+
+        Inside a block the sum runs over chunks of ``chunk_size`` rows in
+        order; blocks are summed in a tree of fan-in :data:`SPLIT_EVERY`. The
+        function is one task input shared by all blocks, so it is sent to
+        each worker once.
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da
+        >>> from emkit.em.dask_data import DaskData
+        >>> x = da.from_array(np.arange(20.0).reshape(10, 2), chunks=(3, 2))
+        >>> w = da.from_array(np.arange(10.0), chunks=3)
+        >>> DaskData(x, w, chunk_size=2).reduce(lambda offset, x, w: w @ x).tolist()
+        [570.0, 615.0]
+        """
+        import dask
+
+        stats = dask.delayed(chunk_stats, pure=True)
+        parts = [
+            dask.delayed(_block_sum, pure=True)(stats, offset, x, w, self.chunk_size)
+            for offset, x, w in self._blocks()
+        ]
+        while len(parts) > 1:
+            parts = [
+                dask.delayed(_ordered_sum, pure=True)(*parts[i : i + SPLIT_EVERY])
+                for i in range(0, len(parts), SPLIT_EVERY)
+            ]
+        return parts[0].compute()
+
+    def map(self, chunk_value: Callable[[int, np.ndarray, np.ndarray | None], object]) -> list:
+        """``chunk_value(offset, x, w)`` of every block, in block order (small values only).
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da
+        >>> from emkit.em.dask_data import DaskData
+        >>> x = da.from_array(np.arange(20.0).reshape(10, 2), chunks=(4, 2))
+        >>> DaskData(x, None, chunk_size=2).map(lambda offset, x, w: (offset, len(x)))
+        [(0, 4), (4, 4), (8, 2)]
+        """
+        import dask
+
+        value = dask.delayed(chunk_value, pure=True)
+        tasks = [dask.delayed(_block_value, pure=True)(value, offset, x, w) for offset, x, w in self._blocks()]
+        return list(dask.compute(*tasks))
+
+    def chunk(self, index: int) -> tuple[int, np.ndarray, np.ndarray | None]:
+        """Block ``index`` read into memory as ``(offset, x_block, weight_block)``.
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da
+        >>> from emkit.em.dask_data import DaskData
+        >>> x = da.from_array(np.arange(20.0).reshape(10, 2), chunks=(4, 2))
+        >>> offset, block, w = DaskData(x, None, chunk_size=2).chunk(2)
+        >>> offset, block.tolist(), w
+        (8, [[16.0, 17.0], [18.0, 19.0]], None)
+        """
+        x = np.asarray(self.values.blocks[index].compute())
+        w = None if self.sample_weight is None else np.asarray(self.sample_weight.blocks[index].compute())
+        return self._offsets[index], x, w
