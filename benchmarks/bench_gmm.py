@@ -14,9 +14,10 @@ scikit-learn keeps float32 input as float32.
 
 Every measurement starts with one iteration traced by ``tracemalloc`` (numpy
 reports its buffers to it): its peak, beyond what was live before, is the
-peak memory. Then up to ``--iters`` untraced iterations run while the time
-spent on the cell stays within ``--budget`` seconds; the time reported is
-the best of them (the traced one if it was the only one). The start is a
+peak memory. Then untraced iterations run, at least one and at most
+``--iters``, while the time spent on the cell stays within ``--budget``
+seconds; the time reported is the best of them (tracing slows numpy's
+allocations, so the traced iteration is never timed). The start is a
 random partition of the first 100,000 rows, so that large cells do not pay
 for an initialisation over all the data.
 
@@ -141,7 +142,9 @@ class Measurement:
 
 
 def measure(step, iters: int, budget: float) -> Measurement:
-    """One traced iteration (peak memory), then untraced ones while within ``budget`` seconds."""
+    """One traced iteration (peak memory), then untraced ones (the time): at least one, at most
+    ``iters``, and no further one once ``budget`` seconds are spent; tracing slows numpy down, so
+    the traced iteration is never timed."""
     tracemalloc.start()
     tracemalloc.reset_peak()
     before, _ = tracemalloc.get_traced_memory()
@@ -151,7 +154,7 @@ def measure(step, iters: int, budget: float) -> Measurement:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     spent, times = traced, []
-    while len(times) < iters and spent + (min(times) if times else traced) <= budget:
+    while not times or len(times) < iters and spent + min(times) <= budget:
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
@@ -180,8 +183,8 @@ def run_case(x: np.ndarray, K: int, covariance: str, args, rng, sampled: dict) -
         if n == args.sklearn_rows:
             sampled[key] = sklearn
     else:
-        if key not in sampled:  # one traced iteration on fewer rows is enough to scale from
-            sampled[key] = theirs(args.sklearn_rows, 0)
+        if key not in sampled:  # one iteration on fewer rows is enough to scale from
+            sampled[key] = theirs(args.sklearn_rows, 1)
         predicted = sampled[key].scale(n / args.sklearn_rows)
         too_slow = predicted.seconds > args.sklearn_max_seconds
         too_large = predicted.peak_bytes + x.nbytes > args.sklearn_max_gib * 2**30

@@ -101,7 +101,7 @@ def test_zarr_store_opened_by_xarray(tmp_path):
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit="1GiB"
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", memory_limit="1GiB"
     ) as cluster, distributed.Client(cluster) as client:
         yield client
 
@@ -165,3 +165,12 @@ def test_predictions_on_dask_data_are_lazy_and_equal_in_memory_ones():
     assert fit.score(X) == pytest.approx(fit.score(x), rel=1e-12)
     with pytest.raises(ValueError, match="X has 2 features; the model was fitted to 3"):
         fit.predict(X[:, :2])
+
+
+def test_model_selection_on_dask_data_equals_in_memory():
+    x = blobs(seed=13, n=3000, d=2)
+    kwargs = dict(n_components=[2, 3], covariance=["VVV", "EII"], random_state=0)
+    lazy = em.select(da.from_array(x, chunks=700), **kwargs)
+    expected = em.select(x, **kwargs)
+    assert lazy.best_key == expected.best_key
+    np.testing.assert_allclose(lazy.grid.bic.values, expected.grid.bic.values, rtol=RTOL)

@@ -241,12 +241,39 @@ def _seed_mass(seeds: np.ndarray, squared_distance: bool):
     def mass(x: np.ndarray) -> np.ndarray:
         if len(seeds) == 0:
             return np.ones(len(x))
-        nearest = np.full(len(x), np.inf)
-        for seed in seeds:
-            np.minimum(nearest, np.square(x - seed).sum(axis=1), out=nearest)
+        nearest = _nearest_squared_distance(x, seeds)
         return nearest if squared_distance else (nearest > 0).astype(float)
 
     return mass
+
+
+def _squared_distances(x: np.ndarray, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``|x_i - c_j|^2`` for every row and seed, (n, k), by one matrix product, and its scale.
+
+    Expanded about the seeds' centre ``m``: ``|u|^2 - 2 u . v_j + |v_j|^2`` with
+    ``u = x - m``, ``v_j = c_j - m``, so a large common offset does not round
+    the distances away. The expansion is exact to a few ``eps`` times the
+    returned scale ``|u|^2 + max_j |v_j|^2`` of each row.
+    """
+    centre = seeds.mean(axis=0)
+    u = x - centre
+    v = seeds - centre
+    uu, vv = np.einsum("nd,nd->n", u, u), np.einsum("kd,kd->k", v, v)
+    return uu[:, None] + (vv - 2.0 * (u @ v.T)), uu + vv.max()
+
+
+def _nearest_squared_distance(x: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """``min_j |x_i - c_j|^2`` for every row: exactly 0 for a row equal to a seed.
+
+    Rows whose expanded distance (:func:`_squared_distances`) is within its
+    rounding of 0 are measured directly from their differences.
+    """
+    distances, scale = _squared_distances(x, seeds)
+    nearest = np.maximum(distances.min(axis=1), 0.0)
+    close = np.flatnonzero(nearest <= 1e-8 * scale)
+    if close.size:
+        nearest[close] = np.square(x[close, None, :] - seeds[None, :, :]).sum(axis=2).min(axis=1)
+    return nearest
 
 
 def _weighted(mass: np.ndarray, w: np.ndarray | None) -> np.ndarray:
@@ -254,9 +281,5 @@ def _weighted(mass: np.ndarray, w: np.ndarray | None) -> np.ndarray:
 
 
 def _nearest(x: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    # |x - s|^2 up to a term constant in s, computed about the seeds' centre so a
-    # large common offset does not round the distances away.
-    centre = seeds.mean(axis=0)
-    shifted = seeds - centre
-    distance = np.square(shifted).sum(axis=1) - 2.0 * ((x - centre) @ shifted.T)
-    return np.argmin(distance, axis=1)
+    """Index of each row's nearest seed."""
+    return np.argmin(_squared_distances(x, seeds)[0], axis=1)
