@@ -146,10 +146,9 @@ class Mixture:
         3
         """
         K = self.n_components
-        if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
-            raise ValueError(f"n_init must be a positive integer, got {n_init!r}")
+        _check_positive_int("n_init", n_init)
         tol, max_iter = check_stopping(tol, max_iter)
-        check_chunk_size(chunk_size, 1)
+        check_chunk_size(chunk_size, 1)  # a bad chunk_size is refused before the data are read
         lazy = is_dask_data(X)
         if lazy:
             obs = as_dask_observations(X)
@@ -232,8 +231,7 @@ class Mixture:
         [0, 6]
         """
         for name, value in (("passes", passes), ("n_init", n_init)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            _check_positive_int(name, value)
         alpha = check_alpha(alpha)
         if not callable(chunks) and passes > 1:
             raise ValueError("passes > 1 needs chunks to be a callable returning a fresh iterable of mini-batches")
@@ -279,6 +277,11 @@ class Mixture:
                 final = state.running * (state.n_seen / passes)
         run = EMRun(state.mixture, final, np.asarray(history), False)
         return _result(state.mixture, obs, [run], 0, final, online_state=state)
+
+
+def _check_positive_int(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def _bind_in_memory(declaration, obs, weight, chunk_size):

@@ -196,7 +196,11 @@ class FitResult:
 
     # -- predictions -------------------------------------------------------------
     def _observations(self, X):
-        obs = as_observations(X, categories=self.categories if self._mixture.accepts_categorical else None)
+        return self._check_width(
+            as_observations(X, categories=self.categories if self._mixture.accepts_categorical else None)
+        )
+
+    def _check_width(self, obs):
         if obs.n_features != len(self.features):
             raise ValueError(f"X has {obs.n_features} features; the model was fitted to {len(self.features)}")
         return obs
@@ -209,9 +213,7 @@ class FitResult:
         if not is_dask_data(X):
             obs = self._observations(X)
             return obs, posterior_rows(self._mixture, obs.values, 0, field)
-        obs = as_dask_observations(X)
-        if obs.n_features != len(self.features):
-            raise ValueError(f"X has {obs.n_features} features; the model was fitted to {len(self.features)}")
+        obs = self._check_width(as_dask_observations(X))
         rows = obs.values.chunks[0]
         layout = {"chunks": (rows, (self.n_components,))} if field == "resp" else {"chunks": (rows,), "drop_axis": 1}
         return obs, obs.values.map_blocks(_block_posterior, self._mixture, field, dtype=np.float64, **layout)
