@@ -41,6 +41,7 @@ from .exceptions import (
     DegenerateComponentError,
     DegenerateComponentWarning,
     LikelihoodDecreaseWarning,
+    NonFiniteDensityError,
 )
 from .results import FitResult, load_fit
 from .selection import Selection, select
@@ -68,6 +69,7 @@ __all__ = [
     "LikelihoodDecreaseWarning",
     "LogNormal",
     "Mixture",
+    "NonFiniteDensityError",
     "ParametricFamily",
     "Poisson",
     "Regression",

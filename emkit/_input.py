@@ -237,9 +237,14 @@ def _from_dataarray(array: xr.DataArray, name: str):
     return values, np.arange(d) if features is None else features, np.arange(n) if index is None else index
 
 
+#: Rows checked for finite values at a time (bounds the check's temporary).
+_FINITE_CHECK_ROWS = 1 << 16
+
+
 def _check_finite(values: np.ndarray, name: str) -> None:
-    if not np.isfinite(values).all():
-        raise ValueError(non_finite_message(non_finite_rows(values), name))
+    for start in range(0, len(values), _FINITE_CHECK_ROWS):
+        if not np.isfinite(values[start:start + _FINITE_CHECK_ROWS]).all():
+            raise ValueError(non_finite_message(non_finite_rows(values), name))
 
 
 def non_finite_rows(values: np.ndarray, offset: int = 0) -> dict:

@@ -243,7 +243,7 @@ class Mixture:
         categories = {} if self._declaration.accepts_categorical else None
         obs = as_observations(first, categories=categories)
         declaration = self._declaration.bind(obs.features, obs.categories, obs.values)
-        rows = auto_chunk_size(declaration.working_floats_per_row(obs.n_features))
+        rows = auto_chunk_size(declaration.fit_floats_per_row(obs.n_features))
         init = check_init(init, obs.n_obs, obs.n_features, self.n_components)
 
         def prepared(batch):
@@ -288,7 +288,7 @@ def _bind_in_memory(declaration, obs, weight, chunk_size):
     """The declaration bound to in-memory data, checked, and the data in chunks."""
     declaration = declaration.bind(obs.features, obs.categories, obs.values)
     declaration.check_data(obs.values)
-    rows = check_chunk_size(chunk_size, declaration.working_floats_per_row(obs.n_features))
+    rows = check_chunk_size(chunk_size, declaration.fit_floats_per_row(obs.n_features))
     return declaration, ChunkedData(obs.values, weight, rows, default_workers())
 
 
@@ -303,7 +303,7 @@ def _bind_dask(declaration, obs, weight, chunk_size):
     declaration = declaration.bind(obs.features, obs.categories, scan_blocks(scanned))
     if any(hasattr(family, "check_data") for family in declaration.families):
         check_blocks(scanned, declaration.check_data)
-    rows = check_chunk_size(chunk_size, declaration.working_floats_per_row(obs.n_features))
+    rows = check_chunk_size(chunk_size, declaration.fit_floats_per_row(obs.n_features))
     return declaration, DaskData(obs.values, weight, rows)
 
 

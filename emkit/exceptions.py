@@ -23,6 +23,38 @@ class DegenerateComponentError(ValueError):
     """
 
 
+class NonFiniteDensityError(ValueError):
+    """An observation has a non-finite log-density under every component.
+
+    It lies outside every component's support (a negative count under
+    Poisson components, say) or its density overflows. The message names the
+    observation by its row in the whole data set.
+
+    Parameters
+    ----------
+    row : int
+        Index of the observation in the data.
+    largest : float
+        Its largest log-joint ``max_k (log w_k + log f_k(x))``.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> err = em.NonFiniteDensityError(7, float("-inf"))
+    >>> print(err)
+    observation 7 has a non-finite log-density under every component (max -inf); it lies outside the components' support or overflows
+    >>> isinstance(err, ValueError), err.row
+    (True, 7)
+    """
+
+    def __init__(self, row: int, largest: float):
+        self.row = int(row)
+        super().__init__(
+            f"observation {self.row} has a non-finite log-density under every component "
+            f"(max {largest}); it lies outside the components' support or overflows"
+        )
+
+
 class ConvergenceWarning(UserWarning):
     """EM stopped at ``max_iter`` before meeting the tolerance.
 

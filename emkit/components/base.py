@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Callable, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 import xarray as xr
@@ -331,6 +331,58 @@ class Evaluation:
 
     log_prob: np.ndarray
     stats: Callable[[np.ndarray], Stats]
+
+
+class FusedEStep(NamedTuple):
+    """The E-step of one chunk for a mixture made of one family alone.
+
+    A family may offer ``mixture_e_step(x, log_weights, sample_weight,
+    offset)`` returning this: the mixture then skips its own posterior
+    computation for that chunk (see :func:`mixture_e_step`).
+
+    Attributes
+    ----------
+    log_likelihood : float
+        ``sum_i w_i log p(x_i)``, with ``w_i`` the row weights (1 without).
+    class_log_likelihood : float
+        ``sum_i w_i log max_k r_ik``.
+    component_weight : ndarray (K,)
+        ``sum_i w_i r_ik``.
+    stats : Stats
+        The family's statistics given the (weighted) responsibilities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.base import FusedEStep
+    >>> from emkit.components.gaussian import Gaussian
+    >>> x = np.array([[0.0], [2.0]])
+    >>> fitted = Gaussian("full").m_step(Gaussian("full").stats(x, np.ones((2, 1))))
+    >>> isinstance(fitted.mixture_e_step(x, np.zeros(1)), FusedEStep)
+    True
+    """
+
+    log_likelihood: float
+    class_log_likelihood: float
+    component_weight: np.ndarray
+    stats: Any
+
+
+def mixture_e_step(family, x: np.ndarray, log_weights: np.ndarray, sample_weight=None, offset: int = 0):
+    """``family.mixture_e_step(...)`` on a chunk in a supported type, or None if the family has none.
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> from emkit.components.base import mixture_e_step
+    >>> poisson = em.Poisson().with_params(rate=[[2.0]])
+    >>> mixture_e_step(poisson, np.array([[1.0]]), np.zeros(1)) is None
+    True
+    """
+    fused = getattr(family, "mixture_e_step", None)
+    if fused is None:
+        return None
+    return fused(supported_chunk(family, x), log_weights, sample_weight, offset)
 
 
 def evaluate(family, x: np.ndarray) -> Evaluation:

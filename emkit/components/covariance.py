@@ -38,11 +38,56 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from functools import cached_property
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..exceptions import DegenerateComponentError
+from ..exceptions import DegenerateComponentError, NonFiniteDensityError
+from .gaussian_kernels import diagonal_chunk, full_chunk, scratch
+
+
+class FusedChunk(NamedTuple):
+    """What the one-pass E-step of a Gaussian mixture returns for a chunk.
+
+    Attributes
+    ----------
+    log_likelihood : float
+        ``sum_i w_i log p(x_i)`` (``w_i`` the row weights, 1 without).
+    class_log_likelihood : float
+        ``sum_i w_i log max_k r_ik``.
+    weight : ndarray (K,)
+        ``n_k = sum_i w_i r_ik``.
+    offset : ndarray (K, d)
+        The chunk's weighted means minus the component means.
+    scatter : ndarray (K, d, d) or (K, d)
+        Scatter about the chunk's weighted means (its diagonal for the
+        axis-aligned structures).
+    """
+
+    log_likelihood: float
+    class_log_likelihood: float
+    weight: np.ndarray
+    offset: np.ndarray
+    scatter: np.ndarray
+
+
+_NO_ROW_WEIGHTS = np.empty(0)
+
+
+#: Floats in one block of the compiled full-covariance E-step's whitened rows.
+_KERNEL_BLOCK_FLOATS = 1 << 18
+
+
+def _kernel_block_rows(n_components: int, n_features: int) -> int:
+    """Rows per block of :func:`~emkit.components.gaussian_kernels.full_chunk` (its scratch near 1-2 MiB)."""
+    return max(64, _KERNEL_BLOCK_FLOATS // (n_components * (n_features + 1)))
+
+
+def _row_weights(sample_weight):
+    """Row weights as the compiled kernels take them: empty for unit weights."""
+    if sample_weight is None:
+        return _NO_ROW_WEIGHTS
+    return np.ascontiguousarray(sample_weight, dtype=np.float64)
 
 
 class CovarianceStructure(ABC):
@@ -269,6 +314,43 @@ class CovarianceStructure(ABC):
         """
 
     @abstractmethod
+    def fused_kernel(self, means: np.ndarray) -> Callable:
+        """The compiled one-pass E-step of a mixture of these Gaussian components.
+
+        For a mixture whose every component is Gaussian with this structure,
+        one call per chunk computes the log-densities, the responsibilities,
+        the log-likelihood and the statistics (see
+        :mod:`emkit.components.gaussian_kernels`), with no ``(n, K)`` array
+        returned and the GIL released.
+
+        Parameters
+        ----------
+        means : ndarray of shape (K, d)
+            Component means.
+
+        Returns
+        -------
+        callable
+            ``kernel(x, log_const, sample_weight, offset)`` -> :class:`FusedChunk`,
+            where ``log_const[k] = log w_k - 1/2 (d log 2 pi + log|Sigma_k|)``,
+            ``sample_weight`` is None or the rows' weights (which multiply
+            the responsibilities) and ``offset`` is the chunk's first row in
+            the data, to name a row in a
+            :class:`~emkit.exceptions.NonFiniteDensityError`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import SphericalCovariance
+        >>> cov = SphericalCovariance(values=np.array([1.0, 1.0]))
+        >>> kernel = cov.fused_kernel(np.array([[0.0], [4.0]]))
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> chunk = kernel(x, np.log([0.5, 0.5]) - 0.5 * np.log(2 * np.pi), None, 0)
+        >>> chunk.weight.round(3).tolist(), (chunk.offset + [[0.0], [4.0]]).round(3).tolist()
+        ([1.982, 2.018], [[0.496], [4.468]])
+        """
+
+    @abstractmethod
     def draw(self, component: np.ndarray, rng: np.random.Generator, n_features: int) -> np.ndarray:
         """Zero-mean normal noise with the covariance of ``component[i]`` in row i.
 
@@ -480,22 +562,72 @@ def _centred_moments(diffs: np.ndarray, resp: np.ndarray, second_moments: Callab
     """Weights, mean offsets and centred second moments of differences (K, n, d).
 
     Shifted-data algorithm: moments about the current mean, re-centred on the
-    chunk mean, except where that would cancel (see :func:`_cancelling`).
-    The products over the chunk run in the type of ``diffs`` (float32 for a
-    float32 chunk, with the responsibilities rounded to it); the weights and
-    the returned moments are float64.
+    chunk mean (see :func:`_recentred`), and computed again from the
+    re-centred differences where that would cancel. The products over the
+    chunk run in the type of ``diffs`` (float32 for a float32 chunk, with the
+    responsibilities rounded to it); the weights and the returned moments are
+    float64.
     """
     weight = resp.sum(axis=1)
-    safe = np.where(weight > 0, weight, 1.0)[:, None]
     r = resp.astype(diffs.dtype, copy=False)
-    offset = np.matmul(r[:, None, :], diffs)[:, 0, :] / safe
+    first = np.matmul(r[:, None, :], diffs)[:, 0, :]
     second = second_moments(diffs, r).astype(np.float64, copy=False)
-    far = _cancelling(weight, offset, np.diagonal(second, axis1=1, axis2=2), diffs.dtype)
-    second -= np.einsum("k,ki,kj->kij", weight, offset, offset)
+    offset, centred, far = _recentred(weight, first, second, diffs.dtype)
     if far.size:
-        recentred = diffs[far] - offset[far, None, :].astype(diffs.dtype)
-        second[far] = second_moments(recentred, r[far])
-    return weight, offset, second
+        centred[far] = second_moments(diffs[far] - offset[far, None, :].astype(diffs.dtype), r[far])
+    return weight, offset, centred
+
+
+def _recentred(weight: np.ndarray, first: np.ndarray, second: np.ndarray, dtype):
+    """Moments about reference points re-centred on the weighted means.
+
+    With ``first_k = sum_i r_ik z_ik`` and ``second_k = sum_i r_ik z_ik z_ik^T``
+    (or its diagonal) for differences ``z`` from a reference point, the
+    weighted mean is ``o_k = first_k / n_k`` and the centred second moment is
+    ``second_k - n_k o_k o_k^T``.
+
+    Returns
+    -------
+    offset : ndarray (K, d)
+        ``o_k``, zero where ``n_k = 0``.
+    centred : ndarray, the shape of ``second``
+    far : ndarray of int
+        Components whose subtraction cancelled (see :func:`_cancelling`, for
+        products computed in ``dtype``): their centred moments must be
+        computed again about a reference point nearer ``o_k``.
+    """
+    safe = np.where(weight > 0, weight, 1.0)
+    offset = first / safe[:, None]
+    full = second.ndim == 3
+    diagonal = np.diagonal(second, axis1=1, axis2=2) if full else second
+    far = _cancelling(weight, offset, diagonal, dtype)
+    if full:
+        centred = second - np.einsum("k,ki,kj->kij", weight, offset, offset)
+    else:
+        centred = second - weight[:, None] * np.square(offset)
+    return offset, centred, far
+
+
+def _two_pass_moments(moments: Callable, dtype, n_components: int, n_features: int) -> "FusedChunk":
+    """A chunk's totals and centred moments, with a second pass where the first cancels.
+
+    ``moments(reference)`` returns ``(log_likelihood, class_log_likelihood,
+    weight, first, second)`` with the moments about the reference points
+    ``reference`` (K, d). The first pass takes them about 0; the components
+    whose re-centring cancels (see :func:`_recentred`) are taken again about
+    their first-pass offsets. The result's offsets and scatter are in the
+    units of ``moments``.
+    """
+    reference = np.zeros((n_components, n_features))
+    log_likelihood, class_log_likelihood, weight, first, second = moments(reference)
+    offset, centred, far = _recentred(weight, first, second, dtype)
+    if far.size:
+        reference[far] = offset[far]
+        *_, first, second = moments(reference)
+        correction, again, _ = _recentred(weight, first, second, dtype)
+        offset[far] += correction[far]
+        centred[far] = again[far]
+    return FusedChunk(log_likelihood, class_log_likelihood, weight, offset, centred)
 
 
 def _is_positive_definite(matrix: np.ndarray) -> bool:
@@ -626,32 +758,93 @@ class FullCovariance(CovarianceStructure):
         out[:, cols, rows] = lower
         return out
 
-    def _whiten(self, x, means):
-        # y_ik = (x_i - mu_k) U_k = [x_i, 1] [U_k; -mu_k U_k]: one batched product
-        # whose bias row folds the centring into the matrix multiplication.
-        # Both sides are shifted by a point s inside the data first, so the
-        # product does not round at the scale of a large common offset. The
-        # shift is subtracted in float64 and the product runs in the chunk's
-        # working type (float32 for a float32 chunk, factors rounded to it).
-        n, d = x.shape
-        dtype = _working_dtype(x)
+    def _affine(self, means):
+        # y_ik = (x_i - mu_k) U_k = [x_i - s, 1] [U_k; -(mu_k - s) U_k]: one
+        # product per component whose bias row folds the centring into the
+        # matrix multiplication. The shift s, a point inside the data, keeps
+        # the product from rounding at the scale of a large common offset.
+        # Returns s, the (K, d + 1, d) factors and |(mu_k - s) U_k|^2, the
+        # squared distance of each component from s in its own units: where
+        # it exceeds _EXPANSION_LIMIT the component is whitened directly,
+        # (x - mu_k) U_k.
+        d = means.shape[1]
         shift = means.mean(axis=0)
         affine = np.empty((len(means), d + 1, d))
         affine[:, :d] = self.precision_cholesky
         affine[:, d] = -np.einsum("kd,kde->ke", means - shift, self.precision_cholesky)
+        return shift, affine, np.einsum("kd,kd->k", affine[:, d], affine[:, d])
+
+    def _whiten(self, x, means):
+        # The shift is subtracted in float64 and the product runs in the
+        # chunk's working type (float32 for a float32 chunk, factors rounded to it).
+        n, d = x.shape
+        dtype = _working_dtype(x)
+        shift, affine, distance = self._affine(means)
         augmented = np.empty((n, d + 1), dtype=dtype)
         np.subtract(x, shift, out=augmented[:, :d])
         augmented[:, d] = 1.0
         whitened = np.matmul(augmented, affine.astype(dtype, copy=False))
-        # As for the axis-aligned expansion: components far from s in their own
-        # units are whitened directly, (x - mu_k) U_k.
-        far = np.einsum("kd,kd->k", affine[:, d], affine[:, d]) > _EXPANSION_LIMIT[dtype]
+        far = distance > _EXPANSION_LIMIT[dtype]
         if far.any():
             centred = np.empty((n, d), dtype=dtype)
             precision = self.precision_cholesky.astype(dtype, copy=False)
             for k in np.flatnonzero(far):
                 np.matmul(np.subtract(x, means[k], out=centred), precision[k], out=whitened[k])
         return whitened
+
+    def fused_kernel(self, means):
+        """The compiled one-pass E-step, bound to these covariances and ``means``.
+
+        See :meth:`CovarianceStructure.fused_kernel`. The differences are
+        whitened as in :meth:`chunk_terms` (one product per component of the
+        augmented chunk), by :func:`~emkit.components.gaussian_kernels.full_chunk`;
+        the statistics are its moments of ``y`` mapped back by ``L_k``:
+        ``m_k - mu_k = L_k o_k`` and ``S_k = L_k (sum_i r_ik (y_ik - o_k)(y_ik - o_k)^T) L_k^T``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> cov = FullCovariance(values=np.array([[[4.0, 0.0], [0.0, 1.0]]]))
+        >>> kernel = cov.fused_kernel(np.array([[1.0, 1.0]]))
+        >>> x = np.array([[0.0, 0.0], [2.0, 1.0], [4.0, 5.0]])
+        >>> chunk = kernel(x, np.zeros(1), None, 0)
+        >>> chunk.weight.tolist(), chunk.offset.round(12).tolist(), chunk.scatter.round(12).tolist()
+        ([3.0], [[1.0, 1.0]], [[[8.0, 10.0], [10.0, 14.0]]])
+        """
+        means = np.ascontiguousarray(means, dtype=np.float64)
+        shift, affine, distance = self._affine(means)
+        by_type = {}  # the factors in a chunk's working type, made on first use
+        chol = self._cholesky
+        K, d = means.shape
+
+        def run(x, log_const, sample_weight, offset):
+            x = np.ascontiguousarray(x)
+            dtype = _working_dtype(x)
+            if dtype not in by_type:
+                by_type[dtype] = (np.ascontiguousarray(affine, dtype=dtype), distance > _EXPANSION_LIMIT[dtype])
+            factors, direct = by_type[dtype]
+            block = min(len(x), _kernel_block_rows(K, d))
+            scratches = (
+                scratch("augmented", (block, d + 1), dtype),
+                scratch("centred", (block, d), dtype),
+                scratch("whitened", (K, block, d), dtype),
+            )
+            row_weights = _row_weights(sample_weight)
+
+            def moments(reference):
+                bad, top, *sums = full_chunk(x, shift, factors, direct, means, reference, log_const, row_weights, *scratches)
+                if bad >= 0:
+                    raise NonFiniteDensityError(offset + bad, top)
+                return sums
+
+            whitened = _two_pass_moments(moments, dtype, K, d)
+            return whitened._replace(
+                offset=np.einsum("kij,kj->ki", chol, whitened.offset),
+                scatter=chol @ whitened.scatter @ chol.transpose(0, 2, 1),
+            )
+
+        return run
 
     def chunk_terms(self, x, means):
         """Mahalanobis terms (K, n) of a chunk and ``centred(resp)`` for its statistics.
@@ -839,6 +1032,42 @@ class _AxisAlignedCovariance(CovarianceStructure):
             return weight, centre + offset - means, scatter
 
         return maha.astype(np.float64), centred
+
+    def fused_kernel(self, means):
+        """The compiled one-pass E-step, bound to these variances and ``means``.
+
+        See :meth:`CovarianceStructure.fused_kernel`. Each row's differences
+        ``x_i - mu_k`` are taken directly in float64 (float32 chunks too: the
+        work is elementwise), by :func:`~emkit.components.gaussian_kernels.diagonal_chunk`;
+        its moments about ``mu_k`` are re-centred on the chunk's weighted means.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import DiagonalCovariance
+        >>> cov = DiagonalCovariance(values=np.array([[1.0, 4.0]]))
+        >>> kernel = cov.fused_kernel(np.array([[1.0, 2.0]]))
+        >>> chunk = kernel(np.array([[0.0, 0.0], [2.0, 4.0]]), np.zeros(1), np.array([1.0, 3.0]), 0)
+        >>> chunk.weight.tolist(), chunk.offset.tolist(), chunk.scatter.tolist()
+        ([4.0], [[0.5, 1.0]], [[3.0, 12.0]])
+        """
+        means = np.ascontiguousarray(means, dtype=np.float64)
+        inverse_sd = np.ascontiguousarray(np.broadcast_to(1.0 / np.sqrt(self._variances()), means.shape))
+        K, d = means.shape
+
+        def run(x, log_const, sample_weight, offset):
+            x = np.ascontiguousarray(x)
+            row_weights = _row_weights(sample_weight)
+
+            def moments(reference):
+                bad, top, *sums = diagonal_chunk(x, means, inverse_sd, reference, log_const, row_weights)
+                if bad >= 0:
+                    raise NonFiniteDensityError(offset + bad, top)
+                return sums
+
+            return _two_pass_moments(moments, np.float64, K, d)
+
+        return run
 
     def draw(self, component, rng, n_features):
         z = rng.standard_normal((len(component), n_features))

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..components.base import bind_family, evaluate, family_log_prob, supported_chunk
+from ..components.base import bind_family, evaluate, family_log_prob, mixture_e_step, supported_chunk
 from ..components.registry import family_from_spec
+from ..exceptions import NonFiniteDensityError
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ class FiniteMixture:
 
         Raises
         ------
-        ValueError
+        NonFiniteDensityError
             If an observation has a non-finite log-density under every
             component.
 
@@ -240,10 +241,7 @@ class FiniteMixture:
         top = joint.max(axis=0)
         if not np.all(np.isfinite(top)):
             bad = int(np.flatnonzero(~np.isfinite(top))[0])
-            raise ValueError(
-                f"observation {offset + bad} has a non-finite log-density under every component "
-                f"(max {top[bad]}); it lies outside the components' support or overflows"
-            )
+            raise NonFiniteDensityError(offset + bad, top[bad])
         joint -= top
         np.exp(joint, out=joint)
         total = joint.sum(axis=0)
@@ -255,7 +253,9 @@ class FiniteMixture:
         """Additive statistics of a chunk of observations (see :class:`MixtureStats`).
 
         One pass: every family is evaluated once, and its statistics reuse
-        the work done for its log-densities.
+        the work done for its log-densities. A mixture of a single family
+        that offers ``mixture_e_step`` (the Gaussian family does) hands the
+        whole chunk to it: one compiled pass, no ``(n, K)`` array.
 
         Parameters
         ----------
@@ -284,16 +284,23 @@ class FiniteMixture:
         >>> round(stats.log_likelihood, 3)
         -8.514
         """
+        n_obs = float(len(x)) if sample_weight is None else float(sample_weight.sum())
+        if len(self.families) == 1:
+            with np.errstate(divide="ignore"):
+                log_weights = np.log(self.weights)
+            fused = mixture_e_step(self.families[0], x, log_weights, sample_weight, offset)
+            if fused is not None:
+                return MixtureStats(
+                    fused.log_likelihood, n_obs, fused.class_log_likelihood, fused.component_weight, (fused.stats,)
+                )
         evaluations = [evaluate(f, x) for f in self.families]
         post = self._posterior(self._log_joint([e.log_prob for e in evaluations]), offset)
         resp = post.resp
         if sample_weight is None:
-            n_obs = float(len(x))
             loglik = float(post.log_density.sum())
             class_ll = float(post.log_max_resp.sum())
         else:
             resp *= sample_weight[:, None]
-            n_obs = float(sample_weight.sum())
             loglik = float(sample_weight @ post.log_density)
             class_ll = float(sample_weight @ post.log_max_resp)
         family_stats = tuple(e.stats(resp[:, part]) for e, part in zip(evaluations, self._slices))
@@ -396,6 +403,30 @@ class FiniteMixture:
             own = getattr(family, "working_floats_per_row", None)
             total += own(n_features) if own else family.n_components * n_features
         return total
+
+    def fit_floats_per_row(self, n_features: int) -> int:
+        """Floats of temporaries per observation in a fit's passes, to size its chunks.
+
+        A single family with a one-pass E-step (``mixture_e_step``) works on
+        fixed-size blocks whatever the chunk's length, so a fit's chunks are
+        sized by what the initialisation holds per row: the responsibilities
+        and a difference row, ``2 K + 2 d`` floats (few, long chunks keep the
+        per-chunk overhead small). Otherwise :meth:`working_floats_per_row`.
+
+        Examples
+        --------
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.components.poisson import Poisson
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> FiniteMixture([Gaussian("full", 3)]).fit_floats_per_row(2)
+        10
+        >>> mixed = FiniteMixture([Gaussian("full", 3), Poisson(1)])
+        >>> mixed.fit_floats_per_row(2) == mixed.working_floats_per_row(2)
+        True
+        """
+        if len(self.families) == 1 and hasattr(self.families[0], "mixture_e_step"):
+            return 2 * self.n_components + 2 * n_features
+        return self.working_floats_per_row(n_features)
 
     def n_params(self) -> int:
         """Free parameters: ``K - 1`` weights plus every family's parameters.

@@ -1,0 +1,264 @@
+"""Compiled one-pass E-step of a mixture of Gaussian components.
+
+When every component of a mixture is Gaussian, one compiled call per chunk
+computes everything the E-step needs, without returning to Python between
+the steps and with the GIL released (so chunks run on all cores):
+
+1. the differences in each component's own units, ``y_ik``, with
+   ``|y_ik|^2`` the squared Mahalanobis distance of ``x_i`` to component k:
+
+   * full covariance ``Sigma_k = L_k L_k^T``: ``y_ik = (x_i - mu_k) U_k`` with
+     ``U_k = L_k^{-T}``, written as one product per component of the
+     augmented chunk ``[x_i - s, 1]`` with ``[U_k; -(mu_k - s) U_k]`` (``s``
+     a point inside the data, so that a common offset does not round);
+     components far from ``s`` in their own units are whitened directly
+     from ``x_i - mu_k`` (see ``FullCovariance.whitening``);
+   * diagonal covariance: ``y_ikj = (x_ij - mu_kj) / sigma_kj``, row by row;
+
+2. the log-joint ``log w_k - 1/2 (d log 2 pi + log|Sigma_k| + |y_ik|^2)``, its
+   log-sum-exp over k (the log-density of the row), the responsibilities
+   ``r_ik`` (times the row's weight) and the row's ``log max_k r_ik``;
+
+3. the statistics about each component's current mean (or about a given
+   reference point near it), in its own units: ``n_k = sum_i r_ik``,
+   ``sum_i r_ik y_ik`` and ``sum_i r_ik y_ik y_ik^T`` (for full covariances
+   one product ``Z_k^T Z_k`` per block, with rows ``z_ik = sqrt(r_ik) y_ik``
+   overwriting ``y`` in place); for diagonal covariances the moments of
+   ``x_i - mu_k`` directly.
+
+Moments about a fixed point add up over rows, so a call walks a chunk of any
+length in cache-sized blocks and returns one set of sums: the chunk can be
+large (few calls from Python) while the working set stays one block. The
+caller (``CovarianceStructure.fused_kernel``) re-centres the moments on the
+chunk's weighted means and maps them back to data units. Float32 chunks keep
+their products in float32 (differences taken in float64 first); the
+log-densities, responsibilities and every sum are float64.
+
+The per-thread scratch buffers (one block's whitened rows) are reused from
+chunk to chunk, so a pass over the data allocates no large array: a freshly
+allocated buffer of this size costs a page fault per 4 KiB.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numba
+import numpy as np
+
+# numba's matrix products call scipy's BLAS. Loading it here, before any
+# thread pool controller is created, lets ``single_threaded_blas`` hold it
+# to one thread too.
+import scipy.linalg.cython_blas  # noqa: F401
+
+#: Reassociation lets sums over features vectorise; no assumption about
+#: infinities or NaN is made, so non-finite rows are still detected.
+_FASTMATH = {"reassoc", "contract"}
+
+#: Scratch buffers larger than this (in bytes) are not kept between chunks.
+_KEPT_SCRATCH_BYTES = 64 << 20
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def _normalise_row(joint, row_weight):
+    """Overwrite the log-joint (K,) of one row with its responsibilities times ``row_weight``.
+
+    Returns ``(log density, log max_k r_ik, largest log-joint)``; the log
+    density is not finite when the row has no finite log-joint.
+    """
+    top = -np.inf
+    for k in range(joint.shape[0]):
+        top = max(top, joint[k])
+    total = 0.0
+    for k in range(joint.shape[0]):
+        joint[k] = math.exp(joint[k] - top)
+        total += joint[k]
+    scale = row_weight / total
+    for k in range(joint.shape[0]):
+        joint[k] *= scale
+    log_total = math.log(total)
+    return top + log_total, -log_total, top
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def _whiten(x, shift, affine, direct, means, augmented, centred, y):
+    """``y[k, :n] = (x - mu_k) U_k`` for every k and the n rows of ``x``.
+
+    By the augmented product, or directly from ``x - mu_k`` where ``direct[k]``.
+    """
+    n, d = x.shape
+    for i in range(n):
+        for j in range(d):
+            augmented[i, j] = x[i, j] - shift[j]
+        augmented[i, d] = 1.0
+    for k in range(affine.shape[0]):
+        if direct[k]:
+            for i in range(n):
+                for j in range(d):
+                    centred[i, j] = x[i, j] - means[k, j]
+            np.dot(centred[:n], affine[k, :d], y[k, :n])
+        else:
+            np.dot(augmented[:n], affine[k], y[k, :n])
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def full_chunk(x, shift, affine, direct, means, reference, log_const, sample_weight, augmented, centred, y):
+    """The fused E-step of a chunk for full covariance matrices, in blocks of ``len(augmented)`` rows.
+
+    Parameters
+    ----------
+    x : ndarray (n, d), float32 or float64, C-contiguous
+    shift : ndarray (d,) float64
+        The expansion point ``s``.
+    affine : ndarray (K, d + 1, d), the working type
+        ``[U_k; -(mu_k - s) U_k]``.
+    direct : ndarray (K,) bool
+        Components whitened from ``x - mu_k`` directly.
+    means : ndarray (K, d) float64
+    reference : ndarray (K, d) float64
+        The moments are taken about ``mu_k + L_k b_k``, ``b_k = reference[k]``
+        (in whitened units; zero for moments about the means).
+    log_const : ndarray (K,) float64
+        ``log w_k - 1/2 (d log 2 pi + log|Sigma_k|)``.
+    sample_weight : ndarray (n,) or (0,) float64
+        Row weights; empty for unit weights.
+    augmented, centred, y : scratch of shapes (b, d + 1), (b, d), (K, b, d) in the working type
+        ``b`` is the block length.
+
+    Returns
+    -------
+    tuple
+        ``(bad_row, bad_top, log_likelihood, class_log_likelihood, weight,
+        first, second)``: ``bad_row`` is -1 or the first row without a
+        finite log-density (with its largest log-joint ``bad_top``),
+        ``first = sum_i r_ik (y_ik - b_k)`` (K, d) and ``second = sum_i r_ik
+        (y_ik - b_k)(y_ik - b_k)^T`` (K, d, d), float64 sums of per-block
+        products in the working type.
+    """
+    n, d = x.shape
+    K = log_const.shape[0]
+    block = augmented.shape[0]
+    joint = np.empty(K)
+    weight = np.zeros(K)
+    first = np.zeros((K, d))
+    second = np.zeros((K, d, d))
+    block_second = np.empty((K, d, d), dtype=y.dtype)
+    log_likelihood = 0.0
+    class_log_likelihood = 0.0
+    for start in range(0, n, block):
+        m = min(block, n - start)
+        _whiten(x[start:start + m], shift, affine, direct, means, augmented, centred, y)
+        for i in range(m):
+            for k in range(K):
+                maha = 0.0
+                for j in range(d):
+                    v = y[k, i, j]
+                    maha += v * v
+                joint[k] = log_const[k] - 0.5 * maha
+            row_weight = sample_weight[start + i] if sample_weight.shape[0] else 1.0
+            density, log_max, top = _normalise_row(joint, row_weight)
+            if not math.isfinite(density):
+                return start + i, top, 0.0, 0.0, weight, first, second
+            log_likelihood += row_weight * density
+            class_log_likelihood += row_weight * log_max
+            for k in range(K):
+                r = joint[k]
+                weight[k] += r
+                root = math.sqrt(r)
+                for j in range(d):
+                    v = y[k, i, j] - reference[k, j]
+                    first[k, j] += r * v
+                    y[k, i, j] = v * root
+        for k in range(K):
+            whitened = y[k, :m]
+            np.dot(whitened.T, whitened, block_second[k])
+        second += block_second
+    return -1, 0.0, log_likelihood, class_log_likelihood, weight, first, second
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def diagonal_chunk(x, means, inv_sd, reference, log_const, sample_weight):
+    """The fused E-step of a chunk for diagonal (or spherical) covariances.
+
+    ``inv_sd`` (K, d) holds ``1 / sigma_kj``; ``reference`` (K, d) is an
+    offset ``b_k`` in data units; the other arguments are as in
+    :func:`full_chunk`. All arithmetic is float64, row by row.
+
+    Returns
+    -------
+    tuple
+        ``(bad_row, bad_top, log_likelihood, class_log_likelihood, weight,
+        first, second)`` with ``first = sum_i r_ik (x_i - mu_k - b_k)`` and
+        ``second = sum_i r_ik (x_i - mu_k - b_k)^2`` (K, d).
+    """
+    n, d = x.shape
+    K = log_const.shape[0]
+    diff = np.empty((K, d))
+    joint = np.empty(K)
+    weight = np.zeros(K)
+    first = np.zeros((K, d))
+    second = np.zeros((K, d))
+    log_likelihood = 0.0
+    class_log_likelihood = 0.0
+    for i in range(n):
+        for k in range(K):
+            maha = 0.0
+            for j in range(d):
+                delta = x[i, j] - means[k, j]
+                diff[k, j] = delta - reference[k, j]
+                v = delta * inv_sd[k, j]
+                maha += v * v
+            joint[k] = log_const[k] - 0.5 * maha
+        row_weight = sample_weight[i] if sample_weight.shape[0] else 1.0
+        density, log_max, top = _normalise_row(joint, row_weight)
+        if not math.isfinite(density):
+            return i, top, 0.0, 0.0, weight, first, second
+        log_likelihood += row_weight * density
+        class_log_likelihood += row_weight * log_max
+        for k in range(K):
+            r = joint[k]
+            weight[k] += r
+            for j in range(d):
+                rv = r * diff[k, j]
+                first[k, j] += rv
+                second[k, j] += rv * diff[k, j]
+    return -1, 0.0, log_likelihood, class_log_likelihood, weight, first, second
+
+
+class _Scratch(threading.local):
+    """Buffers of one thread, by name, reused while they are large enough."""
+
+    def __init__(self):
+        self.buffers = {}
+
+    def get(self, name: str, shape: tuple, dtype) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        size = math.prod(shape)
+        key = (name, dtype)
+        flat = self.buffers.get(key)
+        if flat is None or flat.size < size:
+            flat = np.empty(size, dtype=dtype)
+            if flat.nbytes <= _KEPT_SCRATCH_BYTES:
+                self.buffers[key] = flat
+        return flat[:size].reshape(shape)
+
+
+_SCRATCH = _Scratch()
+
+
+def scratch(name: str, shape: tuple, dtype) -> np.ndarray:
+    """An uninitialised array of ``shape``, reused by the calling thread for the same ``name``.
+
+    The array stays valid until the same thread asks for ``name`` again.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian_kernels import scratch
+    >>> a = scratch("example", (2, 3), np.float64)
+    >>> b = scratch("example", (3, 2), np.float64)
+    >>> a.shape, b.shape, np.shares_memory(a, b)
+    ((2, 3), (3, 2), True)
+    """
+    return _SCRATCH.get(name, shape, dtype)
