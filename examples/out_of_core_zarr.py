@@ -5,10 +5,10 @@ never whole in memory), then fitted on a ``dask.distributed`` LocalCluster
 whose workers each get ``--memory-limit``. Every EM pass reads the store
 block by block on the workers and sends back only the sufficient statistics.
 
-    python examples/out_of_core_zarr.py --rows 20000000 --memory-limit 400MiB
+    python examples/out_of_core_zarr.py --rows 20000000 --memory-limit 512MiB
 
 writes 1.28 GB (20 million rows x 8 features, float64) and fits it with two
-workers of 400 MiB each; see docs/scale.md for the figures of that run.
+workers of 512 MiB each; see docs/scale.md for the figures of that run.
 Without arguments it runs a small version of the same job.
 """
 
@@ -52,7 +52,7 @@ def main(argv=None):
     parser.add_argument("--features", type=int, default=8)
     parser.add_argument("--block-rows", type=int, default=250_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--memory-limit", default="400MiB", help="memory of each dask worker")
+    parser.add_argument("--memory-limit", default="512MiB", help="memory of each dask worker")
     parser.add_argument("--max-iter", type=int, default=100)
     parser.add_argument("--n-init", type=int, default=3, help="k-means++ restarts (one may merge two clusters)")
     parser.add_argument("--store", type=pathlib.Path, default=None, help="zarr store path (default: a temporary one)")

@@ -223,3 +223,19 @@ def test_fits_with_different_shapes_in_turn_reuse_scratch_correctly():
     expected = [oracle(m, x)[0] for m, (x, _) in zip(mixtures, data)]
     np.testing.assert_allclose(first, expected, rtol=1e-12)
     np.testing.assert_allclose(again, expected, rtol=1e-6)
+
+
+def test_blas_of_the_compiled_kernels_is_held_to_one_thread():
+    # The kernels' matrix products call scipy's BLAS; chunks already run on
+    # all cores, so inside a pass every BLAS library must use one thread.
+    from threadpoolctl import threadpool_info
+
+    from emkit.em.parallel import single_threaded_blas
+
+    rng = np.random.default_rng(9)
+    x, resp = clustered(rng, 500, 3, 2)
+    perturbed_mixture("VVV", x, resp, rng).e_step(x)  # the kernels are loaded
+    with single_threaded_blas():
+        blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert any("scipy.libs" in pool["filepath"] or "scipy_openblas-" in pool["filepath"] for pool in blas)
+        assert all(pool["num_threads"] == 1 for pool in blas)

@@ -34,6 +34,11 @@ chunk's weighted means and maps them back to data units. Float32 chunks keep
 their products in float32 (differences taken in float64 first); the
 log-densities, responsibilities and every sum are float64.
 
+numba's matrix products call scipy's BLAS, which ``import emkit`` has
+loaded (through scipy.linalg) before any pass runs, so
+``emkit.em.parallel.single_threaded_blas`` holds it to one thread like
+numpy's.
+
 The per-thread scratch buffers (one block's whitened rows) are reused from
 chunk to chunk, so a pass over the data allocates no large array: a freshly
 allocated buffer of this size costs a page fault per 4 KiB.
@@ -46,11 +51,6 @@ import threading
 
 import numba
 import numpy as np
-
-# numba's matrix products call scipy's BLAS. Loading it here, before any
-# thread pool controller is created, lets ``single_threaded_blas`` hold it
-# to one thread too.
-import scipy.linalg.cython_blas  # noqa: F401
 
 #: Reassociation lets sums over features vectorise; no assumption about
 #: infinities or NaN is made, so non-finite rows are still detected.
@@ -135,6 +135,24 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, sample_wei
         ``first = sum_i r_ik (y_ik - b_k)`` (K, d) and ``second = sum_i r_ik
         (y_ik - b_k)(y_ik - b_k)^T`` (K, d, d), float64 sums of per-block
         products in the working type.
+
+    Examples
+    --------
+    One standard normal component (``U = 1``, ``s = 0``) and the rows 0 and 2,
+    in blocks of one row:
+
+    >>> import numpy as np
+    >>> from emkit.components.gaussian_kernels import full_chunk
+    >>> x = np.array([[0.0], [2.0]])
+    >>> affine = np.array([[[1.0], [0.0]]])  # [U; -(mu - s) U]
+    >>> out = full_chunk(
+    ...     x, np.zeros(1), affine, np.zeros(1, bool), np.zeros((1, 1)), np.zeros((1, 1)),
+    ...     np.array([-0.5 * np.log(2 * np.pi)]), np.empty(0),
+    ...     np.empty((1, 2)), np.empty((1, 1)), np.empty((1, 1, 1)),
+    ... )
+    >>> bad_row, _, loglik, _, weight, first, second = out
+    >>> bad_row, round(loglik, 4), weight.tolist(), first.tolist(), second.tolist()
+    (-1, -3.8379, [2.0], [[2.0]], [[[4.0]]])
     """
     n, d = x.shape
     K = log_const.shape[0]
@@ -191,6 +209,16 @@ def diagonal_chunk(x, means, inv_sd, reference, log_const, sample_weight):
         ``(bad_row, bad_top, log_likelihood, class_log_likelihood, weight,
         first, second)`` with ``first = sum_i r_ik (x_i - mu_k - b_k)`` and
         ``second = sum_i r_ik (x_i - mu_k - b_k)^2`` (K, d).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian_kernels import diagonal_chunk
+    >>> x = np.array([[0.0], [2.0]])
+    >>> out = diagonal_chunk(x, np.zeros((1, 1)), np.ones((1, 1)), np.zeros((1, 1)), np.zeros(1), np.array([1.0, 3.0]))
+    >>> bad_row, _, _, _, weight, first, second = out
+    >>> bad_row, weight.tolist(), first.tolist(), second.tolist()
+    (-1, [4.0], [[6.0]], [[12.0]])
     """
     n, d = x.shape
     K = log_const.shape[0]
