@@ -239,3 +239,19 @@ def test_blas_of_the_compiled_kernels_is_held_to_one_thread():
         blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
         assert any("scipy.libs" in pool["filepath"] or "scipy_openblas-" in pool["filepath"] for pool in blas)
         assert all(pool["num_threads"] == 1 for pool in blas)
+
+
+@pytest.mark.parametrize("covariance", ["VVV", "VII"])
+def test_fitted_results_pickle_after_e_steps(covariance):
+    # A family caches its bound kernel after its first E-step; fits must
+    # still pickle (multiprocessing, joblib, dask) and give the same answers.
+    import pickle
+
+    x = em.datasets.load("faithful")
+    fit = em.GaussianMixture(2, covariance=covariance).fit(x, random_state=0)
+    fit.score(x)
+    again = pickle.loads(pickle.dumps(fit))
+    assert again.score(x) == fit.score(x)
+    np.testing.assert_array_equal(again.predict_proba(x).values, fit.predict_proba(x).values)
+    stats = again.mixture.e_step(x.to_numpy())
+    assert stats.log_likelihood == pytest.approx(fit.log_likelihood, rel=1e-12)

@@ -651,6 +651,83 @@ def _two_pass_moments(moments: Callable, dtype, n_components: int, n_features: i
     return FusedChunk(log_likelihood, class_log_likelihood, weight, offset, centred)
 
 
+def _checked_sums(kernel_result: tuple, offset: int) -> tuple:
+    """A compiled kernel's sums, or :class:`NonFiniteDensityError` for the row it stopped at."""
+    bad, top, *sums = kernel_result
+    if bad >= 0:
+        raise NonFiniteDensityError(offset + bad, top)
+    return sums
+
+
+class _FullKernel:
+    """:func:`~emkit.components.gaussian_kernels.full_chunk` bound to full covariances and means.
+
+    Built by :meth:`FullCovariance.fused_kernel`; called as
+    ``kernel(x, log_const, sample_weight, offset)``. A plain object of
+    arrays, so families that hold one still pickle.
+    """
+
+    def __init__(self, means, shift, affine, distance, cholesky):
+        self.means, self.shift, self.affine, self.distance, self.cholesky = means, shift, affine, distance, cholesky
+        self._by_type = {}  # the factors in a chunk's working type, made on first use
+
+    def _factors(self, dtype):
+        if dtype not in self._by_type:
+            self._by_type[dtype] = (
+                np.ascontiguousarray(self.affine, dtype=dtype),
+                self.distance > _EXPANSION_LIMIT[dtype],
+            )
+        return self._by_type[dtype]
+
+    def __call__(self, x, log_const, sample_weight, offset) -> FusedChunk:
+        x = np.ascontiguousarray(x)
+        dtype = _working_dtype(x)
+        factors, direct = self._factors(dtype)
+        kernels = _kernels()
+        K, d = self.means.shape
+        block = min(len(x), _kernel_block_rows(K, d))
+        scratches = (
+            kernels.scratch("augmented", (block, d + 1), dtype),
+            kernels.scratch("centred", (block, d), dtype),
+            kernels.scratch("whitened", (K, block, d), dtype),
+        )
+        row_weights = _row_weights(sample_weight)
+
+        def moments(reference):
+            sums = kernels.full_chunk(
+                x, self.shift, factors, direct, self.means, reference, log_const, row_weights, *scratches
+            )
+            return _checked_sums(sums, offset)
+
+        whitened = _two_pass_moments(moments, dtype, K, d)
+        chol = self.cholesky
+        return whitened._replace(
+            offset=np.einsum("kij,kj->ki", chol, whitened.offset),
+            scatter=chol @ whitened.scatter @ chol.transpose(0, 2, 1),
+        )
+
+
+class _DiagonalKernel:
+    """:func:`~emkit.components.gaussian_kernels.diagonal_chunk` bound to diagonal covariances and means.
+
+    Built by ``fused_kernel`` of the axis-aligned structures; called as
+    ``kernel(x, log_const, sample_weight, offset)``.
+    """
+
+    def __init__(self, means, inverse_sd):
+        self.means, self.inverse_sd = means, inverse_sd
+
+    def __call__(self, x, log_const, sample_weight, offset) -> FusedChunk:
+        x = np.ascontiguousarray(x)
+        row_weights = _row_weights(sample_weight)
+        chunk_kernel = _kernels().diagonal_chunk
+
+        def moments(reference):
+            return _checked_sums(chunk_kernel(x, self.means, self.inverse_sd, reference, log_const, row_weights), offset)
+
+        return _two_pass_moments(moments, np.float64, *self.means.shape)
+
+
 def _is_positive_definite(matrix: np.ndarray) -> bool:
     try:
         np.linalg.cholesky(matrix)
@@ -834,41 +911,7 @@ class FullCovariance(CovarianceStructure):
         ([3.0], [[1.0, 1.0]], [[[8.0, 10.0], [10.0, 14.0]]])
         """
         means = np.ascontiguousarray(means, dtype=np.float64)
-        shift, affine, distance = self._affine(means)
-        by_type = {}  # the factors in a chunk's working type, made on first use
-        chol = self._cholesky
-        K, d = means.shape
-
-        def run(x, log_const, sample_weight, offset):
-            x = np.ascontiguousarray(x)
-            dtype = _working_dtype(x)
-            if dtype not in by_type:
-                by_type[dtype] = (np.ascontiguousarray(affine, dtype=dtype), distance > _EXPANSION_LIMIT[dtype])
-            factors, direct = by_type[dtype]
-            kernels = _kernels()
-            block = min(len(x), _kernel_block_rows(K, d))
-            scratches = (
-                kernels.scratch("augmented", (block, d + 1), dtype),
-                kernels.scratch("centred", (block, d), dtype),
-                kernels.scratch("whitened", (K, block, d), dtype),
-            )
-            row_weights = _row_weights(sample_weight)
-
-            def moments(reference):
-                bad, top, *sums = kernels.full_chunk(
-                    x, shift, factors, direct, means, reference, log_const, row_weights, *scratches
-                )
-                if bad >= 0:
-                    raise NonFiniteDensityError(offset + bad, top)
-                return sums
-
-            whitened = _two_pass_moments(moments, dtype, K, d)
-            return whitened._replace(
-                offset=np.einsum("kij,kj->ki", chol, whitened.offset),
-                scatter=chol @ whitened.scatter @ chol.transpose(0, 2, 1),
-            )
-
-        return run
+        return _FullKernel(means, *self._affine(means), self._cholesky)
 
     def chunk_terms(self, x, means):
         """Mahalanobis terms (K, n) of a chunk and ``centred(resp)`` for its statistics.
@@ -1076,23 +1119,7 @@ class _AxisAlignedCovariance(CovarianceStructure):
         ([4.0], [[0.5, 1.0]], [[3.0, 12.0]])
         """
         means = np.ascontiguousarray(means, dtype=np.float64)
-        inverse_sd = np.ascontiguousarray(np.broadcast_to(1.0 / np.sqrt(self._variances()), means.shape))
-        K, d = means.shape
-
-        def run(x, log_const, sample_weight, offset):
-            x = np.ascontiguousarray(x)
-            row_weights = _row_weights(sample_weight)
-            chunk_kernel = _kernels().diagonal_chunk
-
-            def moments(reference):
-                bad, top, *sums = chunk_kernel(x, means, inverse_sd, reference, log_const, row_weights)
-                if bad >= 0:
-                    raise NonFiniteDensityError(offset + bad, top)
-                return sums
-
-            return _two_pass_moments(moments, np.float64, K, d)
-
-        return run
+        return _DiagonalKernel(means, np.ascontiguousarray(np.broadcast_to(1.0 / np.sqrt(self._variances()), means.shape)))
 
     def draw(self, component, rng, n_features):
         z = rng.standard_normal((len(component), n_features))
