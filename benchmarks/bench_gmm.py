@@ -15,7 +15,10 @@ scikit-learn keeps float32 input as float32.
 Every measurement starts with one untimed, untraced iteration (emkit's
 compiled E-step is loaded, or compiled once per machine, on its first call),
 then one iteration traced by ``tracemalloc`` (numpy reports its buffers to
-it): its peak, beyond what was live before, is the peak memory. Then untraced iterations run, at least one and at most
+it): its peak, beyond what was live before, is the peak memory. emkit's
+per-thread scratch buffers (one block of whitened rows, about 2.5 MB per
+thread at d=16, K=8) are made by the warm-up and reused, so they are not in
+that peak. Then untraced iterations run, at least one and at most
 ``--iters``, while the time spent on the cell stays within ``--budget``
 seconds; the time reported is the best of them (tracing slows numpy's
 allocations, so the traced iteration is never timed). The start is a
