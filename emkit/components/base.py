@@ -371,6 +371,8 @@ class FusedEStep(NamedTuple):
 def mixture_e_step(family, x: np.ndarray, log_weights: np.ndarray, sample_weight=None, offset: int = 0):
     """``family.mixture_e_step(...)`` on a chunk in a supported type, or None if the family has none.
 
+    A result that is not a :class:`FusedEStep` raises a ``TypeError`` naming the family.
+
     Examples
     --------
     >>> import numpy as np, emkit as em
@@ -382,7 +384,10 @@ def mixture_e_step(family, x: np.ndarray, log_weights: np.ndarray, sample_weight
     fused = getattr(family, "mixture_e_step", None)
     if fused is None:
         return None
-    return fused(supported_chunk(family, x), log_weights, sample_weight, offset)
+    result = fused(supported_chunk(family, x), log_weights, sample_weight, offset)
+    if not isinstance(result, FusedEStep):
+        raise TypeError(f"{type(family).__name__}.mixture_e_step must return a FusedEStep, got {type(result).__name__}")
+    return result
 
 
 def evaluate(family, x: np.ndarray) -> Evaluation:
