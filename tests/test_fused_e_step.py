@@ -169,10 +169,10 @@ def test_far_weighted_mean_is_recentred_exactly(covariance):
         block = 512
         sums = full_chunk(
             np.ascontiguousarray(x32), shift, affine.astype(np.float32), np.zeros(1, bool), moved.means,
-            np.zeros((1, d)), np.zeros(1), np.empty(0), np.empty((block, d + 1), np.float32),
-            np.empty((block, d), np.float32), np.empty((1, block, d), np.float32),
+            np.zeros((1, d)), np.zeros(1), None, None, np.empty(0),
+            np.empty((block, d + 1), np.float32), np.empty((block, d), np.float32), np.empty((1, block, d), np.float32),
         )
-        weight, first, second = sums[4:]
+        weight, first, second = sums[6:]
         naive = second[0] - np.outer(first[0], first[0]) / weight[0]
         assert np.abs(naive - exact).max() > np.abs(exact).max()
 
@@ -255,3 +255,93 @@ def test_fitted_results_pickle_after_e_steps(covariance):
     np.testing.assert_array_equal(again.predict_proba(x).values, fit.predict_proba(x).values)
     stats = again.mixture.e_step(x.to_numpy())
     assert stats.log_likelihood == pytest.approx(fit.log_likelihood, rel=1e-12)
+
+
+def t_oracle(mixture, x, sample_weight=None):
+    """The Student-t E-step from scipy.stats.multivariate_t and closed-form u-weighted moments."""
+    from scipy.special import digamma
+
+    family = mixture.families[0]
+    x = np.asarray(x, dtype=np.float64)
+    d = x.shape[1]
+    scales, nu = family.scale_matrices(), family.dof
+    with np.errstate(divide="ignore"):
+        joint = np.column_stack(
+            [
+                np.log(w) + stats.multivariate_t(m, c, df=v).logpdf(x)
+                for w, m, c, v in zip(mixture.weights, family.means, scales, nu)
+            ]
+        )
+    density = logsumexp(joint, axis=1)
+    row_weight = np.ones(len(x)) if sample_weight is None else sample_weight
+    resp = np.exp(joint - density[:, None]) * row_weight[:, None]
+    delta = np.column_stack([np.einsum("ni,ij,nj->n", x - m, np.linalg.inv(c), x - m) for m, c in zip(family.means, scales)])
+    u = (nu + d) / (nu + delta)
+    w = resp * u
+    weight = w.sum(axis=0)
+    means = w.T @ x / weight[:, None]
+    scatter = np.stack([(c[:, None] * (x - m)).T @ (x - m) for c, m in zip(w.T, means)])
+    half = 0.5 * (nu + d)
+    dof_stat = (resp * (np.log(u) + digamma(half) - np.log(half) - u)).sum(axis=0)
+    return row_weight @ density, resp.sum(axis=0), weight, means, scatter, dof_stat
+
+
+def t_mixture(covariance, x, resp, dofs):
+    family = em.StudentT(covariance, n_components=resp.shape[1])
+    fitted = FiniteMixture([family]).fit_responsibilities(x, resp)
+    start = fitted.families[0]
+    return FiniteMixture([start._with(start.means, start.covariance, dofs=np.asarray(dofs, float))], weights=fitted.weights)
+
+
+@pytest.mark.parametrize("covariance", COVARIANCE_NAMES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_one_pass_student_t_matches_scipy_oracle(covariance, weighted):
+    rng = np.random.default_rng(10)
+    x, resp = clustered(rng, 3000, 3, 3)
+    x += rng.standard_t(3, size=x.shape)  # heavier tails than the clusters
+    mixture = t_mixture(covariance, x, resp, [2.5, 7.0, 40.0])
+    sample_weight = rng.uniform(0.2, 3.0, size=len(x)) if weighted else None
+    result = mixture.e_step(x, sample_weight)
+    loglik, count, weight, means, scatter, dof_stat = t_oracle(mixture, x, sample_weight)
+    t_stats = result.family_stats[0]
+    assert result.log_likelihood == pytest.approx(loglik, rel=1e-12)
+    np.testing.assert_allclose(result.component_weight, count, rtol=1e-10)
+    np.testing.assert_allclose(t_stats.weight, count, rtol=1e-10)
+    np.testing.assert_allclose(t_stats.scaled.weight, weight, rtol=1e-10)
+    np.testing.assert_allclose(t_stats.scaled.mean, means, rtol=1e-10, atol=1e-10)
+    got = t_stats.scaled.scatter
+    expected = scatter if got.ndim == 3 else np.diagonal(scatter, axis1=1, axis2=2)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
+    np.testing.assert_allclose(t_stats.dof_stat, dof_stat, rtol=1e-9)
+
+
+@pytest.mark.parametrize("covariance", ["VVV", "VVI"])
+def test_one_pass_student_t_equals_per_family_evaluation(covariance):
+    # StudentT.stats of a fitted family is the per-family path (evaluate):
+    # given the one-pass responsibilities it must give the same statistics.
+    rng = np.random.default_rng(11)
+    x, resp = clustered(rng, 2000, 3, 2)
+    mixture = t_mixture(covariance, x, resp, [4.0, 12.0])
+    fused = mixture.e_step(x)
+    post = mixture.posterior(x)
+    per_family = mixture.families[0].stats(x, post.resp)
+    a = fused.family_stats[0]
+    np.testing.assert_allclose(a.weight, per_family.weight, rtol=1e-10)
+    np.testing.assert_allclose(a.scaled.mean, per_family.scaled.mean, rtol=1e-10)
+    np.testing.assert_allclose(a.scaled.scatter, per_family.scaled.scatter, rtol=1e-9)
+    np.testing.assert_allclose(a.dof_stat, per_family.dof_stat, rtol=1e-9)
+    assert fused.log_likelihood == pytest.approx(post.log_density.sum(), rel=1e-12)
+
+
+def test_bound_kernels_refuse_shapes_that_do_not_match_their_parameters():
+    # The compiled kernels do not check bounds: the Python side must.
+    kernel = em.FullCovariance(values=np.eye(2)[None].repeat(3, axis=0)).fused_kernel(np.zeros((3, 2)))
+    x = np.zeros((4, 2))
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        kernel(np.zeros((4, 3)), np.zeros(3), None, 0)
+    with pytest.raises(ValueError, match=r"log_const must have shape \(3,\)"):
+        kernel(x, np.zeros(8), None, 0)
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(4,\)"):
+        kernel(x, np.zeros(3), np.ones(3), 0)
+    with pytest.raises(ValueError, match="dof must be 3 positive numbers"):
+        em.DiagonalCovariance(values=np.ones((3, 2))).fused_kernel(np.zeros((3, 2)), dof=np.array([4.0]))

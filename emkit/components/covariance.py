@@ -41,6 +41,7 @@ from functools import cached_property
 from typing import Callable, NamedTuple
 
 import numpy as np
+from scipy.special import digamma
 
 from ..exceptions import DegenerateComponentError, NonFiniteDensityError
 
@@ -57,20 +58,27 @@ def _kernels():
 
 
 class FusedChunk(NamedTuple):
-    """What the one-pass E-step of a Gaussian mixture returns for a chunk.
+    """What the one-pass E-step of a Gaussian (or Student-t) mixture returns for a chunk.
+
+    With ``v_i`` the row weights (1 without) and ``u_ik`` the Student-t scale
+    weights (1 for Gaussian components):
 
     Attributes
     ----------
     log_likelihood : float
-        ``sum_i w_i log p(x_i)`` (``w_i`` the row weights, 1 without).
+        ``sum_i v_i log p(x_i)``.
     class_log_likelihood : float
-        ``sum_i w_i log max_k r_ik``.
+        ``sum_i v_i log max_k r_ik``.
+    count : ndarray (K,)
+        ``n_k = sum_i v_i r_ik``.
+    dof_stat : ndarray (K,)
+        ``sum_i v_i r_ik (E[log tau_ik] - u_ik)`` (0 for Gaussian components).
     weight : ndarray (K,)
-        ``n_k = sum_i w_i r_ik``.
+        ``sum_i v_i r_ik u_ik`` (``count`` for Gaussian components).
     offset : ndarray (K, d)
-        The chunk's weighted means minus the component means.
+        The chunk's ``v r u``-weighted means minus the component means.
     scatter : ndarray (K, d, d) or (K, d)
-        Scatter about the chunk's weighted means (its diagonal for the
+        ``v r u``-weighted scatter about those means (its diagonal for the
         axis-aligned structures).
 
     Examples
@@ -87,6 +95,8 @@ class FusedChunk(NamedTuple):
 
     log_likelihood: float
     class_log_likelihood: float
+    count: np.ndarray
+    dof_stat: np.ndarray
     weight: np.ndarray
     offset: np.ndarray
     scatter: np.ndarray
@@ -104,11 +114,25 @@ def _kernel_block_rows(n_components: int, n_features: int) -> int:
     return max(64, _KERNEL_BLOCK_FLOATS // (n_components * (n_features + 1)))
 
 
-def _row_weights(sample_weight):
-    """Row weights as the compiled kernels take them: empty for unit weights."""
+def _kernel_inputs(x, log_const, sample_weight, n_components: int, n_features: int):
+    """A chunk, its log-constants and row weights as the compiled kernels take them, shapes checked.
+
+    The kernels index without bounds checks, so a shape that does not match
+    the bound parameters is refused here (a ``ValueError``), never read past.
+    Row weights are empty for unit weights.
+    """
+    x = np.ascontiguousarray(x)
+    log_const = np.ascontiguousarray(log_const, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != n_features:
+        raise ValueError(f"the chunk must have shape (n, {n_features}), got {x.shape}")
+    if log_const.shape != (n_components,):
+        raise ValueError(f"log_const must have shape ({n_components},), got {log_const.shape}")
     if sample_weight is None:
-        return _NO_ROW_WEIGHTS
-    return np.ascontiguousarray(sample_weight, dtype=np.float64)
+        return x, log_const, _NO_ROW_WEIGHTS
+    row_weights = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    if row_weights.shape != (len(x),):
+        raise ValueError(f"sample_weight must have shape ({len(x)},), got {row_weights.shape}")
+    return x, log_const, row_weights
 
 
 class CovarianceStructure(ABC):
@@ -335,25 +359,28 @@ class CovarianceStructure(ABC):
         """
 
     @abstractmethod
-    def fused_kernel(self, means: np.ndarray) -> Callable:
-        """The compiled one-pass E-step of a mixture of these Gaussian components.
+    def fused_kernel(self, means: np.ndarray, dof: np.ndarray | None = None) -> Callable:
+        """The compiled one-pass E-step of a mixture of these Gaussian (or Student-t) components.
 
-        For a mixture whose every component is Gaussian with this structure,
-        one call per chunk computes the log-densities, the responsibilities,
-        the log-likelihood and the statistics (see
+        For a mixture whose every component is Gaussian (or Student-t) with
+        this structure, one call per chunk computes the log-densities, the
+        responsibilities, the log-likelihood and the statistics (see
         :mod:`emkit.components.gaussian_kernels`), with no ``(n, K)`` array
         returned and the GIL released.
 
         Parameters
         ----------
         means : ndarray of shape (K, d)
-            Component means.
+            Component means (locations).
+        dof : ndarray of shape (K,), optional
+            Student-t degrees of freedom; None for Gaussian components.
 
         Returns
         -------
         callable
             ``kernel(x, log_const, sample_weight, offset)`` -> :class:`FusedChunk`,
-            where ``log_const[k] = log w_k - 1/2 (d log 2 pi + log|Sigma_k|)``,
+            where ``log_const[k]`` is ``log w_k`` plus the log-density's terms
+            free of x (``-1/2 (d log 2 pi + log|Sigma_k|)`` for a Gaussian),
             ``sample_weight`` is None or the rows' weights (which multiply
             the responsibilities) and ``offset`` is the chunk's first row in
             the data, to name a row in a
@@ -633,14 +660,14 @@ def _two_pass_moments(moments: Callable, dtype, n_components: int, n_features: i
     """A chunk's totals and centred moments, with a second pass where the first cancels.
 
     ``moments(reference)`` returns ``(log_likelihood, class_log_likelihood,
-    weight, first, second)`` with the moments about the reference points
-    ``reference`` (K, d). The first pass takes them about 0; the components
-    whose re-centring cancels (see :func:`_recentred`) are taken again about
-    their first-pass offsets. The result's offsets and scatter are in the
-    units of ``moments``.
+    count, dof_stat, weight, first, second)`` with the moments about the
+    reference points ``reference`` (K, d). The first pass takes them about
+    0; the components whose re-centring cancels (see :func:`_recentred`) are
+    taken again about their first-pass offsets. The result's offsets and
+    scatter are in the units of ``moments``.
     """
     reference = np.zeros((n_components, n_features))
-    log_likelihood, class_log_likelihood, weight, first, second = moments(reference)
+    *totals, weight, first, second = moments(reference)
     offset, centred, far = _recentred(weight, first, second, dtype)
     if far.size:
         reference[far] = offset[far]
@@ -648,7 +675,18 @@ def _two_pass_moments(moments: Callable, dtype, n_components: int, n_features: i
         correction, again, _ = _recentred(weight, first, second, dtype)
         offset[far] += correction[far]
         centred[far] = again[far]
-    return FusedChunk(log_likelihood, class_log_likelihood, weight, offset, centred)
+    return FusedChunk(*totals, weight, offset, centred)
+
+
+def _scale_mixture_terms(dof, n_components: int, n_features: int):
+    """``(nu_k, digamma((nu_k + d)/2) - log((nu_k + d)/2))`` as the kernels take them; ``(None, None)`` for Gaussians."""
+    if dof is None:
+        return None, None
+    nu = np.ascontiguousarray(dof, dtype=np.float64)
+    if nu.shape != (n_components,) or not np.all(nu > 0):
+        raise ValueError(f"dof must be {n_components} positive numbers, got {nu}")
+    half = 0.5 * (nu + n_features)
+    return nu, digamma(half) - np.log(half)
 
 
 def _checked_sums(kernel_result: tuple, offset: int) -> tuple:
@@ -667,8 +705,9 @@ class _FullKernel:
     arrays, so families that hold one still pickle.
     """
 
-    def __init__(self, means, shift, affine, distance, cholesky):
+    def __init__(self, means, shift, affine, distance, cholesky, dof=None):
         self.means, self.shift, self.affine, self.distance, self.cholesky = means, shift, affine, distance, cholesky
+        self.dof, self.log_tau_offset = _scale_mixture_terms(dof, *means.shape)
         self._by_type = {}  # the factors in a chunk's working type, made on first use
 
     def _factors(self, dtype):
@@ -680,22 +719,22 @@ class _FullKernel:
         return self._by_type[dtype]
 
     def __call__(self, x, log_const, sample_weight, offset) -> FusedChunk:
-        x = np.ascontiguousarray(x)
+        K, d = self.means.shape
+        x, log_const, row_weights = _kernel_inputs(x, log_const, sample_weight, K, d)
         dtype = _working_dtype(x)
         factors, direct = self._factors(dtype)
         kernels = _kernels()
-        K, d = self.means.shape
         block = min(len(x), _kernel_block_rows(K, d))
         scratches = (
             kernels.scratch("augmented", (block, d + 1), dtype),
             kernels.scratch("centred", (block, d), dtype),
             kernels.scratch("whitened", (K, block, d), dtype),
         )
-        row_weights = _row_weights(sample_weight)
 
         def moments(reference):
             sums = kernels.full_chunk(
-                x, self.shift, factors, direct, self.means, reference, log_const, row_weights, *scratches
+                x, self.shift, factors, direct, self.means, reference, log_const, self.dof, self.log_tau_offset,
+                row_weights, *scratches,
             )
             return _checked_sums(sums, offset)
 
@@ -714,16 +753,19 @@ class _DiagonalKernel:
     ``kernel(x, log_const, sample_weight, offset)``.
     """
 
-    def __init__(self, means, inverse_sd):
+    def __init__(self, means, inverse_sd, dof=None):
         self.means, self.inverse_sd = means, inverse_sd
+        self.dof, self.log_tau_offset = _scale_mixture_terms(dof, *means.shape)
 
     def __call__(self, x, log_const, sample_weight, offset) -> FusedChunk:
-        x = np.ascontiguousarray(x)
-        row_weights = _row_weights(sample_weight)
+        x, log_const, row_weights = _kernel_inputs(x, log_const, sample_weight, *self.means.shape)
         chunk_kernel = _kernels().diagonal_chunk
 
         def moments(reference):
-            return _checked_sums(chunk_kernel(x, self.means, self.inverse_sd, reference, log_const, row_weights), offset)
+            sums = chunk_kernel(
+                x, self.means, self.inverse_sd, reference, log_const, self.dof, self.log_tau_offset, row_weights
+            )
+            return _checked_sums(sums, offset)
 
         return _two_pass_moments(moments, np.float64, *self.means.shape)
 
@@ -890,8 +932,8 @@ class FullCovariance(CovarianceStructure):
                 np.matmul(np.subtract(x, means[k], out=centred), precision[k], out=whitened[k])
         return whitened
 
-    def fused_kernel(self, means):
-        """The compiled one-pass E-step, bound to these covariances and ``means``.
+    def fused_kernel(self, means, dof=None):
+        """The compiled one-pass E-step, bound to these covariances and ``means`` (and ``dof``).
 
         See :meth:`CovarianceStructure.fused_kernel`. The differences are
         whitened as in :meth:`chunk_terms` (one product per component of the
@@ -911,7 +953,7 @@ class FullCovariance(CovarianceStructure):
         ([3.0], [[1.0, 1.0]], [[[8.0, 10.0], [10.0, 14.0]]])
         """
         means = np.ascontiguousarray(means, dtype=np.float64)
-        return _FullKernel(means, *self._affine(means), self._cholesky)
+        return _FullKernel(means, *self._affine(means), self._cholesky, dof)
 
     def chunk_terms(self, x, means):
         """Mahalanobis terms (K, n) of a chunk and ``centred(resp)`` for its statistics.
@@ -1100,8 +1142,8 @@ class _AxisAlignedCovariance(CovarianceStructure):
 
         return maha.astype(np.float64), centred
 
-    def fused_kernel(self, means):
-        """The compiled one-pass E-step, bound to these variances and ``means``.
+    def fused_kernel(self, means, dof=None):
+        """The compiled one-pass E-step, bound to these variances and ``means`` (and ``dof``).
 
         See :meth:`CovarianceStructure.fused_kernel`. Each row's differences
         ``x_i - mu_k`` are taken directly in float64 (float32 chunks too: the
@@ -1119,7 +1161,8 @@ class _AxisAlignedCovariance(CovarianceStructure):
         ([4.0], [[0.5, 1.0]], [[3.0, 12.0]])
         """
         means = np.ascontiguousarray(means, dtype=np.float64)
-        return _DiagonalKernel(means, np.ascontiguousarray(np.broadcast_to(1.0 / np.sqrt(self._variances()), means.shape)))
+        inverse_sd = np.ascontiguousarray(np.broadcast_to(1.0 / np.sqrt(self._variances()), means.shape))
+        return _DiagonalKernel(means, inverse_sd, dof)
 
     def draw(self, component, rng, n_features):
         z = rng.standard_normal((len(component), n_features))

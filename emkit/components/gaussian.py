@@ -20,12 +20,11 @@ large against the spread. The M-step sets ``mu_k = m_k`` and hands ``S_k`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import xarray as xr
 
-from .base import Evaluation, FusedEStep
+from .base import Evaluation
 from .covariance import DiagonalCovariance, FullCovariance
 from .location_scale import DEFAULT_REG_COVAR, LocationScaleFamily  # noqa: F401 (DEFAULT_REG_COVAR: public here)
 
@@ -259,59 +258,13 @@ class Gaussian(LocationScaleFamily):
 
         return Evaluation(maha.T, stats)
 
-    @cached_property
-    def _fused_kernel(self):
-        return self.covariance.fused_kernel(self.means)
-
-    def mixture_e_step(
-        self, x: np.ndarray, log_weights: np.ndarray, sample_weight: np.ndarray | None = None, offset: int = 0
-    ) -> FusedEStep:
-        """The E-step of one chunk for a mixture whose components are all in this family.
-
-        One compiled pass (see :mod:`emkit.components.gaussian_kernels`)
-        computes ``log w_k + log N(x_i | mu_k, Sigma_k)``, its log-sum-exp
-        over k, the responsibilities and the statistics; no ``(n, K)`` array
-        is returned. It gives what :meth:`evaluate` followed by the mixture's
-        posterior gives, to rounding.
-
-        Parameters
-        ----------
-        x : ndarray of shape (n, d)
-            A chunk of observations (float32 or float64).
-        log_weights : ndarray of shape (K,)
-            ``log w_k`` (``-inf`` for a component of weight 0).
-        sample_weight : ndarray of shape (n,), optional
-            Row weights; they multiply the responsibilities.
-        offset : int, default 0
-            Index of the chunk's first row in the data, for errors.
-
-        Returns
-        -------
-        FusedEStep
-
-        Raises
-        ------
-        NonFiniteDensityError
-            If a row has a non-finite log-density under every component.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from emkit.components.gaussian import Gaussian
-        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
-        >>> family = Gaussian("full", n_components=2)
-        >>> fitted = family.m_step(family.stats(x, np.eye(2)[[0, 0, 1, 1]]))
-        >>> step = fitted.mixture_e_step(x, np.log([0.5, 0.5]))
-        >>> round(step.log_likelihood, 3), step.component_weight.round(6).tolist()
-        (-5.676, [2.0, 2.0])
-        >>> step.stats.mean.round(6).tolist()
-        [[0.5], [4.5]]
-        """
+    def _log_norm(self) -> np.ndarray:
+        """The terms of ``log N`` that do not depend on x, ``-1/2 (d log 2 pi + log|Sigma_k|)``, shape (K,)."""
         d = self.n_features
-        log_const = np.asarray(log_weights, dtype=float) - 0.5 * (self.covariance.log_det(d) + d * _LOG_2PI)
-        chunk = self._fused_kernel(x, log_const, sample_weight, offset)
-        stats = GaussianStats(chunk.weight, self.means + chunk.offset, chunk.scatter)
-        return FusedEStep(chunk.log_likelihood, chunk.class_log_likelihood, chunk.weight, stats)
+        return -0.5 * (self.covariance.log_det(d) + d * _LOG_2PI)
+
+    def _fused_stats(self, chunk) -> GaussianStats:
+        return GaussianStats(chunk.weight, self.means + chunk.offset, chunk.scatter)
 
     def m_step(self, stats: GaussianStats) -> "Gaussian":
         """Maximise the expected complete-data log-likelihood.

@@ -1,30 +1,37 @@
-"""Compiled one-pass E-step of a mixture of Gaussian components.
+"""Compiled one-pass E-step of a mixture of Gaussian or Student-t components.
 
-When every component of a mixture is Gaussian, one compiled call per chunk
-computes everything the E-step needs, without returning to Python between
-the steps and with the GIL released (so chunks run on all cores):
+When every component of a mixture is Gaussian (or every one Student-t), one
+compiled call per chunk computes everything the E-step needs, without
+returning to Python between the steps and with the GIL released (so chunks
+run on all cores):
 
 1. the differences in each component's own units, ``y_ik``, with
-   ``|y_ik|^2`` the squared Mahalanobis distance of ``x_i`` to component k:
+   ``delta_ik = |y_ik|^2`` the squared Mahalanobis distance of ``x_i`` to
+   component k:
 
    * full covariance ``Sigma_k = L_k L_k^T``: ``y_ik = (x_i - mu_k) U_k`` with
      ``U_k = L_k^{-T}``, written as one product per component of the
      augmented chunk ``[x_i - s, 1]`` with ``[U_k; -(mu_k - s) U_k]`` (``s``
      a point inside the data, so that a common offset does not round);
      components far from ``s`` in their own units are whitened directly
-     from ``x_i - mu_k`` (see ``FullCovariance.whitening``);
+     from ``x_i - mu_k`` (see ``FullCovariance._affine``);
    * diagonal covariance: ``y_ikj = (x_ij - mu_kj) / sigma_kj``, row by row;
 
-2. the log-joint ``log w_k - 1/2 (d log 2 pi + log|Sigma_k| + |y_ik|^2)``, its
-   log-sum-exp over k (the log-density of the row), the responsibilities
-   ``r_ik`` (times the row's weight) and the row's ``log max_k r_ik``;
+2. the log-joint ``a_ik = c_k - delta_ik / 2`` for Gaussians, or
+   ``c_k - (nu_k + d)/2 log(1 + delta_ik / nu_k)`` for Student-t components
+   (``c_k`` holds ``log w_k`` and the terms free of x), its log-sum-exp over k
+   (the log-density of the row), the responsibilities ``r_ik`` (times the
+   row's weight) and the row's ``log max_k r_ik``;
 
 3. the statistics about each component's current mean (or about a given
-   reference point near it), in its own units: ``n_k = sum_i r_ik``,
-   ``sum_i r_ik y_ik`` and ``sum_i r_ik y_ik y_ik^T`` (for full covariances
-   one product ``Z_k^T Z_k`` per block, with rows ``z_ik = sqrt(r_ik) y_ik``
-   overwriting ``y`` in place); for diagonal covariances the moments of
-   ``x_i - mu_k`` directly.
+   reference point near it), in its own units, with weights ``w_ik = r_ik
+   u_ik`` (``u_ik = (nu_k + d) / (nu_k + delta_ik)`` for Student-t
+   components, 1 for Gaussians): ``sum_i r_ik``, ``sum_i w_ik``,
+   ``sum_i w_ik y_ik`` and ``sum_i w_ik y_ik y_ik^T`` (for full covariances
+   one product ``Z_k^T Z_k`` per block, with rows ``z_ik = sqrt(w_ik) y_ik``
+   overwriting ``y`` in place; for diagonal covariances the moments of
+   ``x_i - mu_k`` directly), and for Student-t components
+   ``sum_i r_ik (E[log tau_ik] - u_ik)`` for the degrees of freedom.
 
 Moments about a fixed point add up over rows, so a call walks a chunk of any
 length in cache-sized blocks and returns one set of sums: the chunk can be
@@ -81,6 +88,28 @@ def _normalise_row(joint, row_weight):
     return top + log_total, -log_total, top
 
 
+# ``dof`` is None for Gaussian components: numba compiles a separate version
+# for a None argument, with the Student-t branches removed.
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def _log_kernel(maha, dof, k, d):
+    """The x-dependent term of component k's log-density: ``-maha / 2``, or Student-t's."""
+    if dof is None:
+        return -0.5 * maha
+    return -0.5 * (dof[k] + d) * math.log1p(maha / dof[k])
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def _scale_weight(maha, dof, log_tau_offset, k, d):
+    """``(u_ik, E[log tau_ik] - u_ik)`` of a Student-t component; ``(1, 0)`` for a Gaussian."""
+    if dof is None:
+        return 1.0, 0.0
+    nu = dof[k]
+    u = (nu + d) / (nu + maha)
+    return u, math.log1p(d / nu) - math.log1p(maha / nu) + log_tau_offset[k] - u
+
+
 @numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
 def _whiten(x, shift, affine, direct, means, augmented, centred, y):
     """``y[k, :n] = (x - mu_k) U_k`` for every k and the n rows of ``x``.
@@ -103,7 +132,8 @@ def _whiten(x, shift, affine, direct, means, augmented, centred, y):
 
 
 @numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
-def full_chunk(x, shift, affine, direct, means, reference, log_const, sample_weight, augmented, centred, y):
+def full_chunk(x, shift, affine, direct, means, reference, log_const, dof, log_tau_offset, sample_weight,
+               augmented, centred, y):
     """The fused E-step of a chunk for full covariance matrices, in blocks of ``len(augmented)`` rows.
 
     Parameters
@@ -120,7 +150,15 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, sample_wei
         The moments are taken about ``mu_k + L_k b_k``, ``b_k = reference[k]``
         (in whitened units; zero for moments about the means).
     log_const : ndarray (K,) float64
-        ``log w_k - 1/2 (d log 2 pi + log|Sigma_k|)``.
+        ``log w_k`` plus the log-density's terms that do not depend on x:
+        ``-1/2 (d log 2 pi + log|Sigma_k|)`` for Gaussians.
+    dof : ndarray (K,) float64 or None
+        None for Gaussian components; Student-t degrees of freedom ``nu_k``
+        otherwise, with the log-density term ``-(nu_k + d)/2 log(1 +
+        delta_ik / nu_k)`` and the moments weighted by ``r_ik u_ik``,
+        ``u_ik = (nu_k + d) / (nu_k + delta_ik)``.
+    log_tau_offset : ndarray (K,) float64 or None
+        ``digamma((nu_k + d)/2) - log((nu_k + d)/2)``; None for Gaussians.
     sample_weight : ndarray (n,) or (0,) float64
         Row weights; empty for unit weights.
     augmented, centred, y : scratch of shapes (b, d + 1), (b, d), (K, b, d) in the working type
@@ -129,12 +167,15 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, sample_wei
     Returns
     -------
     tuple
-        ``(bad_row, bad_top, log_likelihood, class_log_likelihood, weight,
-        first, second)``: ``bad_row`` is -1 or the first row without a
-        finite log-density (with its largest log-joint ``bad_top``),
-        ``first = sum_i r_ik (y_ik - b_k)`` (K, d) and ``second = sum_i r_ik
-        (y_ik - b_k)(y_ik - b_k)^T`` (K, d, d), float64 sums of per-block
-        products in the working type.
+        ``(bad_row, bad_top, log_likelihood, class_log_likelihood, count,
+        dof_stat, weight, first, second)``: ``bad_row`` is -1 or the first
+        row without a finite log-density (with its largest log-joint
+        ``bad_top``), ``count = sum_i r_ik``, ``dof_stat = sum_i r_ik
+        (E[log tau_ik] - u_ik)`` (0 for Gaussians), and with ``w_ik = r_ik
+        u_ik`` (``u = 1`` for Gaussians) ``weight = sum_i w_ik``, ``first =
+        sum_i w_ik (y_ik - b_k)`` (K, d) and ``second = sum_i w_ik (y_ik -
+        b_k)(y_ik - b_k)^T`` (K, d, d), float64 sums of per-block products
+        in the working type.
 
     Examples
     --------
@@ -147,10 +188,10 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, sample_wei
     >>> affine = np.array([[[1.0], [0.0]]])  # [U; -(mu - s) U]
     >>> out = full_chunk(
     ...     x, np.zeros(1), affine, np.zeros(1, bool), np.zeros((1, 1)), np.zeros((1, 1)),
-    ...     np.array([-0.5 * np.log(2 * np.pi)]), np.empty(0),
+    ...     np.array([-0.5 * np.log(2 * np.pi)]), None, None, np.empty(0),
     ...     np.empty((1, 2)), np.empty((1, 1)), np.empty((1, 1, 1)),
     ... )
-    >>> bad_row, _, loglik, _, weight, first, second = out
+    >>> bad_row, _, loglik, _, count, _, weight, first, second = out
     >>> bad_row, round(loglik, 4), weight.tolist(), first.tolist(), second.tolist()
     (-1, -3.8379, [2.0], [[2.0]], [[[4.0]]])
     """
@@ -158,6 +199,9 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, sample_wei
     K = log_const.shape[0]
     block = augmented.shape[0]
     joint = np.empty(K)
+    distance = np.empty(K)
+    count = np.zeros(K)
+    dof_stat = np.zeros(K)
     weight = np.zeros(K)
     first = np.zeros((K, d))
     second = np.zeros((K, d, d))
@@ -173,30 +217,35 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, sample_wei
                 for j in range(d):
                     v = y[k, i, j]
                     maha += v * v
-                joint[k] = log_const[k] - 0.5 * maha
+                distance[k] = maha
+                joint[k] = log_const[k] + _log_kernel(maha, dof, k, d)
             row_weight = sample_weight[start + i] if sample_weight.shape[0] else 1.0
             density, log_max, top = _normalise_row(joint, row_weight)
             if not math.isfinite(density):
-                return start + i, top, 0.0, 0.0, weight, first, second
+                return start + i, top, 0.0, 0.0, count, dof_stat, weight, first, second
             log_likelihood += row_weight * density
             class_log_likelihood += row_weight * log_max
             for k in range(K):
                 r = joint[k]
-                weight[k] += r
-                root = math.sqrt(r)
+                u, dof_term = _scale_weight(distance[k], dof, log_tau_offset, k, d)
+                count[k] += r
+                dof_stat[k] += r * dof_term
+                w = r * u
+                weight[k] += w
+                root = math.sqrt(w)
                 for j in range(d):
                     v = y[k, i, j] - reference[k, j]
-                    first[k, j] += r * v
+                    first[k, j] += w * v
                     y[k, i, j] = v * root
         for k in range(K):
             whitened = y[k, :m]
             np.dot(whitened.T, whitened, block_second[k])
         second += block_second
-    return -1, 0.0, log_likelihood, class_log_likelihood, weight, first, second
+    return -1, 0.0, log_likelihood, class_log_likelihood, count, dof_stat, weight, first, second
 
 
 @numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
-def diagonal_chunk(x, means, inv_sd, reference, log_const, sample_weight):
+def diagonal_chunk(x, means, inv_sd, reference, log_const, dof, log_tau_offset, sample_weight):
     """The fused E-step of a chunk for diagonal (or spherical) covariances.
 
     ``inv_sd`` (K, d) holds ``1 / sigma_kj``; ``reference`` (K, d) is an
@@ -206,17 +255,21 @@ def diagonal_chunk(x, means, inv_sd, reference, log_const, sample_weight):
     Returns
     -------
     tuple
-        ``(bad_row, bad_top, log_likelihood, class_log_likelihood, weight,
-        first, second)`` with ``first = sum_i r_ik (x_i - mu_k - b_k)`` and
-        ``second = sum_i r_ik (x_i - mu_k - b_k)^2`` (K, d).
+        ``(bad_row, bad_top, log_likelihood, class_log_likelihood, count,
+        dof_stat, weight, first, second)`` as in :func:`full_chunk`, with
+        the moments in data units: ``first = sum_i w_ik (x_i - mu_k - b_k)``
+        and ``second = sum_i w_ik (x_i - mu_k - b_k)^2`` (K, d).
 
     Examples
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian_kernels import diagonal_chunk
     >>> x = np.array([[0.0], [2.0]])
-    >>> out = diagonal_chunk(x, np.zeros((1, 1)), np.ones((1, 1)), np.zeros((1, 1)), np.zeros(1), np.array([1.0, 3.0]))
-    >>> bad_row, _, _, _, weight, first, second = out
+    >>> out = diagonal_chunk(
+    ...     x, np.zeros((1, 1)), np.ones((1, 1)), np.zeros((1, 1)), np.zeros(1), None, None,
+    ...     np.array([1.0, 3.0]),
+    ... )
+    >>> bad_row, _, _, _, count, _, weight, first, second = out
     >>> bad_row, weight.tolist(), first.tolist(), second.tolist()
     (-1, [4.0], [[6.0]], [[12.0]])
     """
@@ -224,6 +277,9 @@ def diagonal_chunk(x, means, inv_sd, reference, log_const, sample_weight):
     K = log_const.shape[0]
     diff = np.empty((K, d))
     joint = np.empty(K)
+    distance = np.empty(K)
+    count = np.zeros(K)
+    dof_stat = np.zeros(K)
     weight = np.zeros(K)
     first = np.zeros((K, d))
     second = np.zeros((K, d))
@@ -237,21 +293,26 @@ def diagonal_chunk(x, means, inv_sd, reference, log_const, sample_weight):
                 diff[k, j] = delta - reference[k, j]
                 v = delta * inv_sd[k, j]
                 maha += v * v
-            joint[k] = log_const[k] - 0.5 * maha
+            distance[k] = maha
+            joint[k] = log_const[k] + _log_kernel(maha, dof, k, d)
         row_weight = sample_weight[i] if sample_weight.shape[0] else 1.0
         density, log_max, top = _normalise_row(joint, row_weight)
         if not math.isfinite(density):
-            return i, top, 0.0, 0.0, weight, first, second
+            return i, top, 0.0, 0.0, count, dof_stat, weight, first, second
         log_likelihood += row_weight * density
         class_log_likelihood += row_weight * log_max
         for k in range(K):
             r = joint[k]
-            weight[k] += r
+            u, dof_term = _scale_weight(distance[k], dof, log_tau_offset, k, d)
+            count[k] += r
+            dof_stat[k] += r * dof_term
+            w = r * u
+            weight[k] += w
             for j in range(d):
-                rv = r * diff[k, j]
+                rv = w * diff[k, j]
                 first[k, j] += rv
                 second[k, j] += rv * diff[k, j]
-    return -1, 0.0, log_likelihood, class_log_likelihood, weight, first, second
+    return -1, 0.0, log_likelihood, class_log_likelihood, count, dof_stat, weight, first, second
 
 
 class _Scratch(threading.local):

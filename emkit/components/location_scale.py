@@ -20,10 +20,13 @@ and ``_dataset_params``.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import xarray as xr
 
 from ..exceptions import DegenerateComponentError
+from .base import FusedEStep
 from .covariance import DESCRIPTIONS, CovarianceStructure, covariance_structure
 from .parametric import check_n_components
 
@@ -99,6 +102,18 @@ class LocationScaleFamily:
         """Fitted constructor arguments besides ``means``, read by :meth:`from_dataset`."""
         return {}
 
+    def _log_norm(self) -> np.ndarray:
+        """The terms of each component's log-density that do not depend on x, shape (K,)."""
+        raise NotImplementedError
+
+    def _kernel_dof(self) -> np.ndarray | None:
+        """Degrees of freedom for the compiled E-step: None for Gaussian components."""
+        return None
+
+    def _fused_stats(self, chunk):
+        """The family's statistics from a :class:`~emkit.components.covariance.FusedChunk`."""
+        raise NotImplementedError
+
     # -- shared behaviour ------------------------------------------------------------
     def __repr__(self) -> str:
         options = "".join(f"{name}={value!r}, " for name, value in self._options().items())
@@ -164,6 +179,63 @@ class LocationScaleFamily:
             _structure=structure,
             **fitted,
         )
+
+    @cached_property
+    def _fused_kernel(self):
+        return self.covariance.fused_kernel(self.means, self._kernel_dof())
+
+    def mixture_e_step(
+        self, x: np.ndarray, log_weights: np.ndarray, sample_weight: np.ndarray | None = None, offset: int = 0
+    ) -> FusedEStep:
+        """The E-step of one chunk for a mixture whose components are all in this family.
+
+        One compiled pass (see :mod:`emkit.components.gaussian_kernels`)
+        computes ``log w_k + log f_k(x_i)``, its log-sum-exp over k, the
+        responsibilities (for Student-t components also the scale weights
+        ``u_ik``) and the statistics; no ``(n, K)`` array is returned. It
+        gives what :meth:`evaluate` followed by the mixture's posterior
+        gives, to rounding.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            A chunk of observations (float32 or float64).
+        log_weights : ndarray of shape (K,)
+            ``log w_k`` (``-inf`` for a component of weight 0).
+        sample_weight : ndarray of shape (n,), optional
+            Row weights; they multiply the responsibilities.
+        offset : int, default 0
+            Index of the chunk's first row in the data, for errors.
+
+        Returns
+        -------
+        FusedEStep
+
+        Raises
+        ------
+        NonFiniteDensityError
+            If a row has a non-finite log-density under every component.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.components.student_t import StudentT
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> family = Gaussian("full", n_components=2)
+        >>> fitted = family.m_step(family.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> step = fitted.mixture_e_step(x, np.log([0.5, 0.5]))
+        >>> round(step.log_likelihood, 3), step.component_weight.round(6).tolist()
+        (-5.676, [2.0, 2.0])
+        >>> step.stats.mean.round(6).tolist()
+        [[0.5], [4.5]]
+        >>> t = StudentT("full", dof=3.0, n_components=2)
+        >>> t.m_step(t.stats(x, np.eye(2)[[0, 0, 1, 1]])).mixture_e_step(x, np.log([0.5, 0.5])).stats.dof_stat.shape
+        (2,)
+        """
+        log_const = np.asarray(log_weights, dtype=float) + self._log_norm()
+        chunk = self._fused_kernel(x, log_const, sample_weight, offset)
+        return FusedEStep(chunk.log_likelihood, chunk.class_log_likelihood, chunk.count, self._fused_stats(chunk))
 
     def free_parameters(self) -> np.ndarray:
         """Locations, then the structure's free values, as one vector.

@@ -353,6 +353,13 @@ class StudentT(LocationScaleFamily):
 
         return Evaluation(log_prob.T, stats)
 
+    def _kernel_dof(self):
+        return self.dof
+
+    def _fused_stats(self, chunk) -> StudentTStats:
+        scaled = GaussianStats(chunk.weight, self.means + chunk.offset, chunk.scatter)
+        return StudentTStats(chunk.count, scaled, chunk.dof_stat)
+
     def m_step(self, stats: StudentTStats) -> "StudentT":
         """The CM-steps of ECM: location, scale matrix, then degrees of freedom.
 
