@@ -43,10 +43,19 @@ def trace_dataset(histories, converged, errors, final_params=None) -> xr.Dataset
     if final_params is not None:
         template = next(p for p in final_params if p is not None)
         stacked = xr.concat(
-            [(p if p is not None else xr.full_like(template, np.nan)).drop_attrs() for p in final_params],
+            [_without_attrs(p if p is not None else xr.full_like(template, np.nan)) for p in final_params],
             dim="restart",
             coords="minimal",
         )
         stacked = stacked.rename({name: FINAL_PREFIX + name for name in stacked.data_vars})
         trace = xr.merge([trace, stacked.assign_coords(restart=trace.restart)], combine_attrs="drop")
     return trace
+
+
+def _without_attrs(ds: xr.Dataset) -> xr.Dataset:
+    """A shallow copy of ``ds`` without attributes (``Dataset.drop_attrs`` is ~50x slower)."""
+    out = ds.copy(deep=False)
+    out.attrs = {}
+    for variable in out.variables.values():
+        variable.attrs = {}
+    return out
