@@ -247,10 +247,9 @@ class Gaussian(LocationScaleFamily):
         >>> ev32.log_prob.dtype, bool(np.allclose(ev32.log_prob, ev.log_prob, rtol=1e-6))
         (dtype('float64'), True)
         """
-        d = self.n_features
         maha, centred = self.covariance.chunk_terms(x, self.means)
-        maha += (self.covariance.log_det(d) + d * _LOG_2PI)[:, None]
         maha *= -0.5
+        maha += self._log_norm()[:, None]
 
         def stats(resp):
             weight, offset, scatter = centred(resp.T)

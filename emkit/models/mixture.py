@@ -254,7 +254,7 @@ class FiniteMixture:
 
         One pass: every family is evaluated once, and its statistics reuse
         the work done for its log-densities. A mixture of a single family
-        that offers ``mixture_e_step`` (the Gaussian family does) hands the
+        that offers ``mixture_e_step`` (the Gaussian and Student-t families do) hands the
         whole chunk to it: one compiled pass, no ``(n, K)`` array.
 
         Parameters
