@@ -34,17 +34,31 @@ The ``iters`` column counts the iterations run by each library (``-`` where
 scikit-learn's figures are scaled).
 
 The sweep ends with a linearity check: seconds per million rows across n for
-each (d, K, covariance, dtype). Run::
+each (d, K, covariance, dtype).
+
+``--whole-fit`` times ``fit`` end to end instead, from ordinary starts
+(k-means++ and random_from_data in both libraries), ``tol=0`` and the same
+K, covariance type and ``max_iter``: the seconds per iteration are
+``(t(12 iterations) - t(2 iterations)) / 10``, each time the best of
+``--repeats`` fits, so that the initialisation cancels. It runs on the
+simulated clusters (means drawn from N(0, 4^2) per coordinate, so no cluster
+is centred at zero) and on the same data standardised (each column to mean 0
+and variance 1), in float64 and float32; the two libraries alternate on the
+same data in the same process, and the table ends with each library's
+float32/float64 ratio. Run::
 
     python benchmarks/bench_gmm.py            # default cases (the target case also in float32)
     python benchmarks/bench_gmm.py --quick    # small cases only
     python benchmarks/bench_gmm.py --sweep    # n x d x K x {VVV, VVI}, float32 for the target case
     python benchmarks/bench_gmm.py --n 1e5 1e6 --d 16 --k 8 --covariance VVV --dtype float32 float64
+    python benchmarks/bench_gmm.py --whole-fit            # fit end to end, n=1e6 d=16 K=8 VVV
+    python benchmarks/bench_gmm.py --whole-fit --n 2e5 --repeats 2
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import time
 import tracemalloc
@@ -55,6 +69,7 @@ import numpy as np
 from sklearn.mixture import GaussianMixture as SklearnGMM
 from sklearn.mixture._gaussian_mixture import _compute_precision_cholesky
 
+import emkit as em
 from emkit.components.gaussian import Gaussian
 from emkit.em.chunks import ChunkedData, auto_chunk_size
 from emkit.em.driver import e_step
@@ -78,6 +93,11 @@ DEFAULT_CASES = [
 QUICK_CASES = [(10_000, 2, 3, "VVV", "float64"), (100_000, 16, 8, "VVV", "float64")]
 
 SWEEP = {"n": [100_000, 1_000_000, 10_000_000], "d": [2, 16, 64], "k": [4, 8, 16], "covariance": ["VVV", "VVI"]}
+
+#: Whole-fit mode: the starts, by emkit's name and scikit-learn's.
+WHOLE_FIT_INITS = {"kmeans++": "k-means++", "random_from_data": "random_from_data"}
+#: Whole-fit mode: the two ``max_iter`` whose time difference gives the time per iteration.
+WHOLE_FIT_ITERS = (2, 12)
 
 #: Rows of the random partition the start is fitted to.
 START_ROWS = 100_000
@@ -254,12 +274,112 @@ def sweep_cases(args) -> list[tuple]:
     return cases
 
 
+def standardised(x: np.ndarray) -> np.ndarray:
+    """Each column of ``x`` shifted to mean 0 and scaled to variance 1."""
+    return (x - x.mean(axis=0)) / x.std(axis=0)
+
+
+def emkit_fit(x: np.ndarray, K: int, covariance: str, init: str, max_iter: int) -> None:
+    em.GaussianMixture(K, covariance=covariance).fit(x, init=init, max_iter=max_iter, tol=0, random_state=0)
+
+
+def sklearn_fit(x: np.ndarray, K: int, covariance: str, init: str, max_iter: int) -> None:
+    SklearnGMM(
+        K, covariance_type=SKLEARN_NAMES[covariance], init_params=WHOLE_FIT_INITS[init],
+        max_iter=max_iter, tol=0, random_state=0,
+    ).fit(x)
+
+
+def seconds_per_iteration(fits: dict, repeats: int) -> dict:
+    """``fits`` maps a library to ``fit(max_iter)``; its wall seconds per iteration, from the best of ``repeats``.
+
+    The libraries alternate within each repeat, so that both meet the same
+    load from other processes.
+    """
+    short, long = WHOLE_FIT_ITERS
+    best = {}
+    for _ in range(repeats):
+        for library, fit in fits.items():
+            for max_iter in WHOLE_FIT_ITERS:
+                start = time.perf_counter()
+                fit(max_iter)
+                spent = time.perf_counter() - start
+                best[library, max_iter] = min(best.get((library, max_iter), np.inf), spent)
+    return {library: (best[library, long] - best[library, short]) / (long - short) for library in fits}
+
+
+WHOLE_FIT_HEADER = (
+    f"{'case':22s} {'data':13s} {'dtype':8s} {'init':17s} {'emkit ms/iter':>13s} {'sklearn ms/iter':>15s} "
+    f"{'emkit/sklearn':>13s}"
+)
+
+
+def format_whole_fit_row(row: dict) -> str:
+    ours, theirs = row["emkit"], row["sklearn"]
+    return (
+        f"{row['case']:22s} {row['data']:13s} {row['dtype']:8s} {row['init']:17s} "
+        f"{ours * 1e3:13.1f} {theirs * 1e3:15.1f} {ours / theirs:13.2f}"
+    )
+
+
+def whole_fit(args) -> None:
+    """The ``--whole-fit`` table: fit end to end, emkit against scikit-learn, and each one's float32/float64."""
+    n_values, d_values = args.n or [TARGET[0]], args.d or [TARGET[1]]
+    k_values, covariances = args.k or [TARGET[2]], args.covariance or [TARGET[3]]
+    dtypes = args.dtype or ["float64", "float32"]
+    print(f"seconds per iteration = (t(max_iter={WHOLE_FIT_ITERS[1]}) - t(max_iter={WHOLE_FIT_ITERS[0]})) / "
+          f"{WHOLE_FIT_ITERS[1] - WHOLE_FIT_ITERS[0]}, best of {args.iters} fits each, tol=0")
+    print(WHOLE_FIT_HEADER)
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for n, d in itertools.product(n_values, d_values):
+            clustered = simulate(n, d, max(k_values), np.random.default_rng([n, d]))
+            for kind, x64 in (("clusters", clustered), ("standardised", standardised(clustered))):
+                for K, covariance, dtype, init in itertools.product(k_values, covariances, dtypes, WHOLE_FIT_INITS):
+                    x = x64.astype(dtype, copy=False)
+                    fits = {
+                        "emkit": functools.partial(emkit_fit, x, K, covariance, init),
+                        "sklearn": functools.partial(sklearn_fit, x, K, covariance, init),
+                    }
+                    for fit in fits.values():  # warm-up: emkit's compiled kernels load on first use
+                        fit(1)
+                    case = f"n={n:.0e} d={d} K={K} {covariance}"
+                    rows.append({"case": case, "data": kind, "dtype": dtype, "init": init,
+                                 **seconds_per_iteration(fits, args.iters)})
+                    print(format_whole_fit_row(rows[-1]), flush=True)
+            del clustered
+    float32_against_float64(rows)
+
+
+def float32_against_float64(rows: list[dict]) -> None:
+    """Each library's float32 time per iteration over its float64 one, for every case, data and init."""
+    by_key = {(r["case"], r["data"], r["init"], r["dtype"]): r for r in rows}
+    pairs = [
+        (key[:3], by_key[key[:3] + ("float64",)], r)
+        for key, r in by_key.items() if key[3] == "float32" and key[:3] + ("float64",) in by_key
+    ]
+    if not pairs:
+        return
+    print("\nfloat32 / float64 time per iteration (below 1: float32 faster)")
+    for (case, kind, init), r64, r32 in pairs:
+        print(
+            f"  {case:22s} {kind:13s} {init:17s} emkit {r32['emkit'] / r64['emkit']:5.2f}   "
+            f"sklearn {r32['sklearn'] / r64['sklearn']:5.2f}"
+        )
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         epilog="Full sweep (about 15-20 minutes on 2 cores): python benchmarks/bench_gmm.py --sweep",
     )
     parser.add_argument("--quick", action="store_true", help="small cases only")
+    parser.add_argument(
+        "--whole-fit", action="store_true",
+        help="time fit end to end from k-means++ and random_from_data starts, on clustered and standardised "
+        "data, float64 and float32 (default n=1e6 d=16 K=8 VVV; --n/--d/--k/--covariance/--dtype choose)",
+    )
     parser.add_argument(
         "--sweep", action="store_true",
         help="the grid n in {1e5, 1e6, 1e7}, d in {2, 16, 64}, K in {4, 8, 16}, VVV and VVI, float64 "
@@ -277,7 +397,7 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--iters", "--repeats", type=int, default=3,
-        help="untraced iterations per library and cell, at most (default 3)",
+        help="untraced iterations per library and cell, at most; with --whole-fit, fits of each length (default 3)",
     )
     parser.add_argument(
         "--budget", type=float, default=10.0,
@@ -302,6 +422,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.whole_fit:
+        whole_fit(args)
+        return
     if args.sweep:
         cases = sweep_cases(args)
     else:

@@ -41,6 +41,7 @@ from .exceptions import (
     DegenerateComponentError,
     DegenerateComponentWarning,
     LikelihoodDecreaseWarning,
+    LocalOptimumWarning,
     NonFiniteDensityError,
 )
 from .results import FitResult, load_fit
@@ -67,6 +68,7 @@ __all__ = [
     "GaussianMixture",
     "Independent",
     "LikelihoodDecreaseWarning",
+    "LocalOptimumWarning",
     "LogNormal",
     "Mixture",
     "NonFiniteDensityError",

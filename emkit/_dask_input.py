@@ -11,7 +11,15 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ._input import Observations, as_sample_weight, dataarray_layout, non_finite_message, non_finite_rows
+from ._input import (
+    Observations,
+    as_sample_weight,
+    check_width,
+    dataarray_layout,
+    non_finite_message,
+    non_finite_rows,
+    select_features,
+)
 
 
 def is_dask_data(X) -> bool:
@@ -31,7 +39,7 @@ def is_dask_data(X) -> bool:
     return hasattr(X, "__dask_graph__") and not isinstance(X, xr.Dataset)  # a Dataset is refused later
 
 
-def as_dask_observations(X, name: str = "X") -> Observations:
+def as_dask_observations(X, name: str = "X", features=None) -> Observations:
     """Dask data as :class:`~emkit._input.Observations` holding a lazy ``(n, d)`` dask array.
 
     The rows may be split into any blocks; the columns are joined into one
@@ -39,6 +47,10 @@ def as_dask_observations(X, name: str = "X") -> Observations:
     (block by block, when read). The values are not checked here: see
     :func:`scan_blocks`. ``index`` is the DataArray's observation coordinate,
     or None (a range is not built for data that may not fit in memory).
+
+    ``features`` (a fit's feature coordinate) selects the columns as
+    :func:`emkit._input.as_observations` does: a DataArray's feature
+    coordinate by name, a dask array by position.
 
     Raises
     ------
@@ -56,12 +68,16 @@ def as_dask_observations(X, name: str = "X") -> Observations:
     >>> obs = as_dask_observations(X)
     >>> obs.values.chunks, obs.features.tolist(), obs.values.dtype
     (((4, 2), (2,)), ['a', 'b'], dtype('float64'))
+    >>> as_dask_observations(X, features=["b", "a"]).values[0].compute().tolist()
+    [1.0, 1.0]
     """
     import dask.array as da
 
-    features = index = None
+    labels = index = None
     if isinstance(X, xr.DataArray):
-        X, features, index = dataarray_layout(X, name)
+        X, labels, index = dataarray_layout(X, name)
+        if features is not None:
+            X = select_features(X, labels, features, name)
         X = X.data
     if not isinstance(X, da.Array):
         raise TypeError(
@@ -80,9 +96,12 @@ def as_dask_observations(X, name: str = "X") -> Observations:
         raise ValueError(f"{name} has unknown block sizes; call {name}.compute_chunk_sizes() first")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {X.shape})")
+    if features is not None:
+        check_width(X.shape[1], features, name)
+        labels = np.asarray(features)
     dtype = np.float32 if X.dtype == np.float32 else np.float64
     X = X.astype(dtype).rechunk({1: -1})
-    return Observations(X, np.arange(X.shape[1]) if features is None else features, index)
+    return Observations(X, np.arange(X.shape[1]) if labels is None else labels, index)
 
 
 def as_dask_sample_weight(sample_weight, values):
@@ -122,8 +141,8 @@ def as_dask_sample_weight(sample_weight, values):
     return w
 
 
-def scan_blocks(data, name: str = "X") -> np.ndarray:
-    """One pass over dask data: check every value is finite, return each column's range.
+def scan_blocks(data, name: str = "X", distinct: bool = False) -> np.ndarray:
+    """One pass over dask data: check every value is finite, return each column's range (or distinct values).
 
     Parameters
     ----------
@@ -131,13 +150,16 @@ def scan_blocks(data, name: str = "X") -> np.ndarray:
         The observations.
     name : str
         How error messages name the data.
+    distinct : bool, default False
+        Return each column's distinct values (rows of weight 0 left out)
+        instead of its range: what families whose categories are the values
+        a column holds (:class:`emkit.Categorical`) bind to.
 
     Returns
     -------
-    ndarray of shape (2, d)
-        Column minima and maxima: the rows spanning the data's range, which
-        is what bind hooks that size themselves from data (category counts)
-        need.
+    ndarray of shape (m, d)
+        Column minima and maxima (``m = 2``): the rows spanning the data's
+        range. With ``distinct``, see :func:`distinct_columns`.
 
     Raises
     ------
@@ -153,6 +175,8 @@ def scan_blocks(data, name: str = "X") -> np.ndarray:
     >>> x = np.array([[0.0, 5.0], [2.0, 1.0], [1.0, 3.0]])
     >>> scan_blocks(DaskData(da.from_array(x, chunks=(2, 2)), None, 64)).tolist()
     [[0.0, 1.0], [2.0, 5.0]]
+    >>> scan_blocks(DaskData(da.from_array(x, chunks=(2, 2)), None, 64), distinct=True).tolist()
+    [[0.0, 1.0], [1.0, 3.0], [2.0, 5.0]]
     >>> x[2, 0] = np.nan
     >>> scan_blocks(DaskData(da.from_array(x, chunks=(2, 2)), None, 64))
     Traceback (most recent call last):
@@ -161,16 +185,48 @@ def scan_blocks(data, name: str = "X") -> np.ndarray:
     """
 
     def block_range(offset, x, w):
-        if np.isfinite(x).all():
-            return np.stack([x.min(axis=0), x.max(axis=0)]).astype(np.float64), None
-        return None, non_finite_rows(x, offset)
+        if not np.isfinite(x).all():
+            return None, non_finite_rows(x, offset)
+        if distinct:
+            return distinct_columns(x if w is None else x[w > 0]), None
+        return np.stack([x.min(axis=0), x.max(axis=0)]).astype(np.float64), None
 
     scanned = data.map(block_range)
     bad = [rows for _, rows in scanned if rows is not None]
     if bad:
         raise ValueError(non_finite_message({kind: np.concatenate([b[kind] for b in bad]) for kind in bad[0]}, name))
+    if distinct:
+        return distinct_columns(np.concatenate([r for r, _ in scanned]))
     ranges = np.stack([r for r, _ in scanned])
     return np.stack([ranges[:, 0].min(axis=0), ranges[:, 1].max(axis=0)])
+
+
+#: Most distinct values per column :func:`distinct_columns` keeps (twice
+#: ``emkit.Categorical``'s default ``max_categories``, so an excess is still seen).
+DISTINCT_LIMIT = 20_000
+
+
+def distinct_columns(x: np.ndarray) -> np.ndarray:
+    """Rows whose column j holds the distinct values of ``x[:, j]`` in increasing order, padded by repeating its largest.
+
+    ``np.unique`` of a column of the result is that of the data's column; a
+    column with more than :data:`DISTINCT_LIMIT` distinct values keeps its
+    ``DISTINCT_LIMIT - 1`` smallest and its largest, so the range is kept and
+    the excess stays visible.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit._dask_input import distinct_columns
+    >>> distinct_columns(np.array([[3.0, 1.0], [1.0, 1.0], [3.0, 2.0], [2.0, 1.0]])).tolist()
+    [[1.0, 1.0], [2.0, 2.0], [3.0, 2.0]]
+    """
+    columns = []
+    for column in np.asarray(x, dtype=np.float64).T:
+        values = np.unique(column)
+        columns.append(values if values.size <= DISTINCT_LIMIT else np.r_[values[: DISTINCT_LIMIT - 1], values[-1]])
+    rows = max((c.size for c in columns), default=0)
+    return np.column_stack([np.pad(c, (0, rows - c.size), mode="edge") for c in columns]).reshape(rows, len(columns))
 
 
 def check_blocks(data, check) -> None:
@@ -195,9 +251,49 @@ def check_blocks(data, check) -> None:
         try:
             check(x)
         except ValueError as err:
-            return f"{err} (rows counted from row {offset}, where this block starts)"
+            return _in_block(err, offset)
         return None
 
     errors = [message for message in data.map(block_error) if message]
     if errors:
         raise ValueError(errors[0])
+
+
+def _in_block(error: ValueError, offset: int) -> str:
+    """A block's check message, saying where the block's row count starts."""
+    return f"{error} (rows counted from row {offset}, where this block starts)"
+
+
+def checked_when_computed(values, check, name: str = "X"):
+    """A dask array that checks each block as it is computed: finite values, then ``check`` (a support check).
+
+    The checks cost nothing until the values are used, so lazy predictions
+    stay lazy; a bad block raises the ``ValueError`` an in-memory check
+    would, naming the row (a family's check counts rows within the block,
+    and the message says where the block starts).
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, emkit as em
+    >>> from emkit._dask_input import checked_when_computed
+    >>> counts = da.from_array(np.array([[1.0], [2.0], [0.5]]), chunks=2)
+    >>> values = checked_when_computed(counts, em.Poisson().check_data)
+    >>> values[:2].sum().compute()
+    np.float64(3.0)
+    >>> values.compute()
+    Traceback (most recent call last):
+    ...
+    ValueError: Poisson components need non-negative integer counts; row 0 is [0.5] (rows counted from row 2, where this block starts)
+    """
+
+    def checked(block, block_info=None):
+        offset = block_info[0]["array-location"][0][0] if block_info else 0
+        if not np.isfinite(block).all():
+            raise ValueError(non_finite_message(non_finite_rows(block, offset), name))
+        try:
+            check(block)
+        except ValueError as err:
+            raise ValueError(_in_block(err, offset)) from None
+        return block
+
+    return values.map_blocks(checked, dtype=values.dtype)

@@ -55,7 +55,7 @@ class Observations:
         return self.values.shape[1]
 
 
-def as_observations(X, name: str = "X", categories: dict | None = None) -> Observations:
+def as_observations(X, name: str = "X", categories: dict | None = None, features=None) -> Observations:
     """Validate data and return it as :class:`Observations`.
 
     Accepts a 2-D array-like (rows are observations), a 1-D array-like (one
@@ -69,6 +69,17 @@ def as_observations(X, name: str = "X", categories: dict | None = None) -> Obser
     are an error) or, for a column it does not name, the column's own sorted
     categories. The labels used are in ``Observations.categories``.
 
+    ``features`` reads the data for a fitted model: the fitted feature
+    coordinate. Data with names (DataFrame columns, a DataArray's feature
+    coordinate) are matched by name (see :func:`feature_positions`): columns
+    may come in any order, extra columns are dropped and a missing one is an
+    error. Data without names, and data whose names are not those of a fit
+    without names (features ``0 .. d-1``, a fit to a plain array), are read
+    by position and must have ``d`` columns.
+
+    MultiIndex labels (rows or columns) are flattened: the levels of each
+    label joined with ``"_"`` (``("size", "mean")`` becomes ``"size_mean"``).
+
     float32 data stay float32 (half the memory; the Gaussian and Student-t
     E-steps then run their matrix products in float32, see
     docs/gaussian_mixtures.md); every other numeric type becomes float64.
@@ -78,7 +89,9 @@ def as_observations(X, name: str = "X", categories: dict | None = None) -> Obser
     TypeError
         For non-numeric or complex data.
     ValueError
-        For a wrong number of dimensions, empty data, NaN or infinite values.
+        For a wrong number of dimensions, empty data, NaN or infinite values,
+        duplicate column names, or (with ``features``) a missing feature or a
+        wrong number of columns.
 
     Examples
     --------
@@ -90,16 +103,28 @@ def as_observations(X, name: str = "X", categories: dict | None = None) -> Obser
     >>> import numpy as np
     >>> as_observations(np.ones((2, 2), dtype=np.float32)).values.dtype, as_observations([[1, 2]]).values.dtype
     (dtype('float32'), dtype('float64'))
+
+    For a fitted model, columns are matched by name:
+
+    >>> frame = pd.DataFrame({"b": [3.0, 4.0], "a": [1.0, 2.0], "extra": [0.0, 0.0]})
+    >>> as_observations(frame, features=["a", "b"]).values.tolist()
+    [[1.0, 3.0], [2.0, 4.0]]
+    >>> as_observations(frame[["b"]], features=["a", "b"])
+    Traceback (most recent call last):
+    ...
+    ValueError: X lacks the column 'a' that the model was fitted to (its features: a, b)
     """
     if isinstance(X, pd.Series):
         X = X.to_frame()
     encoded = {}
     if isinstance(X, pd.DataFrame):
+        if features is not None:
+            X = _select_columns(X, features, name)
         if categories is not None:
             X, encoded = _encode_categories(X, categories, name)
-        values, features, index = _from_frame(X, name)
+        values, labels, index = _from_frame(X, name)
     elif isinstance(X, xr.DataArray):
-        values, features, index = _from_dataarray(X, name)
+        values, labels, index = _from_dataarray(X, name, features)
     elif isinstance(X, xr.Dataset):
         raise TypeError(f"{name} is an xarray Dataset; pass a DataArray, e.g. ds.to_array('feature').T")
     else:
@@ -107,10 +132,120 @@ def as_observations(X, name: str = "X", categories: dict | None = None) -> Obser
         if values.ndim == 1:
             values = values[:, None]
         _check_rank(values, name)
-        features, index = np.arange(values.shape[1]), np.arange(values.shape[0])
+        labels, index = np.arange(values.shape[1]), np.arange(values.shape[0])
+    if features is not None:
+        check_width(values.shape[1], features, name)
+        labels = features
     values = np.ascontiguousarray(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
     _check_finite(values, name)
-    return Observations(values, np.asarray(features), np.asarray(index), encoded)
+    return Observations(values, np.asarray(labels), np.asarray(index), encoded)
+
+
+def has_feature_names(features) -> bool:
+    """Whether fitted ``features`` are names, not the positions ``0 .. d-1`` given to data without names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit._input import has_feature_names
+    >>> has_feature_names(np.array(["a", "b"])), has_feature_names(np.arange(2)), has_feature_names([1, 0])
+    (True, False, True)
+    """
+    features = np.asarray(features)
+    return not (features.dtype.kind in "iu" and np.array_equal(features, np.arange(features.size)))
+
+
+def feature_positions(labels, features, name: str = "X") -> np.ndarray | None:
+    """Where each fitted feature sits among the data's column ``labels``; None to read by position.
+
+    Names are compared as text, so a column read back from a file as a
+    string still matches. Data without names (``labels`` None) are read by
+    position. So are data whose names do not include the features of a fit
+    without names (:func:`has_feature_names`): the columns ``a, b`` given to
+    a fit to a plain array are its features ``0, 1``, while the columns
+    ``1, 0`` (such as ``pd.DataFrame(array)[[1, 0]]``) are matched by name.
+
+    Parameters
+    ----------
+    labels : array-like or None
+        The data's column names (DataFrame columns, DataArray feature coordinate).
+    features : array-like
+        The fitted feature coordinate.
+    name : str
+        How error messages name the data.
+
+    Returns
+    -------
+    ndarray of int or None
+        Column positions in the order of ``features``.
+
+    Raises
+    ------
+    ValueError
+        If a feature is missing from ``labels`` or named by several columns.
+
+    Examples
+    --------
+    >>> from emkit._input import feature_positions
+    >>> feature_positions(["c", "b", "a"], ["a", "b"]).tolist()
+    [2, 1]
+    >>> feature_positions(["c", "b", "a"], [0, 1]) is None
+    True
+    >>> feature_positions([1, 0], [0, 1]).tolist()
+    [1, 0]
+    >>> feature_positions(["a", "c"], ["a", "b", "d"])
+    Traceback (most recent call last):
+    ...
+    ValueError: X lacks the columns 'b', 'd' that the model was fitted to (its features: a, b, d)
+    """
+    if labels is None:
+        return None
+    wanted = [str(f) for f in np.asarray(features)]
+    columns = pd.Index([str(label) for label in np.asarray(labels)])
+    missing = [f for f in wanted if f not in columns]
+    if missing and not has_feature_names(features):
+        return None
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise ValueError(
+            f"{name} lacks the column{plural} {_listed(missing, repr)} that the model was fitted to "
+            f"(its features: {_listed(wanted)})"
+        )
+    repeated = set(columns[columns.duplicated()])
+    clashing = [f for f in wanted if f in repeated]
+    if clashing:
+        raise ValueError(f"{name} has more than one column named {clashing[0]!r}")
+    return columns.get_indexer_for(wanted)
+
+
+def check_width(n_columns: int, features, name: str = "X") -> None:
+    """``ValueError`` unless data read by position have one column per fitted feature.
+
+    Examples
+    --------
+    >>> from emkit._input import check_width
+    >>> check_width(2, ["a", "b"])
+    >>> check_width(1, ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 1 features; the model was fitted to 2 (a, b)
+    """
+    if n_columns != len(features):
+        raise ValueError(
+            f"{name} has {n_columns} features; the model was fitted to {len(features)} ({_listed(features)})"
+        )
+
+
+def _listed(items, form=str, limit: int = 10) -> str:
+    """``items`` joined with commas, the first ``limit`` of them then "..."."""
+    shown = [form(item) for item in list(items)[:limit]]
+    return ", ".join(shown) + (", ..." if len(items) > limit else "")
+
+
+def _select_columns(frame: pd.DataFrame, features, name: str) -> pd.DataFrame:
+    """The columns of ``frame`` for the fitted ``features``, in their order (all of them if read by position)."""
+    positions = feature_positions(_labels(frame.columns), features, name)
+    return frame if positions is None else frame.iloc[:, positions]
 
 
 def _numeric_array(X, name: str) -> np.ndarray:
@@ -159,19 +294,46 @@ def _labels(values) -> np.ndarray:
     """Coordinate values as an array; object arrays (strings or mixed types) become str.
 
     netCDF stores string coordinates as str and cannot store mixed types, so
-    this keeps saved and loaded results alike.
+    this keeps saved and loaded results alike. Tuples (the labels of a
+    pandas MultiIndex) become their parts joined with ``"_"``.
     """
     values = np.asarray(values)
     if values.dtype == object:
-        values = values.astype(str)
+        values = np.array(["_".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in values], dtype=str)
     return values
 
 
 def _encode_categories(frame: pd.DataFrame, known: dict, name: str):
-    """Replace non-numeric columns by category codes; returns the frame and the labels used."""
+    """Replace category columns by their positions among their labels; returns the frame and the labels used.
+
+    A column is encoded if it is non-numeric (pandas categorical, string,
+    object) or if ``known`` gives its labels (a column encoded when the model
+    was fitted, whatever its type now, so that the number 3 is never read as
+    the position of a label). Labels: those in ``known``, else a pandas
+    categorical's categories in their declared order (unused ones included),
+    else the sorted distinct values. Numeric and boolean columns not in
+    ``known`` are left as numbers: :class:`emkit.Categorical` takes their
+    categories from the values themselves.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from emkit._input import _encode_categories
+    >>> level = pd.Categorical(["high", "low", "high"], categories=["low", "mid", "high"], ordered=True)
+    >>> frame, used = _encode_categories(pd.DataFrame({"level": level, "score": [3, 1, 2]}), {}, "X")
+    >>> frame["level"].tolist(), used
+    ([2.0, 0.0, 2.0], {'level': ['low', 'mid', 'high']})
+    >>> _encode_categories(pd.DataFrame({"level": [1, 2]}), {"level": ["1", "2"]}, "X")[0]["level"].tolist()
+    [0.0, 1.0]
+    >>> _encode_categories(pd.DataFrame({"level": ["low", "top"]}), used, "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X column 'level' has the unknown category 'top' in row 1
+    """
     frame = frame.copy()
     used = {}
-    for column in non_numeric_columns(frame):
+    encoded = non_numeric_columns(frame) + [str(c) for c in frame.columns if str(c) in known]
+    for column in [c for c in frame.columns if str(c) in encoded]:
         series = frame[column]
         labels = known.get(str(column))
         if labels is None:
@@ -180,6 +342,7 @@ def _encode_categories(frame: pd.DataFrame, known: dict, name: str):
         missing = np.flatnonzero(codes < 0)
         if missing.size:
             value = series.iloc[missing[0]]
+            value = value.item() if isinstance(value, np.generic) else value
             what = "is missing" if pd.isna(value) else f"has the unknown category {value!r}"
             raise ValueError(f"{name} column {column!r} {what} in row {missing[0]}")
         frame[column] = codes.astype(np.float64)
@@ -195,7 +358,16 @@ def _from_frame(frame: pd.DataFrame, name: str):
         raise TypeError(f"{name} has complex values; emkit models real-valued data")
     values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     _check_rank(values, name)
-    return values, _labels(frame.columns), _labels(frame.index)
+    features = _labels(frame.columns)
+    _check_unique(features, name)
+    return values, features, _labels(frame.index)
+
+
+def _check_unique(features: np.ndarray, name: str) -> None:
+    names, counts = np.unique(features.astype(str), return_counts=True)
+    if (counts > 1).any():
+        first = str(names[counts > 1][0])
+        raise ValueError(f"{name} has more than one column named {first!r}; column names must be unique")
 
 
 def dataarray_layout(array: xr.DataArray, name: str):
@@ -226,11 +398,35 @@ def dataarray_layout(array: xr.DataArray, name: str):
     def coord(dim):
         return _labels(array[dim].values) if dim in array.coords else None
 
-    return array, coord(feat_dim), coord(obs_dim)
+    features = coord(feat_dim)
+    if features is not None:
+        _check_unique(features, name)
+    return array, features, coord(obs_dim)
 
 
-def _from_dataarray(array: xr.DataArray, name: str):
+def select_features(array: xr.DataArray, labels, features, name: str = "X") -> xr.DataArray:
+    """The feature columns of ``array`` (laid out by :func:`dataarray_layout`) for the fitted ``features``.
+
+    Matched by name through :func:`feature_positions`; unchanged (to be
+    read by position, see :func:`check_width`) for data or fits without names.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from emkit._input import dataarray_layout, select_features
+    >>> array = xr.DataArray([[1.0, 2.0]], dims=("obs", "feature"), coords={"feature": ["b", "a"]})
+    >>> array, labels, _ = dataarray_layout(array, "X")
+    >>> select_features(array, labels, ["a", "b"]).values.tolist()
+    [[2.0, 1.0]]
+    """
+    positions = feature_positions(labels, features, name)
+    return array if positions is None else array.isel({array.dims[1]: positions})
+
+
+def _from_dataarray(array: xr.DataArray, name: str, fitted=None):
     array, features, index = dataarray_layout(array, name)
+    if fitted is not None:
+        array, features = select_features(array, features, fitted, name), np.asarray(fitted)
     values = _numeric_array(array.values, name)
     _check_rank(values, name)
     n, d = values.shape

@@ -9,12 +9,10 @@ matched to the reference's (:func:`emkit.diagnostics.alignment.align`).
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import xarray as xr
 
-from ._input import as_observations
+from . import notices
 from .diagnostics.alignment import align
 from .em.progress import progress_bar
 from .estimators import Mixture
@@ -73,7 +71,7 @@ def bootstrap(
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
         raise ValueError(f"n_boot must be a positive integer, got {n_boot!r}")
-    obs = as_observations(X, categories=fit.categories if fit.mixture.accepts_categorical else None)
+    obs = fit.observations(X)
     rng = np.random.default_rng(random_state)
     model = Mixture(list(fit.mixture.families))
     reference = fit.params
@@ -85,8 +83,7 @@ def bootstrap(
             rows = fit.sample(obs.n_obs, random_state=rng).values
         data = xr.DataArray(rows, dims=("observation", "feature"), coords={"feature": fit.features})
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with notices.collect():  # a replicate's warnings are dropped: failures are recorded in ``error``
                 refit = model.fit(data, init=reference, random_state=rng, progress=False, **fit_options)
         except ValueError as err:
             replicates.append(xr.full_like(reference, np.nan))

@@ -13,8 +13,8 @@ components (:func:`emkit.select`), chooses by BIC and writes the HTML report
 (:func:`emkit.report`). ``emkit fit`` prints :meth:`emkit.FitResult.summary_text` and, with
 ``--out``, saves the fit with :meth:`emkit.FitResult.to_netcdf`. Problems are
 reported as one line ``emkit: error: ...`` on stderr with exit status 2 for
-a malformed command line and 1 for bad data or a failed fit; warnings raised
-during the fit become ``emkit: warning: ...`` lines.
+a malformed command line and 1 for bad data or a failed fit; emkit's warnings
+raised during the fit become ``emkit: warning: ...`` lines.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import warnings
 
 import pandas as pd
 
-from . import datasets
+from . import datasets, notices
 from ._input import as_observations, non_numeric_columns
 from .em.init import INIT_METHODS
 from .components.covariance import COVARIANCE_NAMES
@@ -135,13 +134,12 @@ def main(argv=None) -> int:
     except SystemExit as done:  # --help, or a usage error already reported
         return done.code if isinstance(done.code, int) else 0
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with notices.collect() as caught:
             try:
                 return args.run(args)
             finally:
-                for warning in caught:
-                    _report("warning", warning.message)
+                for notice in caught:
+                    _report("warning", notice.message)
     except (_DataError, ValueError, TypeError, OSError) as err:
         _report("error", _reason(err))
         return 1

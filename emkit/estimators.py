@@ -7,10 +7,10 @@ runs the EM driver over restarts and wraps the best run in a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import operator
-import warnings
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from ._input import as_observations, as_sample_weight
 from .components.base import check_family
 from .components.gaussian import DEFAULT_REG_COVAR, Gaussian
 from .components.parametric import check_n_components
+from . import notices
 from .em.chunks import ChunkedData, auto_chunk_size, check_chunk_size
 from .em.convergence import check_stopping
 from .em.dask_data import DaskData
@@ -93,7 +94,7 @@ class Mixture:
         X,
         *,
         n_init: int = 1,
-        init="kmeans++",
+        init="auto",
         max_iter: int = DEFAULT_MAX_ITER,
         tol: float = DEFAULT_TOL,
         chunk_size: int | None = None,
@@ -108,11 +109,22 @@ class Mixture:
         X : array-like, DataFrame or DataArray of shape (n, d)
             Observations in rows; column names become feature coordinates.
         n_init : int, default 1
-            Number of restarts; the one with the highest log-likelihood is kept.
-        init : str, xarray.Dataset or array, default "kmeans++"
-            ``"kmeans++"``, ``"random_from_data"``, ``"random"``, parameters
-            laid out like ``FitResult.params``, or (n, K) responsibilities.
-            See :mod:`emkit.em.init`.
+            Number of restarts; the one with the highest log-likelihood is
+            kept. When fewer than half of them reach it (within
+            :func:`~emkit.em.driver.reach_tolerance`), a
+            :class:`~emkit.exceptions.LocalOptimumWarning` says so and its
+            message is kept in ``fit.trace.attrs["restart_warning"]``.
+        init : str, xarray.Dataset or array, default "auto"
+            ``"auto"`` starts as the families declare suits their data
+            (their ``default_init``): ``"short_em"`` if some family is
+            discrete (:class:`~emkit.Categorical`, :class:`~emkit.Bernoulli`,
+            :class:`~emkit.Poisson`, also as a part of :class:`~emkit.Independent`),
+            ``"kmeans++"`` otherwise. ``"short_em"`` keeps the best of 10
+            runs of 10 EM iterations from random responsibilities, then
+            iterates it to convergence. Also ``"kmeans++"``,
+            ``"random_from_data"``, ``"random"``, parameters laid out like
+            ``FitResult.params``, or (n, K) responsibilities. See
+            :mod:`emkit.em.init`.
         max_iter : int, default 500
             Maximum number of EM iterations (M-steps) per restart.
         tol : float, default 1e-6
@@ -141,9 +153,19 @@ class Mixture:
         --------
         >>> import emkit as em
         >>> X = em.datasets.load("faithful")
-        >>> fit = em.GaussianMixture(3, covariance="full").fit(X, n_init=10, random_state=0)
+        >>> fit = em.GaussianMixture(3, covariance="EEE").fit(X, n_init=10, random_state=0)
         >>> fit.params.means.sizes["component"]
         3
+
+        A latent class model: ``init="auto"`` starts its categorical
+        components by short EM runs (``"short_em"``).
+
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> codes = np.r_[rng.choice(3, (300, 4), p=[0.8, 0.1, 0.1]), rng.choice(3, (200, 4), p=[0.1, 0.2, 0.7])]
+        >>> lca = em.Mixture(em.Categorical(), n_components=2).fit(codes, random_state=0)
+        >>> sorted(lca.params.weights.values.round(1).tolist())
+        [0.4, 0.6]
         """
         K = self.n_components
         _check_positive_int("n_init", n_init)
@@ -158,7 +180,9 @@ class Mixture:
             weight = as_sample_weight(sample_weight, obs.n_obs)
         if obs.n_obs < K:
             raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} components")
-        init = check_init(init, obs.n_obs, obs.n_features, K)
+        init = check_init(init, obs.n_obs, obs.n_features, K, auto=self._declaration.default_init)
+        if not lazy:
+            obs, weight, init = _weighted_rows(obs, weight, init)
         declaration, data = (_bind_dask if lazy else _bind_in_memory)(self._declaration, obs, weight, chunk_size)
         # single-threaded BLAS: small matrices; chunks use the cores instead
         with single_threaded_blas(), fit_progress(progress) as reporter:
@@ -167,13 +191,16 @@ class Mixture:
                 random_state=random_state, progress=reporter,
             )
         best = outcome.best
-        return _result(
+        result = _result(
             best.mixture,
             obs,
             outcome.runs,
             outcome.best_index,
             best.stats,
         )
+        if outcome.warning:
+            result.trace.attrs["restart_warning"] = outcome.warning
+        return result
 
     def fit_online(
         self,
@@ -181,7 +208,7 @@ class Mixture:
         *,
         passes: int = 1,
         alpha: float = 0.6,
-        init="kmeans++",
+        init="auto",
         n_init: int = 1,
         random_state=None,
         evaluate: bool = True,
@@ -192,14 +219,16 @@ class Mixture:
         Parameters
         ----------
         chunks : iterable of data, or a callable returning a fresh iterable
-            Mini-batches (arrays, DataFrames...), all with the same features. A
-            callable is needed for ``passes > 1`` and for ``evaluate``.
+            Mini-batches (arrays, DataFrames...), all with the same features
+            (columns matched by name against the first mini-batch's, by
+            position for data without names). A callable is needed for
+            ``passes > 1`` and for ``evaluate``.
         passes : int, default 1
             Passes over the mini-batches.
         alpha : float, default 0.6
             Step sizes ``(t + 2)^(-alpha)``, ``1/2 < alpha <= 1``
             (:mod:`emkit.em.online`).
-        init : str, default "kmeans++"
+        init : str, default "auto"
             Initialisation on the first mini-batch (see :meth:`fit`).
         n_init : int, default 1
             Restarts of batch EM on the first mini-batch (at most 50
@@ -244,19 +273,18 @@ class Mixture:
         obs = as_observations(first, categories=categories)
         declaration = self._declaration.bind(obs.features, obs.categories, obs.values)
         rows = auto_chunk_size(declaration.fit_floats_per_row(obs.n_features))
-        init = check_init(init, obs.n_obs, obs.n_features, self.n_components)
+        init = check_init(init, obs.n_obs, obs.n_features, self.n_components, auto=declaration.default_init)
 
-        def prepared(batch):
-            batch_obs = as_observations(batch, categories=obs.categories if categories is not None else None)
-            if batch_obs.n_features != obs.n_features:
-                raise ValueError(f"a mini-batch has {batch_obs.n_features} features, the first had {obs.n_features}")
+        def prepared(batch):  # columns matched by name against the first mini-batch's, as in predictions
+            batch_obs = as_observations(
+                batch, "a mini-batch", obs.categories if categories is not None else None, features=obs.features
+            )
             declaration.check_data(batch_obs.values)
             return ChunkedData(batch_obs.values, None, rows, default_workers())
 
         history = []
         with single_threaded_blas():
-            with warnings.catch_warnings():  # a short EM on one mini-batch only seeds the stream
-                warnings.simplefilter("ignore")
+            with notices.collect():  # a short EM on one mini-batch only seeds the stream: its warnings are dropped
                 seeded = fit_restarts(
                     declaration, prepared(first), init=init, n_init=n_init, tol=1e-4, max_iter=50,
                     random_state=random_state,
@@ -284,6 +312,20 @@ def _check_positive_int(name: str, value) -> None:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
+def _weighted_rows(obs, weight, init):
+    """The rows with positive weight, their weights and initial responsibilities.
+
+    A row of weight 0 is no part of the data: it neither sizes a family
+    (category labels, a uniform component's bounds) nor is checked against
+    its support, so an integer weight equals repeating the row, 0 included.
+    """
+    if weight is None or weight.all():
+        return obs, weight, init
+    kept = weight > 0
+    rows = dataclasses.replace(obs, values=obs.values[kept], index=obs.index[kept])
+    return rows, weight[kept], init[kept] if isinstance(init, np.ndarray) else init
+
+
 def _bind_in_memory(declaration, obs, weight, chunk_size):
     """The declaration bound to in-memory data, checked, and the data in chunks."""
     declaration = declaration.bind(obs.features, obs.categories, obs.values)
@@ -295,12 +337,14 @@ def _bind_in_memory(declaration, obs, weight, chunk_size):
 def _bind_dask(declaration, obs, weight, chunk_size):
     """The declaration bound to dask data, checked, and the data's executor.
 
-    One pass checks the values are finite and finds each column's range
-    (which bind hooks sizing themselves from data need); a second pass runs
+    One pass checks the values are finite and finds each column's range, or
+    its distinct values for a model with categories (which bind hooks sizing
+    themselves from data need); a second pass runs
     the families' support checks, only if some family has one.
     """
     scanned = DaskData(obs.values, weight, chunk_size=1)
-    declaration = declaration.bind(obs.features, obs.categories, scan_blocks(scanned))
+    summary = scan_blocks(scanned, distinct=declaration.accepts_categorical)  # categories are the values held
+    declaration = declaration.bind(obs.features, obs.categories, summary)
     if any(hasattr(family, "check_data") for family in declaration.families):
         check_blocks(scanned, declaration.check_data)
     rows = check_chunk_size(chunk_size, declaration.fit_floats_per_row(obs.n_features))
@@ -326,12 +370,13 @@ def _result(mixture, obs, runs, best_index, stats, online_state=None) -> FitResu
         categories=obs.categories,
         online_state=online_state,
     )
-    if result.degenerate_components:
-        warnings.warn(
-            f"component(s) {', '.join(map(str, result.degenerate_components))} sit on points with (nearly) "
-            "identical values: their variance along some direction is set by reg_covar, not by the data, "
-            "and their likelihood is an artefact of it; use fewer components, another covariance structure, "
-            "or a larger reg_covar",
+    degenerate = result.degenerate_components
+    if degenerate:
+        notices.warn(
+            f"degenerate component(s): {'; '.join(f'component {k}: {why}' for k, why in degenerate.items())}. "
+            "Their fit is an artefact (too few observations, or a spread set by a ridge or floor rather than "
+            "the data), and so are the likelihood and information criteria; use fewer components or "
+            "another model",
             DegenerateComponentWarning,
             stacklevel=3,
         )

@@ -108,3 +108,29 @@ class DegenerateComponentWarning(UserWarning):
     >>> any(w.category is em.DegenerateComponentWarning for w in caught)
     True
     """
+
+
+class LocalOptimumWarning(UserWarning):
+    """Fewer than half of a fit's restarts reached its best log-likelihood.
+
+    The restarts stopped in different local optima, so the best of them may
+    be a local optimum too; more restarts (``n_init``) make finding the
+    global one likelier. Restarts that reach the same optimum with the
+    components in another order count as reaching it: they are compared by
+    log-likelihood (see :func:`emkit.em.driver.reach_tolerance`). The message
+    is kept in ``fit.trace.attrs["restart_warning"]``.
+
+    Examples
+    --------
+    Three components on the two clusters of Old Faithful have several local
+    optima, which ten k-means++ restarts find in different proportions:
+
+    >>> import emkit as em
+    >>> from emkit.notices import collect
+    >>> with collect() as caught:
+    ...     fit = em.GaussianMixture(3).fit(em.datasets.load("faithful"), n_init=10, random_state=0)
+    >>> [notice.category.__name__ for notice in caught]
+    ['LocalOptimumWarning']
+    >>> fit.trace.attrs["restart_warning"].startswith("only 1 of 10 restarts reached")
+    True
+    """

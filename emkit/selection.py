@@ -4,19 +4,25 @@
 cell, as mclust's ``Mclust`` does, and keeps the cell with the best
 information criterion (lower is better on emkit's scale; see
 :mod:`emkit.diagnostics.criteria`). A cell that cannot be fitted is recorded
-with its reason and NaN criteria rather than stopping the grid.
+with its reason and NaN criteria rather than stopping the grid. A cell with a
+degenerate component (see :attr:`emkit.FitResult.degenerate_components`) is
+never chosen: its likelihood is an artefact, so mclust reports such models as
+missing, and so do :meth:`Selection.table`, the selection plot and the report.
 """
 
 from __future__ import annotations
 
 import itertools
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
 
+from . import notices
+from ._dask_input import is_dask_data
+from ._input import as_observations
 from .components.covariance import COVARIANCE_NAMES, covariance_structure
+from .components.parametric import check_n_components
 from .em.progress import progress_bar
 from .estimators import GaussianMixture
 from .results.fit_result import FitResult
@@ -33,9 +39,10 @@ class Selection:
     grid : xarray.Dataset
         Over ``(covariance, n_components)``: ``log_likelihood``, ``n_params``,
         ``bic``, ``aic``, ``icl``, ``converged``, ``n_iter``, ``degenerate``
-        (a component's spread is set by ``reg_covar``, not the data: such cells
-        are never chosen, as mclust reports them singular), ``error`` (why a
-        cell failed; empty otherwise) and ``warning`` (the first warning a
+        (the cell's fit has a degenerate component: too few observations for
+        its parameters, or a spread collapsed far below the data's; such
+        cells are never chosen, as mclust reports them missing), ``error`` (why
+        a cell failed; empty otherwise) and ``warning`` (the first warning a
         cell raised). Failed cells have NaN criteria.
     criterion : str
         The criterion used to choose: ``"bic"``, ``"aic"`` or ``"icl"``.
@@ -54,16 +61,52 @@ class Selection:
     criterion: str
     fits: dict = field(default_factory=dict)
 
+    def chosen(self, criterion: str | None = None) -> tuple[str, int] | None:
+        """``(covariance, n_components)`` of the fitted, non-degenerate cell with the lowest criterion.
+
+        Parameters
+        ----------
+        criterion : {"bic", "aic", "icl"}, optional
+            Defaults to the selection's criterion.
+
+        Returns
+        -------
+        tuple (str, int) or None
+            None when every cell failed or is degenerate.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> sel = em.select(em.datasets.load("faithful"), n_components=[1, 2], covariance=["VVV", "EII"], random_state=0)
+        >>> sel.chosen(), sel.chosen("aic")
+        (('VVV', 2), ('VVV', 2))
+        """
+        values = self.grid[_check_criterion(criterion or self.criterion)].where(~self.grid.degenerate).values
+        usable = np.isfinite(values)
+        if not usable.any():
+            return None
+        i, j = np.unravel_index(np.argmin(np.where(usable, values, np.inf)), values.shape)
+        return str(self.grid.covariance.values[i]), int(self.grid.n_components.values[j])
+
     @property
     def best_key(self) -> tuple[str, int]:
-        """``(covariance, n_components)`` of the non-degenerate cell with the lowest criterion."""
-        values = self.grid[self.criterion].where(~self.grid.degenerate)
-        if not np.isfinite(values.values).any():
+        """``(covariance, n_components)`` of the chosen cell (see :meth:`chosen`).
+
+        Raises
+        ------
+        ValueError
+            If every cell failed or is degenerate.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.select(em.datasets.load("faithful"), n_components=[1, 2], covariance=["VVV"], random_state=0).best_key
+        ('VVV', 2)
+        """
+        key = self.chosen()
+        if key is None:
             raise ValueError("no cell of the grid could be fitted without degenerate components; see grid.error")
-        flat = values.where(np.isfinite(values)).argmin(dim=["covariance", "n_components"])
-        return str(self.grid.covariance.values[int(flat["covariance"])]), int(
-            self.grid.n_components.values[int(flat["n_components"])]
-        )
+        return key
 
     @property
     def best(self) -> FitResult:
@@ -73,6 +116,10 @@ class Selection:
     def table(self, criterion: str | None = None):
         """The criterion as a pandas DataFrame: one row per number of components, one column per covariance.
 
+        Cells that failed or are degenerate are NaN (mclust shows them as
+        missing): their value is still in :attr:`grid`. The lowest value of
+        the table is the chosen cell's.
+
         Examples
         --------
         >>> import emkit as em
@@ -80,21 +127,43 @@ class Selection:
         >>> sel.table().shape
         (2, 2)
         """
-        return self.grid[_check_criterion(criterion or self.criterion)].transpose("n_components", "covariance").to_pandas()
+        values = self.grid[_check_criterion(criterion or self.criterion)].where(~self.grid.degenerate)
+        return values.transpose("n_components", "covariance").to_pandas()
 
+    def marked_table(self, criterion: str | None = None, digits: int = 2):
+        """:meth:`table` as text: values with ``digits`` decimals, ``"degenerate"`` or ``"failed"``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.random.default_rng(0).normal(size=(5, 2))
+        >>> em.select(x, n_components=[1, 2, 6], covariance=["VII"], random_state=0).marked_table()
+        covariance           VII
+        n_components            
+        1                  27.10
+        2             degenerate
+        6                 failed
+        """
+        table = self.table(criterion)
+        status = xr.where(self.grid.degenerate, "degenerate", "failed").transpose("n_components", "covariance")
+        marks = status.to_pandas()
+        return table.apply(
+            lambda column: [f"{v:.{digits}f}" if np.isfinite(v) else marks.loc[k, column.name]
+                            for k, v in column.items()]
+        )
 
     def _repr_html_(self) -> str:
-        """The criterion table for Jupyter, the chosen cell in bold."""
-        best = self.best_key if np.isfinite(self.grid[self.criterion].values).any() else None
-        table = self.table()
+        """The criterion table for Jupyter, the chosen cell in bold, degenerate and failed cells marked."""
+        best = self.chosen()
+        table = self.marked_table()
 
-        def cell(value, covariance, k):
-            text = "failed" if not np.isfinite(value) else f"{value:.2f}"
+        def cell(covariance, k):
+            text = table.loc[k, covariance]
             return f"<b>{text}</b>" if (covariance, k) == best else text
 
         header = "".join(f"<th>{c}</th>" for c in table.columns)
         rows = "".join(
-            f"<tr><th>{k}</th>" + "".join(f"<td>{cell(table.loc[k, c], c, k)}</td>" for c in table.columns) + "</tr>"
+            f"<tr><th>{k}</th>" + "".join(f"<td>{cell(c, k)}</td>" for c in table.columns) + "</tr>"
             for k in table.index
         )
         chosen = f"{best[0]} with {best[1]} components" if best else "none"
@@ -145,6 +214,13 @@ def select(
     -------
     Selection
 
+    Raises
+    ------
+    ValueError
+        Before any fit, for arguments every cell would refuse: a bad
+        ``criterion``, ``n_components`` or ``n_init``, a negative
+        ``random_state``, or data with missing or infinite values.
+
     Examples
     --------
     >>> import emkit as em
@@ -156,9 +232,10 @@ def select(
     """
     criterion = _check_criterion(criterion)
     names = [covariance_structure(c).name for c in (COVARIANCE_NAMES if covariance is None else covariance)]
-    counts = [int(k) for k in n_components]
+    counts = [check_n_components(k) for k in n_components]
     if not names or not counts:
         raise ValueError("select needs at least one covariance and one number of components")
+    _check_shared_arguments(X, n_init, random_state)
     shape = (len(names), len(counts))
     table = {name: np.full(shape, np.nan) for name in ("log_likelihood", "n_params", "bic", "aic", "icl", "n_iter")}
     converged = np.zeros(shape, dtype=bool)
@@ -171,8 +248,7 @@ def select(
     with progress_bar(cells, progress, total=len(names) * len(counts), desc="select", unit="model") as bar:
         for (i, name), (j, k) in bar:
             bar.set_postfix_str(f"{name} K={k}")
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+            with notices.collect() as caught:
                 try:
                     fit = GaussianMixture(k, covariance=name, **model_options).fit(
                         X, n_init=n_init, random_state=random_state, progress=False, **fit_options
@@ -203,6 +279,32 @@ def select(
         attrs={"criterion": criterion, "note": "criteria on scikit-learn's scale: lower is better"},
     )
     return Selection(grid, criterion, fits)
+
+
+def _check_shared_arguments(X, n_init, random_state) -> None:
+    """Refuse, before any cell is fitted, the arguments every cell's fit would refuse.
+
+    Without this, each cell would record the same error and the grid would
+    only fail when a choice is asked for.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.selection import _check_shared_arguments
+    >>> _check_shared_arguments(np.zeros((3, 1)), 1, 0)
+    >>> _check_shared_arguments(np.zeros((3, 1)), 1, -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: random_state must be None, a non-negative integer or a numpy Generator, got -1
+    """
+    if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
+        raise ValueError(f"n_init must be a positive integer, got {n_init!r}")
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool) and random_state < 0:
+        raise ValueError(
+            f"random_state must be None, a non-negative integer or a numpy Generator, got {random_state!r}"
+        )
+    if not is_dask_data(X):
+        as_observations(X)  # raises on missing or infinite values, naming the rows
 
 
 def _check_criterion(criterion: str) -> str:

@@ -113,3 +113,95 @@ def test_nearest_seed_assignment_survives_a_large_offset():
     x = rng.normal(size=(500, 3))
     seeds = x[:4].copy()
     np.testing.assert_array_equal(_nearest(x + 1e9, seeds + 1e9), _nearest(x, seeds))
+
+
+# -- which components are degenerate, family by family ---------------------------------------
+def fit_quietly(model, data, **options):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = model.fit(data, **options)
+    degenerate_warnings = [w for w in caught if issubclass(w.category, em.DegenerateComponentWarning)]
+    return fit, degenerate_warnings
+
+
+def effective_sizes(fit, data):
+    """n_k = sum_i r_ik from the fit's posterior probabilities on its training data."""
+    return fit.predict_proba(data).values.sum(axis=0)
+
+
+@pytest.mark.parametrize(
+    "name, target, features, k, n_init, seed",
+    [("engel", "foodexp", ["income"], 4, 3, 0), ("grunfeld", "invest", ["value", "capital"], 5, 1, 1)],
+)
+def test_regression_components_on_a_few_points_are_flagged(name, target, features, k, n_init, seed):
+    sm = pytest.importorskip("statsmodels.api")
+    data = getattr(sm.datasets, name).load_pandas().data[[target, *features]]
+    model = em.Mixture(em.Regression(target, features), n_components=k)
+    fit, caught = fit_quietly(model, data, n_init=n_init, random_state=seed)
+    sizes = effective_sizes(fit, data)
+    parameters = len(features) + 2  # intercept, slopes and sigma
+    expected = set(np.flatnonzero(sizes < parameters).tolist())
+    assert expected, "the seed no longer leads to a component on a few points"
+    assert set(fit.degenerate_components) == expected
+    assert np.all(fit.params.sigma.values[sorted(expected)] < 0.01)  # fitted exactly: sigma at sqrt(reg_var)
+    assert len(caught) == 1
+    for component in expected:
+        assert f"component {component}: effective sample size" in str(caught[0].message)
+
+
+def test_lognormal_component_on_tied_values_is_flagged():
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.lognormal(1.0, 0.5, (80, 1)), np.full((12, 1), 40.0)]
+    fit, caught = fit_quietly(em.Mixture(em.LogNormal(), n_components=2), x, n_init=3, random_state=0)
+    on_ties = int(np.argmax(fit.params.mu.values[:, 0]))
+    np.testing.assert_allclose(fit.params.mu.values[on_ties, 0], np.log(40.0))
+    np.testing.assert_allclose(fit.params.sigma.values[on_ties, 0], np.sqrt(1e-6))  # the floor sqrt(reg_var)
+    assert list(fit.degenerate_components) == [on_ties]
+    assert "spread of log x in feature 0" in fit.degenerate_components[on_ties]
+    assert len(caught) == 1 and f"component {on_ties}: spread of log x" in str(caught[0].message)
+
+
+def test_a_large_ridge_does_not_make_a_genuine_component_degenerate():
+    X = em.datasets.load("faithful")
+    fit, caught = fit_quietly(em.GaussianMixture(2, covariance="VVV", reg_covar=0.1), X, random_state=0)
+    # the smallest eigenvalue is below twice the ridge (the former rule flagged it) ...
+    assert np.linalg.eigvalsh(fit.params.covariances.values)[:, 0].min() <= 0.2
+    # ... but every component has ~100 points and a spread of its own far above 1e-3 of the data's
+    assert effective_sizes(fit, X).min() > 50
+    assert fit.degenerate_components == {} and caught == []
+
+
+def test_collapse_along_a_slanted_direction_is_flagged():
+    rng = np.random.default_rng(4)
+    t = rng.uniform(-1.0, 1.0, 40)
+    line = np.column_stack([10.0 + t, 10.0 + t])  # spread in each feature, none across the line
+    x = np.r_[rng.normal(size=(100, 2)), line]
+    g = em.Gaussian("full", 2)
+    g = g.m_step(g.stats(x, np.eye(2)[[0] * 100 + [1] * 40]))
+    assert np.diagonal(g.covariance_matrices()[1]).min() > 0.1
+    assert g.degenerate_components(np.array([100.0, 40.0])) == {
+        1: "spread along some direction is below 0.001 of the data's"
+    }
+
+
+def test_a_shared_variance_split_over_single_points_is_flagged():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(12, 2))
+    g = em.Gaussian("EII", 12)
+    g = g.m_step(g.stats(x, np.eye(12)))  # one point per component
+    # per component: two means plus a twelfth of the shared variance, against n_k = 1
+    assert sorted(g.degenerate_components(np.ones(12))) == list(range(12))
+
+
+def test_families_without_the_capability_get_the_count_rule():
+    from emkit.components.base import family_degenerate_components
+
+    class TwoRates:
+        n_components = 3
+
+        def n_params(self):
+            return 6
+
+    assert family_degenerate_components(TwoRates(), np.array([1.0, 2.0, 5.0])) == {
+        0: "effective sample size 1 is below its 2 free parameter(s)"
+    }

@@ -5,7 +5,9 @@ import pytest
 from scipy import stats
 
 import emkit as em
-from conformance import aligned, check_chunk_additivity, check_monotone, check_round_trip, check_sample_shape, fitted
+from conformance import (
+    aligned, check_chunk_additivity, check_integer_weights, check_monotone, check_round_trip, check_sample_shape, fitted,
+)
 
 MEANS = np.array([[0.0, 0.0], [6.0, 6.0]])
 
@@ -106,3 +108,30 @@ def test_invalid_declarations_and_data():
     x = np.column_stack([np.arange(10.0), np.ones(10)])
     with pytest.raises(ValueError, match="feature 1 is constant"):
         em.Mixture([em.Gaussian("diag"), em.Uniform()]).fit(x)
+
+
+def test_a_zero_weight_outlier_leaves_the_box_as_if_the_row_were_dropped():
+    rng = np.random.default_rng(5)
+    x, _ = clusters_and_noise(rng, n=150, n_noise=30)
+    with_outlier = np.vstack([x[:100], [[100.0, 100.0]], x[100:]])
+    weights = np.ones(len(with_outlier))
+    weights[100] = 0.0
+    model = em.Mixture([em.Gaussian("full"), em.Gaussian("full"), em.Uniform()])
+    weighted = model.fit(with_outlier, sample_weight=weights, random_state=0)
+    dropped = model.fit(x, random_state=0)
+    np.testing.assert_array_equal(weighted.params.upper.values[2], x.max(axis=0))
+    np.testing.assert_array_equal(weighted.params.lower.values[2], x.min(axis=0))
+    for name in ("weights", "means", "covariances", "lower", "upper"):
+        np.testing.assert_allclose(weighted.params[name], dropped.params[name], rtol=1e-10, err_msg=name)
+    np.testing.assert_allclose(weighted.log_likelihood, dropped.log_likelihood, rtol=1e-12)
+
+
+def test_integer_weights_equal_repeated_rows_with_noise():
+    rng = np.random.default_rng(6)
+    x, truth = clusters_and_noise(rng, n=60, n_noise=20)
+    x[0] = [40.0, -40.0]  # an outlier of weight 0 would set the box if it counted
+    weights = rng.integers(1, 4, size=len(x))
+    weights[0] = 0
+    init = np.eye(3)[truth]  # a hard partition: most rows have no responsibility for the uniform
+    model = em.Mixture([em.Gaussian("full"), em.Gaussian("full"), em.Uniform()])
+    check_integer_weights(model, x, weights, init)

@@ -188,6 +188,42 @@ def test_components_far_from_the_shift_are_whitened_directly(covariance):
     assert_matches_oracle(mixture.e_step(x), oracle(mixture, x), {"log_likelihood": 1e-12, "stats": 1e-8})
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rows_far_from_a_component_give_no_subnormal_products(dtype):
+    # Two unit components 40 apart in the first coordinate and rows spread
+    # between them: the far component's responsibility for a row runs from 1
+    # down to 0 through every magnitude, so some rows z = sqrt(r) (x - mu) are
+    # below the square root of the smallest normal number, where z z^T is
+    # subnormal (and a processor's arithmetic tens of times slower). Those
+    # entries must be 0 in the whitened rows the Gram product reads, and the
+    # statistics must still match the float64 oracle.
+    rng = np.random.default_rng(10)
+    n, d = 2000, 2
+    x = np.column_stack([np.linspace(-3.0, 43.0, n), rng.normal(size=n)]).astype(dtype)
+    means = np.array([[0.0, 0.0], [40.0, 0.0]])
+    floor = np.sqrt(np.finfo(dtype).tiny)
+    joint = np.column_stack([stats.multivariate_normal(m).logpdf(x.astype(np.float64)) for m in means])
+    log_resp = joint - logsumexp(joint, axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        log_z = 0.5 * log_resp[:, :, None] + np.log(np.abs(x[:, None, :] - means[None]))
+    subnormal_products = (log_z > np.log(np.finfo(dtype).smallest_subnormal)) & (log_z < np.log(floor))
+    assert subnormal_products.sum() > 20  # the data do reach the range: the test can fail
+
+    shift = means.mean(axis=0)
+    affine = np.concatenate([np.eye(d)[None].repeat(2, axis=0), -(means - shift)[:, None, :]], axis=1)
+    whitened = np.empty((2, n, d), dtype)
+    full_chunk(
+        x, shift, affine.astype(dtype), np.zeros(2, bool), means, np.zeros((2, d)), np.log([0.5, 0.5]) - np.log(2 * np.pi),
+        None, None, np.empty(0), np.empty((n, d + 1), dtype), np.empty((n, d), dtype), whitened,
+    )
+    assert not np.any((whitened != 0) & (np.abs(whitened) < floor))
+
+    unit = em.FullCovariance(values=np.eye(d)[None].repeat(2, axis=0))
+    mixture = FiniteMixture([Gaussian("VVV", 2, means=means, _structure=unit)], weights=np.array([0.5, 0.5]))
+    rtol = FLOAT32_RTOL if dtype == np.float32 else {"log_likelihood": 1e-12, "stats": 1e-9}
+    assert_matches_oracle(mixture.e_step(x), oracle(mixture, x), rtol)
+
+
 def test_zero_weight_component():
     rng = np.random.default_rng(6)
     x, resp = clustered(rng, 1000, 2, 3)

@@ -67,7 +67,7 @@ def test_bad_arguments(data):
         model.fit_online([data], alpha=0.4)
     with pytest.raises(ValueError, match="no mini-batch"):
         model.fit_online([])
-    with pytest.raises(ValueError, match="a mini-batch has 1 features, the first had 2"):
+    with pytest.raises(ValueError, match="a mini-batch has 1 features; the model was fitted to 2"):
         model.fit_online([data[:100], data[:100, :1]], random_state=0)
     with pytest.raises(ValueError, match="passes must be a positive integer"):
         model.fit_online([data], passes=0)

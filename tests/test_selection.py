@@ -92,3 +92,79 @@ def test_degenerate_cells_are_flagged_and_never_chosen():
     assert sel.grid.degenerate.isel(raw).item()
     # ... and the choice skips it
     assert not sel.grid.degenerate.sel(covariance=sel.best_key[0], n_components=sel.best_key[1]).item()
+
+
+# -- degenerate cells, and every view of the grid agreeing with best_key ------------------------
+@pytest.fixture(scope="module")
+def two_clusters():
+    """120 points in two well-separated clusters, and a grid that includes 118 components."""
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(size=(60, 2)), rng.normal(size=(60, 2)) + 8.0]
+    return x, em.select(x, n_components=[1, 2, 3, 118], covariance=["EII", "VII"], random_state=0)
+
+
+def parameters_per_component(covariance, k, d=2):
+    """Means plus the covariance's parameters, shared ones split over the k components."""
+    variances = {"EII": 1, "VII": k}[covariance]
+    return (k * d + variances) / k
+
+
+def test_select_never_chooses_a_cell_with_components_on_single_points(two_clusters):
+    x, sel = two_clusters
+    # the trap: the raw BIC minimum is 118 spherical components with a tiny shared variance
+    raw = sel.grid.bic.where(np.isfinite(sel.grid.bic)).argmin(dim=["covariance", "n_components"])
+    assert sel.grid.n_components.values[int(raw["n_components"])] == 118
+    assert sel.grid.degenerate.sel(n_components=118).all()
+    covariance, k = sel.best_key
+    sizes = sel.best.predict_proba(x).values.sum(axis=0)
+    assert np.all(sizes >= parameters_per_component(covariance, k))
+    assert sel.best_key == ("EII", 2)
+
+
+def test_every_view_of_the_selection_names_the_chosen_cell(two_clusters):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, sel = two_clusters
+    best = sel.best_key
+    table, plotted_best = em.plot.compute_selection(sel)
+    assert plotted_best == best
+    assert np.isnan(table.loc[118]).all()  # degenerate cells are missing, as in mclust
+    i, j = np.unravel_index(np.nanargmin(table.to_numpy()), table.shape)
+    assert (table.columns[j], table.index[i]) == best
+    ax = em.plot.plot_selection(sel)
+    circled = ax.collections[-1].get_offsets()[0]
+    assert tuple(circled) == (best[1], sel.grid.bic.sel(covariance=best[0], n_components=best[1]).item())
+    plt.close(ax.figure)
+    marked = sel.marked_table()
+    assert (marked.loc[118] == "degenerate").all()
+    assert f"<b>{marked.loc[best[1], best[0]]}</b>" in sel._repr_html_()
+    assert "chosen EII with 2 components" in sel._repr_html_()
+    page = em.report(sel, x, n_draws=2)
+    assert "<b>EII with 2 components</b>" in page
+    assert "EII with 118 components was not considered" in page
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"n_init": 0}, "n_init must be a positive integer, got 0"),
+        ({"random_state": -1}, "random_state must be None, a non-negative integer"),
+        ({"n_components": [0, 1]}, "n_components must be at least 1, got 0"),
+        ({"X": "nan"}, r"X contains NaN values in 1 row\(s\) \[3\]"),
+    ],
+)
+def test_bad_arguments_fail_before_any_cell_is_fitted(monkeypatch, arguments, message):
+    import emkit.selection
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a cell was fitted")
+
+    monkeypatch.setattr(emkit.selection, "GaussianMixture", no_fit)
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    if arguments.pop("X", None) == "nan":
+        x[3, 0] = np.nan
+    with pytest.raises(ValueError, match=message):
+        em.select(x, **{"n_components": [1, 2], **arguments})

@@ -92,3 +92,83 @@ def test_categorical_free_parameters_keep_probabilities_summing_to_one():
     assert theta.size == fit.n_params
     moved = with_free_parameters(fit.mixture, theta + 0.01)
     np.testing.assert_allclose(np.nansum(moved.families[0].params["probs"], axis=2), 1.0)
+
+
+def test_single_categorical_matches_multinomial_errors_and_fixes_an_unseen_category():
+    # One component: the MLE is the multinomial frequencies, SE sqrt(p (1 - p) / n) for every
+    # category, the largest (the dependent one) included. The declared category "d" never
+    # occurs: its probability is 0, on the boundary, and the others keep the multinomial
+    # errors of a three-category table.
+    codes = np.random.default_rng(6).choice(3, size=500, p=[0.5, 0.3, 0.2])
+    frame = pd.DataFrame({"c": pd.Categorical(np.array(["a", "b", "c"])[codes], categories=list("abcd"))})
+    fit = em.Mixture(em.Categorical(), 1).fit(frame)
+    table = em.summary(fit, frame)
+    for category, count in zip("abc", np.bincount(codes)):
+        p = count / 500
+        row = table.loc[f"probs[0, c, {category}]"]
+        assert row.estimate == pytest.approx(p)
+        assert row.std_error == pytest.approx(np.sqrt(p * (1 - p) / 500), rel=1e-3)
+        assert row.note == ""
+    unseen = table.loc["probs[0, c, d]"]
+    assert unseen.estimate == 0 and np.isnan(unseen.std_error)
+    assert unseen.note == "on or near a bound (probs = 0): no standard error"
+    assert table.loc["weights[0]", "note"] == "not estimated by the likelihood (fixed)"
+
+
+def test_poisson_rate_estimated_at_zero_is_on_the_boundary():
+    rng = np.random.default_rng(7)
+    x = np.column_stack([rng.poisson(3.0, 400), np.zeros(400)])
+    fit = em.Mixture(em.Poisson(), 1).fit(x)
+    table = em.summary(fit, x)
+    rate = fit.params.rate.values[0, 0]
+    assert table.loc["rate[0, 0]", "std_error"] == pytest.approx(np.sqrt(rate / 400), rel=1e-3)
+    assert np.isnan(table.loc["rate[0, 1]", "std_error"])
+    assert table.loc["rate[0, 1]", "note"] == "on or near a bound (rate = 0): no standard error"
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e6])
+def test_difference_steps_follow_the_parameter_scale_not_its_value(scale):
+    # Centred data put the mean's estimate at (almost) 0, whatever the units: the steps must
+    # follow the standard error, not |theta|.
+    x = np.random.default_rng(8).normal(0.0, 2.0, size=(400, 1))
+    x = (x - x.mean()) * scale
+    fit = em.GaussianMixture(1, reg_covar=0.0).fit(x)
+    table = em.summary(fit, x)
+    var = fit.params.covariances.item()
+    assert table.loc["means[0, 0]", "std_error"] == pytest.approx(np.sqrt(var / 400), rel=1e-4)
+    assert table.loc["covariances[0, 0, 0]", "std_error"] == pytest.approx(np.sqrt(2 / 400) * var, rel=1e-4)
+
+
+def test_unidentified_parameters_get_nan_with_a_reason_not_garbage():
+    # Two identical components: EM keeps them identical, the weight does not change the
+    # likelihood, and the information is singular.
+    x = np.random.default_rng(9).normal(0.0, 1.0, size=(300, 1))
+    init = em.GaussianMixture(2).fit(x, random_state=0).params.copy(deep=True)
+    init["means"].values[:] = x.mean()
+    init["covariances"].values[:] = x.var()
+    init["weights"].values[:] = [0.3, 0.7]
+    fit = em.GaussianMixture(2).fit(x, init=init, max_iter=5)
+    with pytest.warns(UserWarning, match="see the note column"):
+        table = em.summary(fit, x)
+    assert table.std_error.isna().all()
+    assert table.loc["weights[0]", "note"].startswith("log-likelihood flat")
+    assert (table.note != "").all()
+
+
+def test_report_shows_why_a_standard_error_is_missing():
+    rng = np.random.default_rng(7)
+    x = np.column_stack([rng.poisson(3.0, 400), np.zeros(400)])
+    text = em.report(em.Mixture(em.Poisson(), 1).fit(x), x, n_draws=2)
+    assert "the note says why a standard error is missing" in text
+    assert "<td>on or near a bound (rate = 0): no standard error</td>" in text
+
+
+def test_student_t_degrees_of_freedom_indistinguishable_from_their_limit_are_on_the_boundary():
+    # Gaussian data: the likelihood hardly changes between the estimated dof and the upper
+    # limit of DOF_BOUNDS, so dof has no standard error; location and scale keep theirs.
+    x = np.random.default_rng(10).normal(0.0, 1.0, size=(500, 1))
+    fit = em.Mixture(em.StudentT("VVV"), 1).fit(x, random_state=0)
+    table = em.summary(fit, x)
+    assert np.isnan(table.loc["dof[0]", "std_error"])
+    assert table.loc["dof[0]", "note"].startswith("on or near a bound (dof = ")
+    assert table.loc[["means[0, 0]", "scales[0, 0, 0]"], "std_error"].notna().all()

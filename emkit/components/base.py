@@ -62,6 +62,19 @@ class Family(Protocol):
     current parameters in ``m_step``: with no data there is nothing to
     estimate, and keeping them is still a (generalised) EM step.
 
+    Optional: ``degenerate_components(counts) -> {component: reason}``, given
+    the components' effective sample sizes. A family without it gets the
+    count rule of :func:`too_few_observations`; families whose scale can
+    collapse add a scale rule (see :func:`family_degenerate_components`, the
+    one place that asks for it).
+
+    For standard errors (:func:`emkit.summary`): ``free_parameters()`` (the
+    ``n_params`` free values as one vector), ``with_free_parameters(vector)``
+    (its inverse) and ``free_parameter_bounds()`` (the ``(lower, upper)``
+    domain of each free value: an estimate that cannot be told from a bound
+    is held fixed). ``ParametricFamily`` provides all three from its
+    ``param_dims`` and ``param_bounds``.
+
     Attributes
     ----------
     n_components : int
@@ -469,6 +482,237 @@ def checked_log_prob(family, log_prob, n_rows: int) -> np.ndarray:
             f"got {type(log_prob).__name__} of shape {shape}"
         )
     return log_prob
+
+
+#: Initialisations a family may declare as its ``default_init`` (see :mod:`emkit.em.init`),
+#: the most thorough first.
+DECLARABLE_INITS = ("short_em", "random", "random_from_data", "kmeans++")
+
+
+def declared_init(families) -> str:
+    """The initialisation that suits all of ``families``: the most thorough one any of them declares.
+
+    A family declares the start that suits its data in a ``default_init``
+    attribute; one that declares none is started by ``"kmeans++"``, which
+    suits continuous data. A model mixing families (a mixture, or the parts
+    of :class:`~emkit.components.independent.Independent`) takes the first
+    declared name in :data:`DECLARABLE_INITS`, so one discrete family makes
+    the whole model start as discrete data need.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.components.base import declared_init
+    >>> declared_init([em.Gaussian()]), declared_init([em.Gaussian(), em.Categorical()])
+    ('kmeans++', 'short_em')
+    """
+    declared = [getattr(family, "default_init", "kmeans++") for family in families]
+    unknown = [name for name in declared if name not in DECLARABLE_INITS]
+    if unknown:
+        raise ValueError(f"a family declares default_init={unknown[0]!r}; choose one of {', '.join(DECLARABLE_INITS)}")
+    return min(declared, key=DECLARABLE_INITS.index)
+
+
+#: A component whose spread along some direction is below this fraction of the data's is degenerate.
+DEGENERATE_SCALE_FRACTION = 1e-3
+
+
+def parameters_per_component(family) -> float:
+    """The family's free parameters divided among its components: ``n_params() / K``.
+
+    Parameters shared by all components (a common covariance) count for each
+    component in proportion ``1 / K``.
+
+    Examples
+    --------
+    Three EII Gaussians in two dimensions: two means each plus one shared variance.
+
+    >>> import numpy as np, emkit as em
+    >>> from emkit.components.base import parameters_per_component
+    >>> x = np.array([[0.0, 0.0], [1.0, 1.0], [4.0, 0.0], [5.0, 1.0], [9.0, 0.0], [9.0, 2.0]])
+    >>> g = em.Gaussian("EII", 3); g = g.m_step(g.stats(x, np.eye(3)[[0, 0, 1, 1, 2, 2]]))
+    >>> round(parameters_per_component(g), 4)
+    2.3333
+    """
+    return family.n_params() / family.n_components
+
+
+def too_few_observations(family, counts: np.ndarray) -> dict[int, str]:
+    """Components whose effective sample size is below their number of free parameters.
+
+    ``n_k = sum_i r_ik`` below ``p_k`` (see :func:`parameters_per_component`)
+    means the component's data cannot identify its parameters: a Gaussian on
+    ``d`` or fewer points has a singular covariance, a regression with ``p``
+    coefficients fits ``p`` points exactly. This is the rule every family
+    applies; families with a scale parameter add their own (see
+    :func:`collapsed_variances`).
+
+    Parameters
+    ----------
+    family : Family
+        A fitted family.
+    counts : ndarray of shape (K,)
+        Effective sample sizes ``n_k`` of its components.
+
+    Returns
+    -------
+    dict
+        ``{component: reason}``, components in increasing order.
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> from emkit.components.base import too_few_observations
+    >>> poisson = em.Poisson(2).with_params(rate=[[2.0], [4.0]])
+    >>> too_few_observations(poisson, np.array([10.0, 0.5]))
+    {1: 'effective sample size 0.5 is below its 1 free parameter(s)'}
+    """
+    needed = parameters_per_component(family)
+    return {
+        int(k): f"effective sample size {counts[k]:.3g} is below its {needed:.3g} free parameter(s)"
+        for k in np.flatnonzero(np.asarray(counts, dtype=float) < needed)
+    }
+
+
+def pooled_variance(counts: np.ndarray, means: np.ndarray, variances: np.ndarray) -> np.ndarray | None:
+    """The data's variance per feature as the fit summarises it: within plus between components.
+
+    ``V_j = sum_k w_k (v_kj + (m_kj - m_j)^2)`` with ``w_k = n_k / sum n``
+    and ``m_j = sum_k w_k m_kj``. For a Gaussian with free or shared
+    covariances, ``m_kj`` and ``v_kj`` the weighted mean and variance of
+    component k's data, this is exactly the sample variance of feature j
+    (the M-step's estimates split the total scatter into within- and
+    between-component parts); elsewhere it is the variance of the fitted
+    mixture, the data's own up to the fit.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (K,)
+        Effective sample sizes.
+    means, variances : ndarray of shape (K, d)
+        Each component's mean and variance (or squared scale) per feature.
+
+    Returns
+    -------
+    ndarray of shape (d,), or None if the components hold no weight
+
+    Examples
+    --------
+    Two halves with means 0 and 4 and variance 1: the data's variance is 1 + 4.
+
+    >>> import numpy as np
+    >>> from emkit.components.base import pooled_variance
+    >>> pooled_variance(np.array([5.0, 5.0]), np.array([[0.0], [4.0]]), np.array([[1.0], [1.0]])).tolist()
+    [5.0]
+    """
+    counts = np.asarray(counts, dtype=float)
+    total = counts.sum()
+    if not total > 0:
+        return None
+    share = counts / total
+    centre = share @ means
+    return share @ (variances + np.square(means - centre))
+
+
+def collapsed_variances(own: np.ndarray, reference: np.ndarray | None) -> np.ndarray:
+    """Which components' spread is below ``DEGENERATE_SCALE_FRACTION`` of the data's, per feature.
+
+    Parameters
+    ----------
+    own : ndarray of shape (K, d)
+        The part of each component's variance that comes from its data (its
+        fitted variance less any ridge added by the M-step).
+    reference : ndarray of shape (d,) or None
+        The data's variance per feature (see :func:`pooled_variance`); None
+        flags nothing.
+
+    Returns
+    -------
+    ndarray of bool, shape (K, d)
+        ``own < (1e-3)^2 * reference``: a standard deviation below a
+        thousandth of the data's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.base import collapsed_variances
+    >>> collapsed_variances(np.array([[1.0], [1e-8]]), np.array([4.0])).ravel().tolist()
+    [False, True]
+    """
+    if reference is None:
+        return np.zeros(np.shape(own), dtype=bool)
+    return own < DEGENERATE_SCALE_FRACTION**2 * reference
+
+
+def with_collapsed_spread(reasons: dict, collapsed: np.ndarray, where: str = "in feature {}") -> dict[int, str]:
+    """``reasons`` plus a reason for every component with a collapsed spread not yet listed.
+
+    Parameters
+    ----------
+    reasons : dict
+        ``{component: reason}`` found so far (they are kept).
+    collapsed : ndarray of bool, shape (K, d)
+        From :func:`collapsed_variances`.
+    where : str
+        Where the spread collapsed; ``{}`` is replaced by the first collapsed feature.
+
+    Returns
+    -------
+    dict
+        ``{component: reason}`` in increasing order of component.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.base import with_collapsed_spread
+    >>> with_collapsed_spread({}, np.array([[False, False], [False, True]]))
+    {1: "spread in feature 1 is below 0.001 of the data's"}
+    """
+    reasons = dict(reasons)
+    for k, row in enumerate(np.asarray(collapsed)):
+        if row.any():
+            where_k = where.format(int(np.flatnonzero(row)[0]))
+            reasons.setdefault(k, f"spread {where_k} is below {DEGENERATE_SCALE_FRACTION:g} of the data's")
+    return dict(sorted(reasons.items()))
+
+
+def family_degenerate_components(family, counts: np.ndarray) -> dict[int, str]:
+    """``family.degenerate_components(counts)`` if the family declares it, else :func:`too_few_observations`.
+
+    A component is degenerate when its fit is an artefact rather than an
+    estimate: too few (effective) observations for its parameters, or a
+    scale collapsed far below the data's spread, where the likelihood grows
+    without bound as the collapse goes on (it is then set by a ridge or a
+    floor, not by the data). Such components make information criteria
+    meaningless. Families with a scale parameter implement
+    ``degenerate_components(counts) -> {component: reason}`` to add their
+    scale rule to the count rule; see docs/diagnostics.md for the rules.
+
+    Parameters
+    ----------
+    family : Family
+        A fitted family.
+    counts : ndarray of shape (K,)
+        Effective sample sizes ``n_k = sum_i r_ik`` of its components.
+
+    Returns
+    -------
+    dict
+        ``{component: reason}``, components counted within the family.
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> from emkit.components.base import family_degenerate_components
+    >>> x = np.r_[np.random.default_rng(0).normal(size=(50, 1)), np.full((10, 1), 5.0)]
+    >>> g = em.Gaussian("VVI", 2); g = g.m_step(g.stats(x, np.eye(2)[[0] * 50 + [1] * 10]))
+    >>> family_degenerate_components(g, np.array([50.0, 10.0]))
+    {1: "spread along some direction is below 0.001 of the data's"}
+    """
+    declared = getattr(family, "degenerate_components", None)
+    if declared is None:
+        return too_few_observations(family, counts)
+    return declared(np.asarray(counts, dtype=float))
 
 
 #: What the EM driver and results use of every family.

@@ -44,6 +44,8 @@ class Bernoulli(ParametricFamily):
     kind = "bernoulli"
     label = "Bernoulli"
     param_dims = {"prob": ("feature",)}
+    default_init = "short_em"  # k-means++ on 0/1 columns ties most distances
+    param_bounds = {"prob": (0.0, 1.0)}
 
     def check_data(self, x):
         """Every value must be 0 or 1 (``ValueError`` naming the first bad row otherwise).

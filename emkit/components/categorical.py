@@ -1,39 +1,87 @@
-"""Categorical components for columns of category codes, independent across columns.
+"""Categorical components for columns of categories, independent across columns.
 
 Column j takes one of ``C_j`` categories. Component k gives category c of
 column j probability ``p_kjc``::
 
-    log f_k(x) = sum_j log p_{k, j, x_j}
+    log f_k(x) = sum_j log p_{k, j, c_j(x_ij)}
 
-Statistics: ``n_k`` and the weighted counts ``N_kjc = sum_i r_ik [x_ij = c]``;
-M-step ``p_kjc = N_kjc / n_k`` (the weighted category frequencies).
+where ``c_j(v)`` is the position of the value ``v`` among column j's
+categories. Statistics: ``n_k`` and the weighted counts
+``N_kjc = sum_i r_ik [c_j(x_ij) = c]``; M-step ``p_kjc = N_kjc / n_k`` (the
+weighted category frequencies).
 
-Data: integer codes ``0 .. C_j - 1``. pandas categorical, string, object and
-boolean columns are encoded to codes by the mixture before fitting (the
-category labels become the ``category`` coordinate of the results).
+Categories are values, not a range of codes. A column's categories are:
+
+* numeric columns: the distinct values in the training data, in increasing
+  order (survey codes 1..7 are seven categories; 10, 20, 30 or 2.5 are
+  categories as they are); boolean columns are the numbers 0 and 1;
+* pandas categorical, string and object columns: encoded by the mixture
+  before fitting; the family receives their labels (see
+  ``emkit._input._encode_categories``) and the positions ``0 .. C_j - 1``;
+* with ``n_categories=C``: the integer codes ``0 .. C - 1``, whether or not
+  all occur in the data.
+
+A value is mapped to its category by an exact-match lookup among the
+column's category values (a table over their range for whole numbers in a
+short range, binary search otherwise), never used as an index. A value that is not a category of
+its column (unseen at fit time, -1, a code ``>= C``, a non-integer) is a
+``ValueError`` naming the row and the column, at fit, predict or score time.
+A column may have at most ``max_categories`` (default
+:data:`MAX_CATEGORIES`) categories; more is a ``ValueError`` raised before
+anything of that size is allocated.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
-from .parametric import ParametricFamily, SumStats, safe_log
+from .base import Evaluation
+from .parametric import (
+    ParametricFamily, SumStats, check_finite_parameter, safe_log, simplex_from_free, simplex_to_free,
+)
+
+#: Most categories a column may have by default (``max_categories``).
+MAX_CATEGORIES = 10_000
+
 
 class Categorical(ParametricFamily):
     """Categorical components, one probability vector per component and column.
 
     Parameters
     ----------
-    n_categories : int or list of int, optional
-        Categories per column; by default taken from the data's category
-        labels (pandas) or from the largest code plus one.
     n_components : int, default 1
+    n_categories : int or list of (int or None), optional
+        Read a column as integer codes ``0 .. C - 1`` (``C`` categories, some
+        possibly absent from the data) instead of taking its categories from
+        the values it holds. One int applies to every numeric column; a list
+        gives one entry per column, None keeping a column's observed values.
+        Columns the mixture encodes from pandas keep their own labels.
+    max_categories : int, default 10_000
+        Most categories a column may have; a column with more distinct
+        values (a continuous or identifier column given by mistake), or an
+        ``n_categories`` above it, is a ``ValueError``.
+    labels, features : list, optional
+        Each column's categories and the columns' names, set by :meth:`bind`
+        from the data and saved with a fit; not meant to be given by hand.
+
+    Categories are the values a column holds, not a range of codes: integer
+    survey codes 1..7 are seven categories, and 10, 20, 30 or 2.5 are
+    categories as they are. pandas categorical columns keep their categories
+    in their declared order, including categories absent from the data (the
+    user declared them: they get probability 0 and count in ``n_params``;
+    drop them with ``series.cat.remove_unused_categories()``). String and
+    object columns take their sorted distinct values; boolean columns are the
+    numbers 0 and 1. A value that is not one of its column's categories, at
+    fit or predict time, is a ``ValueError`` naming the row and the column.
 
     Results hold ``probs(component, feature, category)``, with ``category``
-    the union of all columns' labels; a label that a column does not have is
-    NaN in that column. A probability estimated as 0 gives log-density
-    ``log(5e-324)``, finite, for that category.
+    the union of all columns' categories: numbers (in increasing order) when
+    every column is numeric, otherwise text (the numbers first, then each
+    column's labels in their order). A category that a column does not have is NaN in that column. A
+    probability estimated as 0 gives log-density ``log(5e-324)``, finite,
+    for that category.
 
     Examples
     --------
@@ -42,58 +90,92 @@ class Categorical(ParametricFamily):
     >>> fit = em.Mixture(em.Categorical(), n_components=1).fit(df)
     >>> fit.params.probs.sel(feature="colour").squeeze().to_series().round(2).to_dict()
     {'blue': 0.4, 'green': 0.2, 'red': 0.4}
+
+    Survey codes 1..5 are five categories (four free probabilities), not six:
+
+    >>> survey = pd.DataFrame({"answer": [1, 2, 2, 3, 3, 3, 4, 5] * 5})
+    >>> fit = em.Mixture(em.Categorical(), n_components=1).fit(survey)
+    >>> fit.params.category.values.tolist(), fit.n_params
+    ([1, 2, 3, 4, 5], 4)
     """
 
     kind = "categorical"
     label = "categorical"
     param_dims = {"probs": ("feature", "category")}
     accepts_categorical = True
+    default_init = "short_em"  # k-means++ distances between category codes mean nothing
 
-    def __init__(self, n_components: int = 1, *, params=None, n_categories=None, labels=None):
-        super().__init__(n_components, params=params, n_categories=n_categories, labels=labels)
+    def __init__(
+        self, n_components: int = 1, *, params=None, n_categories=None, max_categories: int = MAX_CATEGORIES,
+        labels=None, features=None,
+    ):
+        max_categories = _positive_int("max_categories", max_categories)
+        super().__init__(
+            n_components, params=params, n_categories=_checked_n_categories(n_categories, max_categories),
+            max_categories=max_categories, labels=labels, features=features,
+        )
 
     def bind(self, features, categories=None, data=None) -> "Categorical":
-        """Fix each column's category labels from the data, unless given.
+        """Fix each column's categories from the data, unless already bound.
 
-        ``categories`` maps a feature name to its labels, for columns the
-        mixture encoded from pandas; otherwise ``n_categories``, otherwise the
-        largest code in ``data`` plus one, gives labels ``"0", "1", ...``.
+        Column by column: the labels in ``categories`` (feature name ->
+        labels of a column the mixture encoded from pandas), else the codes
+        ``0 .. C - 1`` of ``n_categories``, else the distinct values of the
+        column of ``data``, in increasing order.
+
+        Raises
+        ------
+        ValueError
+            If a column has more than ``max_categories`` categories, or
+            neither data nor ``n_categories`` gives its categories.
 
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> em.Categorical().bind(["a", "b"], data=np.array([[0.0, 1.0], [2.0, 0.0]])).options["labels"]
-        [['0', '1', '2'], ['0', '1']]
+        >>> em.Categorical().bind(["a", "b"], data=np.array([[1.0, 10.0], [7.0, 2.5]])).options["labels"]
+        [[1, 7], [2.5, 10.0]]
         >>> em.Categorical(n_categories=4).bind(["a"]).options["labels"]
-        [['0', '1', '2', '3']]
+        [[0, 1, 2, 3]]
         >>> em.Categorical().bind(["colour"], categories={"colour": ["blue", "red"]}).options["labels"]
         [['blue', 'red']]
+        >>> em.Categorical(max_categories=3).bind(["id"], data=np.arange(5.0)[:, None])
+        Traceback (most recent call last):
+        ...
+        ValueError: Categorical column 'id' has 5 distinct values, more than max_categories=3
         >>> em.Categorical().bind(["a"])
         Traceback (most recent call last):
         ...
-        ValueError: Categorical components need category counts: give n_categories
+        ValueError: Categorical components need data or n_categories to find the categories of column 'a'
         """
         if self.options["labels"] is not None:
             return type(self)(self.n_components, **self.options)
+        names = [str(name) for name in features]
         categories = categories or {}
-        given = self.options["n_categories"]
-        counts = [None] * len(features) if given is None else np.broadcast_to(given, len(features)).tolist()
-        if data is not None and len(data):
-            top = np.max(data, axis=0)
+        counts = self._counts_per_column(len(names))
         labels = []
-        for j, name in enumerate(features):
-            if str(name) in categories:
-                labels.append([str(v) for v in categories[str(name)]])
+        for j, name in enumerate(names):
+            if name in categories:
+                labels.append([str(v) for v in categories[name]])
             elif counts[j] is not None:
-                labels.append([str(c) for c in range(int(counts[j]))])
+                labels.append(list(range(counts[j])))
             elif data is not None and len(data):
-                labels.append([str(c) for c in range(int(top[j]) + 1)])
+                labels.append(_observed_labels(data[:, j]))
             else:
-                raise ValueError("Categorical components need category counts: give n_categories")
-        return type(self)(self.n_components, n_categories=given, labels=labels)
+                raise ValueError(f"Categorical components need data or n_categories to find the categories of column {name!r}")
+            _check_size(len(labels[-1]), self.options["max_categories"], name)
+        return type(self)(self.n_components, **{**self.options, "labels": labels, "features": names})
+
+    def _counts_per_column(self, n_columns: int) -> list:
+        """``n_categories`` as one entry (an int or None) per column."""
+        given = self.options["n_categories"]
+        if not isinstance(given, list):
+            return [given] * n_columns
+        if len(given) != n_columns:
+            raise ValueError(f"n_categories has {len(given)} entries for {n_columns} columns")
+        return given
 
     # -- sizes and labels ----------------------------------------------------------
-    def _labels(self) -> list[list[str]]:
+    def _labels(self) -> list[list]:
         labels = self.options["labels"]
         if labels is None:
             raise ValueError("Categorical components are not bound to data yet (no category labels)")
@@ -102,10 +184,52 @@ class Categorical(ParametricFamily):
     def _sizes(self) -> np.ndarray:
         return np.array([len(lab) for lab in self._labels()])
 
-    def check_data(self, x):
-        """Every value must be an integer code ``>= 0`` (and below its column's count, once bound).
+    def _column_name(self, j: int) -> str:
+        features = self.options["features"]
+        return repr(features[j]) if features is not None else str(j)
 
-        Raises a ``ValueError`` naming the first bad row or column otherwise.
+    def category_indices(self, x) -> np.ndarray:
+        """Each value's position among its column's categories, shape (n, d), int.
+
+        Raises
+        ------
+        ValueError
+            Naming the first row and column whose value is not a category.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Categorical().bind(["a"], data=np.array([[10.0], [30.0], [20.0]]))
+        >>> fam.category_indices(np.array([[30.0], [10.0]])).tolist()
+        [[2], [0]]
+        >>> fam.category_indices(np.array([[10.0], [25.0]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: Categorical row 1, column 'a': 25.0 is not one of the column's 3 categories (10 .. 30)
+        """
+        labels = self._labels()
+        if np.shape(x)[1] != len(labels):
+            raise ValueError(f"Categorical components are bound to {len(labels)} column(s), the data have {np.shape(x)[1]}")
+        columns = np.ascontiguousarray(np.asarray(x).T)  # one copy; then every column is contiguous
+        indices = np.stack([_positions(column, category_values(lab)) for column, lab in zip(columns, labels)])
+        if np.any(indices < 0):
+            self._raise_not_a_category(x, indices.T)
+        return indices.T  # (n, d), each column contiguous
+
+    def _raise_not_a_category(self, x, indices) -> None:
+        """The ``ValueError`` naming the first row (then column) whose value is not a category."""
+        row, j = np.argwhere(indices < 0)[0]
+        lab = self._labels()[j]
+        shown = f"{lab[0]!r} .. {lab[-1]!r}" if all(map(_is_number, lab)) else f"codes 0 .. {len(lab) - 1}"
+        raise ValueError(
+            f"Categorical row {row}, column {self._column_name(j)}: {float(x[row, j])!r} is not one of "
+            f"the column's {len(lab)} categories ({shown})"
+        )
+
+    def check_data(self, x):
+        """Every value must be one of its column's categories (a code below ``n_categories`` until bound).
+
+        Raises a ``ValueError`` naming the first bad row and column otherwise.
 
         Examples
         --------
@@ -115,23 +239,21 @@ class Categorical(ParametricFamily):
         >>> fam.check_data(np.array([[0.0, 1.5]]))
         Traceback (most recent call last):
         ...
-        ValueError: Categorical components need integer category codes >= 0; row 0 is [0.0, 1.5]
-        >>> fam.check_data(np.array([[0.0, 2.0]]))
+        ValueError: Categorical row 0, column 'b': 1.5 is not one of the column's 2 categories (0 .. 1)
+        >>> fam.check_data(np.array([[-1.0, 0.0]]))
         Traceback (most recent call last):
         ...
-        ValueError: column 1 has a category code >= its 2 categories
+        ValueError: Categorical row 0, column 'a': -1.0 is not one of the column's 3 categories (0 .. 2)
+        >>> em.Categorical().check_data(np.array([[7.0, 2.5]]))  # unbound: any value may be a category
         """
-        if np.any(x < 0) or np.any(x != np.round(x)):
-            bad = int(np.flatnonzero(np.any((x < 0) | (x != np.round(x)), axis=1))[0])
-            raise ValueError(f"Categorical components need integer category codes >= 0; row {bad} is {x[bad].tolist()}")
         if self.options["labels"] is not None:
-            for j, size in enumerate(self._sizes()):
-                if np.any(x[:, j] >= size):
-                    raise ValueError(f"column {j} has a category code >= its {size} categories")
+            self.category_indices(x)
+        elif self.options["n_categories"] is not None:
+            self.bind(list(range(x.shape[1])), data=x).category_indices(x)
 
     # -- the maths ---------------------------------------------------------------------
     def log_prob(self, x):
-        """``sum_j log p_{k, j, x_ij}``, shape (n, K).
+        """``sum_j log p_{k, j, c_j(x_ij)}``, shape (n, K), with ``c_j`` from :meth:`category_indices`.
 
         Examples
         --------
@@ -145,12 +267,33 @@ class Categorical(ParametricFamily):
         >>> fitted.log_prob(x).round(3).tolist()
         [[-0.693, -1488.88], [-0.693, -1488.88], [-1488.88, 0.0], [-1488.88, 0.0]]
         """
+        return self._log_prob_at(self.category_indices(x))
+
+    def evaluate(self, x) -> Evaluation:
+        """Log-densities and, later, statistics of a chunk, its values mapped to categories once.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[10.0], [20.0], [20.0]])
+        >>> fam = em.Categorical(n_components=1).bind(["a"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, np.ones((3, 1))))
+        >>> ev = fitted.evaluate(x)
+        >>> ev.log_prob.round(3).tolist(), ev.stats(np.ones((3, 1))).sums["counts"].tolist()
+        ([[-1.099], [-0.405], [-0.405]], [[[1.0, 2.0]]])
+        """
+        indices = self.category_indices(x)
+        return Evaluation(self._log_prob_at(indices), lambda resp: self._stats_at(indices, resp))
+
+    def _log_prob_at(self, indices: np.ndarray) -> np.ndarray:
         log_p = safe_log(np.nan_to_num(self.params["probs"], nan=0.0))  # (K, d, C)
-        codes = x.astype(int)
-        out = np.zeros((len(x), self.n_components))
-        for j in range(x.shape[1]):
-            out += log_p[:, j, :].T[codes[:, j]]
+        out = np.zeros((len(indices), self.n_components))
+        for j in range(indices.shape[1]):
+            out += log_p[:, j, :].T[indices[:, j]]
         return out
+
+    def _stats_at(self, indices: np.ndarray, resp: np.ndarray) -> SumStats:
+        return SumStats.of(resp, counts=_weighted_counts(indices, resp, int(self._sizes().max())))
 
     def stats(self, x, resp):
         """``n_k`` and weighted category counts ``N_kjc``, shape (K, d, C).
@@ -165,14 +308,7 @@ class Categorical(ParametricFamily):
         >>> s.weight.tolist(), s.sums["counts"].tolist()
         ([2.0, 2.0], [[[1.0, 1.0, 0.0], [0.0, 2.0, 0.0]], [[0.0, 0.0, 2.0], [2.0, 0.0, 0.0]]])
         """
-        codes = x.astype(int)
-        width = int(self._sizes().max())
-        counts = np.zeros((resp.shape[1], x.shape[1], width))
-        for j in range(x.shape[1]):
-            one_hot = np.zeros((len(x), width))
-            one_hot[np.arange(len(x)), codes[:, j]] = 1.0
-            counts[:, j, :] = resp.T @ one_hot
-        return SumStats.of(resp, counts=counts)
+        return self._stats_at(self.category_indices(x), resp)
 
     def m_step(self, stats):
         """``p_kjc = N_kjc / n_k``; categories a column does not have are NaN.
@@ -198,37 +334,54 @@ class Categorical(ParametricFamily):
         return self.with_params(**self.keep_empty({"probs": probs}, stats))
 
     def free_parameters(self) -> np.ndarray:
-        """Every probability but the last category's of each component and column (they sum to 1).
+        """Every probability of each component and column but its largest (they sum to 1).
+
+        The largest probability is written as one minus the others
+        (:func:`~emkit.components.parametric.simplex_to_free`), so a category
+        estimated at probability 0 is a free parameter on its bound, never
+        the dependent one.
 
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> fam = em.Categorical(1).bind(np.array(["c"]), data=np.array([[0.0], [2.0]]))
-        >>> fam.with_params(probs=np.array([[[0.2, 0.3, 0.5]]])).free_parameters().tolist()
+        >>> fam = em.Categorical(1).bind(np.array(["c"]), data=np.array([[0.0], [1.0], [2.0]]))
+        >>> fam.with_params(probs=np.array([[[0.2, 0.5, 0.3]]])).free_parameters().tolist()
         [0.2, 0.3]
         """
         probs = self.params["probs"]
-        return np.concatenate([probs[:, j, : size - 1].ravel() for j, size in enumerate(self._sizes())])
+        return np.concatenate([simplex_to_free(probs[:, j, :size]).ravel() for j, size in enumerate(self._sizes())])
 
     def with_free_parameters(self, vector: np.ndarray) -> "Categorical":
-        """A fitted copy holding ``vector``; each last category gets one minus the others.
+        """A fitted copy holding ``vector``; each largest probability gets one minus the others.
 
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> fam = em.Categorical(1).bind(np.array(["c"]), data=np.array([[0.0], [2.0]]))
-        >>> fam = fam.with_params(probs=np.array([[[0.2, 0.3, 0.5]]]))
+        >>> fam = em.Categorical(1).bind(np.array(["c"]), data=np.array([[0.0], [1.0], [2.0]]))
+        >>> fam = fam.with_params(probs=np.array([[[0.2, 0.5, 0.3]]]))
         >>> fam.with_free_parameters(np.array([0.1, 0.3])).params["probs"].round(12).tolist()
-        [[[0.1, 0.3, 0.6]]]
+        [[[0.1, 0.6, 0.3]]]
         """
         probs = self.params["probs"].copy()
         start = 0
         for j, size in enumerate(self._sizes()):
-            block = np.asarray(vector[start: start + self.n_components * (size - 1)]).reshape(self.n_components, size - 1)
-            probs[:, j, : size - 1] = block
-            probs[:, j, size - 1] = 1.0 - block.sum(axis=1)
-            start += block.size
+            count = self.n_components * (size - 1)
+            probs[:, j, :size] = simplex_from_free(vector[start: start + count], probs[:, j, :size])
+            start += count
         return self.with_params(probs=probs)
+
+    def free_parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every free probability lies in ``[0, 1]``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Categorical(1).bind(np.array(["c"]), data=np.array([[0.0], [1.0], [2.0]]))
+        >>> [b.tolist() for b in fam.with_params(probs=np.array([[[0.2, 0.5, 0.3]]])).free_parameter_bounds()]
+        [[0.0, 0.0], [1.0, 1.0]]
+        """
+        size = self.free_parameters().size
+        return np.zeros(size), np.ones(size)
 
     def n_params(self):
         """``K sum_j (C_j - 1)``.
@@ -247,7 +400,7 @@ class Categorical(ParametricFamily):
         return int(self.n_components * (self._sizes() - 1).sum())
 
     def sample(self, component, rng):
-        """Category codes drawn from each row's component.
+        """Category values drawn from each row's component (positions for columns encoded from pandas).
 
         Examples
         --------
@@ -265,15 +418,20 @@ class Categorical(ParametricFamily):
         component = np.asarray(component, dtype=int)
         probs = np.nan_to_num(self.params["probs"], nan=0.0)
         out = np.empty((len(component), probs.shape[1]))
-        for j in range(probs.shape[1]):
-            cumulative = np.cumsum(probs[component, j, :], axis=1)
+        for j, lab in enumerate(self._labels()):
+            cumulative = np.cumsum(probs[component, j, : len(lab)], axis=1)
             draws = rng.random(len(component))[:, None] * cumulative[:, -1:]
-            out[:, j] = (draws > cumulative).sum(axis=1)
+            drawn = np.minimum((draws > cumulative).sum(axis=1), len(lab) - 1)
+            out[:, j] = category_values(lab)[drawn]
         return out
 
     # -- results -----------------------------------------------------------------------
     def to_dataset(self, features):
-        """``probs(component, feature, category)`` over the union of the columns' labels.
+        """``probs(component, feature, category)`` over the union of the columns' categories.
+
+        The ``category`` coordinate holds numbers in increasing order when
+        every column is numeric, otherwise text with each column's labels in
+        their order (first appearance across columns).
 
         Examples
         --------
@@ -283,25 +441,26 @@ class Categorical(ParametricFamily):
         >>> fam = em.Categorical(n_components=2).bind(["a", "b"], data=x)
         >>> params = fam.m_step(fam.stats(x, resp)).to_dataset(np.array(["a", "b"]))
         >>> params.probs.dims, params.category.values.tolist()
-        (('component', 'feature', 'category'), ['0', '1', '2'])
+        (('component', 'feature', 'category'), [0, 1, 2])
         >>> params.probs.sel(component=0, feature="b").values.tolist()
         [0.0, 1.0, nan]
         """
         labels = self._labels()
-        union = sorted({v for lab in labels for v in lab}, key=_label_order)
-        position = {v: i for i, v in enumerate(union)}
+        union = category_coordinate(labels)
         probs = np.full((self.n_components, len(labels), len(union)), np.nan)
         for j, lab in enumerate(labels):
-            probs[:, j, [position[v] for v in lab]] = self.params["probs"][:, j, : len(lab)]
+            probs[:, j, _coordinate_positions(union, lab)] = self.params["probs"][:, j, : len(lab)]
         return xr.Dataset(
             {"probs": (("component", "feature", "category"), probs)},
-            coords={"feature": features, "category": np.array(union, dtype=str)},
+            coords={"feature": features, "category": union},
         )
 
     def from_dataset(self, params, weights):
         """A fitted copy from ``probs(component, feature, category)``.
 
-        Columns' labels are those with finite probabilities, unless already bound.
+        Columns' categories are those with finite probabilities, unless
+        already bound: numbers for a numeric ``category`` coordinate, else
+        labels of columns the mixture encodes.
 
         Examples
         --------
@@ -312,26 +471,211 @@ class Categorical(ParametricFamily):
         >>> params = fam.m_step(fam.stats(x, resp)).to_dataset(np.array(["a", "b"]))
         >>> copy = em.Categorical(n_components=2).from_dataset(params, np.array([0.5, 0.5]))
         >>> copy.options["labels"], copy.params["probs"][1].tolist()
-        ([['0', '1', '2'], ['0', '1']], [[0.0, 0.0, 1.0], [1.0, 0.0, nan]])
+        ([[0, 1, 2], [0, 1]], [[0.0, 0.0, 1.0], [1.0, 0.0, nan]])
         """
         if "probs" not in params:
             raise ValueError("initial parameters lack the variable 'probs'")
         probs = params["probs"].transpose("component", "feature", "category")
-        union = [str(v) for v in probs["category"].values]
+        union = probs["category"].values
         labels = self.options["labels"] or [
-            [v for v, p in zip(union, probs.values[0, j]) if np.isfinite(p)] for j in range(probs.sizes["feature"])
+            [v.item() for v, p in zip(union, probs.values[0, j]) if np.isfinite(p)] for j in range(probs.sizes["feature"])
         ]
         width = max(len(lab) for lab in labels)
         values = np.full((self.n_components, len(labels), width), np.nan)
         for j, lab in enumerate(labels):
-            values[:, j, : len(lab)] = probs.sel(category=lab).values[:, j, :]
-        fitted = type(self)(self.n_components, n_categories=self.options["n_categories"], labels=labels)
+            own = probs.values[:, j, _coordinate_positions(union, lab)]  # finite; NaN pads the rest
+            values[:, j, : len(lab)] = check_finite_parameter("probs", own)
+        features = self.options["features"] or [str(f) for f in probs["feature"].values]
+        fitted = type(self)(self.n_components, **{**self.options, "labels": labels, "features": features})
         return fitted.with_params(probs=values)
 
 
-def _label_order(label: str):
-    """Numeric labels in numeric order, then the others alphabetically."""
-    try:
-        return (0, float(label), "")
-    except ValueError:
-        return (1, 0.0, label)
+# -- categories as values ------------------------------------------------------------------
+def _is_number(label) -> bool:
+    """Whether a category label is a number (a value in the data), not text."""
+    return isinstance(label, (int, float, np.integer, np.floating)) and not isinstance(label, (bool, np.bool_))
+
+
+def category_values(labels: list) -> np.ndarray:
+    """The value in the data of each category of a column, as floats.
+
+    Numeric labels are their own values; text labels belong to a column the
+    mixture encoded, whose values are the positions ``0 .. C - 1``.
+
+    Examples
+    --------
+    >>> from emkit.components.categorical import category_values
+    >>> category_values([1, 2, 7]).tolist(), category_values(["low", "high"]).tolist()
+    ([1.0, 2.0, 7.0], [0.0, 1.0])
+    """
+    if all(_is_number(v) for v in labels):
+        return np.asarray(labels, dtype=np.float64)
+    return np.arange(len(labels), dtype=np.float64)
+
+
+def _observed_labels(column: np.ndarray) -> list:
+    """A numeric column's distinct values in increasing order: ints if all are exact integers, else floats."""
+    values = np.unique(np.asarray(column, dtype=np.float64))
+    if np.all(values == np.round(values)) and np.all(np.abs(values) < 2.0**53):
+        return [int(v) for v in values]
+    return [float(v) for v in values]
+
+
+def _positions(column: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Position of each entry of ``column`` in ``values`` (distinct, any order); -1 where absent.
+
+    Whole-number categories spanning a short range (codes, survey scales)
+    are looked up in a table over that range; others by binary search. The
+    table is at most ``8 C + 1024`` long, never as large as the values
+    themselves (1e9 among 1..7 is found by binary search).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.categorical import _positions
+    >>> _positions(np.array([7.0, 1.0, 0.0, 1.5]), np.array([1.0, 2.0, 7.0])).tolist()
+    [2, 0, -1, -1]
+    >>> _positions(np.array([1e9, 1.0, 2.5]), np.array([1.0, 2.5, 1e9])).tolist()
+    [2, 0, 1]
+    """
+    low, high = values.min(), values.max()
+    if np.all(values == np.round(values)) and high - low <= 8 * len(values) + 1024:
+        return _positions_by_table(column, values, low, int(high - low))
+    return _positions_by_search(column, values)
+
+
+def _positions_by_table(column: np.ndarray, values: np.ndarray, low: float, span: int) -> np.ndarray:
+    """Positions of whole-number categories ``low .. low + span`` through a table indexed by ``value - low``."""
+    table = np.full(span + 1, -1, dtype=np.intp)
+    table[(values - low).astype(np.intp)] = np.arange(len(values))
+    offset = column - low
+    inside = (offset >= 0) & (offset <= span) & (offset == np.floor(offset))
+    return np.where(inside, table[np.where(inside, offset, 0).astype(np.intp)], -1)
+
+
+def _positions_by_search(column: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Positions by binary search on the sorted values, then an exact-match check."""
+    order = np.argsort(values, kind="stable")
+    found = order[np.minimum(np.searchsorted(values[order], column), len(values) - 1)]
+    return np.where(values[found] == column, found, -1)
+
+
+def _weighted_counts(indices: np.ndarray, resp: np.ndarray, width: int) -> np.ndarray:
+    """``N_kjc = sum_i r_ik [indices_ij = c]``, shape (K, d, width): one ``bincount`` per component and column."""
+    counts = np.empty((resp.shape[1], indices.shape[1], width))
+    for j in range(indices.shape[1]):
+        for k in range(resp.shape[1]):
+            counts[k, j, :] = np.bincount(indices[:, j], weights=resp[:, k], minlength=width)
+    return counts
+
+
+def category_coordinate(labels: list) -> np.ndarray:
+    """The ``category`` coordinate over all columns' labels.
+
+    Numbers in increasing order (int64 if all are integers) when every label
+    is a number; otherwise text: the numbers first, in increasing order, then
+    the text labels, each column's order kept (a pandas ordered
+    categorical's, say): a label not seen yet goes right after the label
+    preceding it in its own column.
+
+    Examples
+    --------
+    >>> from emkit.components.categorical import category_coordinate
+    >>> category_coordinate([[1, 7], [0, 2.5]]).tolist()
+    [0.0, 1.0, 2.5, 7.0]
+    >>> category_coordinate([["low", "high"], [2, 1], ["low", "mid", "high"]]).tolist()
+    ['1', '2', 'low', 'mid', 'high']
+    """
+    flat = [v for lab in labels for v in lab]
+    numbers = sorted({v for v in flat if _is_number(v)})
+    if len(numbers) == len(set(flat)):
+        return np.array(numbers)
+    texts = [[str(v) for v in lab if not _is_number(v)] for lab in labels]
+    return np.array(_merged_in_order([[_label_text(v) for v in numbers], *texts]), dtype=str)
+
+
+def _merged_in_order(sequences: list[list[str]]) -> list[str]:
+    """The union of ``sequences``, each new item placed right after its predecessor in its own sequence."""
+    union, seen = [], set()
+    for sequence in sequences:
+        previous = None
+        for item in sequence:
+            if item not in seen:
+                at_end = previous is None or previous == union[-1]
+                union.insert(len(union) if at_end else union.index(previous) + 1, item)
+                seen.add(item)
+            previous = item
+    return union
+
+
+def common_categories(datasets: list) -> tuple[list, np.ndarray | None]:
+    """Datasets whose ``category`` coordinates are all numbers or all text, and the union of those coordinates.
+
+    For a product of several categorical parts: text as soon as one part's
+    categories are text, the union ordered as by :func:`category_coordinate`
+    (None if no dataset has categories).
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from emkit.components.categorical import common_categories
+    >>> parts = [xr.Dataset(coords={"category": [1, 7]}), xr.Dataset(coords={"category": ["low", "high"]})]
+    >>> parts, union = common_categories(parts)
+    >>> parts[0].category.values.tolist(), union.tolist()
+    (['1', '7'], ['1', '7', 'low', 'high'])
+    """
+    coordinates = [ds["category"].values.tolist() for ds in datasets if "category" in ds.coords]
+    if not coordinates:
+        return datasets, None
+    union = category_coordinate(coordinates)
+    if union.dtype.kind in "iuf":
+        return datasets, union
+    as_text = [
+        ds.assign_coords(category=np.array([_label_text(v) for v in ds["category"].values.tolist()], dtype=str))
+        if "category" in ds.coords else ds
+        for ds in datasets
+    ]
+    return as_text, union
+
+
+def _label_text(label) -> str:
+    """A label as text in a ``category`` coordinate: whole numbers without a decimal point (1.0 and 1 are "1")."""
+    if _is_number(label) and float(label).is_integer():
+        return str(int(label))
+    return str(label)
+
+
+def _coordinate_positions(coordinate: np.ndarray, labels: list) -> np.ndarray:
+    """Positions of a column's labels in the ``category`` coordinate (numbers or their text)."""
+    keys = labels if coordinate.dtype.kind in "iuf" else [_label_text(v) for v in labels]
+    positions = pd.Index(coordinate).get_indexer(keys)
+    if np.any(positions < 0):
+        missing = [v for v, at in zip(labels, positions) if at < 0]
+        raise ValueError(f"the parameters' category coordinate lacks the categories {missing}")
+    return positions
+
+
+def _check_size(n_categories: int, max_categories: int, name: str) -> None:
+    """A column's number of categories must not exceed ``max_categories``."""
+    if n_categories > max_categories:
+        raise ValueError(
+            f"Categorical column {name!r} has {n_categories} distinct values, more than max_categories={max_categories}"
+        )
+
+
+def _checked_n_categories(n_categories, max_categories: int):
+    """``n_categories`` as None, an int, or a list of ints and Nones (JSON-serialisable), each at most ``max_categories``."""
+    if n_categories is None:
+        return None
+    if isinstance(n_categories, (list, tuple, np.ndarray)):
+        return [None if c is None else _checked_n_categories(c, max_categories) for c in n_categories]
+    count = _positive_int("n_categories", n_categories)
+    if count > max_categories:
+        raise ValueError(f"n_categories={count} is more than max_categories={max_categories}")
+    return count
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)

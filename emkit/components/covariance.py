@@ -456,6 +456,26 @@ class CovarianceStructure(ABC):
             values = np.repeat(values, K, axis=0)
         return self._new(values)
 
+    def free_value_bounds(self, floor: float) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of every entry of :meth:`free_values`.
+
+        A variance (a diagonal entry) cannot go below ``floor``, the
+        ``reg_covar`` added by the M-step; covariances between features are
+        unbounded entry by entry (positive definiteness binds them jointly).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.covariance import FullCovariance
+        >>> cov = FullCovariance(values=np.array([[[2.0, 0.5], [0.5, 1.0]]]))
+        >>> [bound.tolist() for bound in cov.free_value_bounds(1e-6)]
+        [[1e-06, -inf, 1e-06], [inf, inf, inf]]
+        """
+        K, d = len(self.values), self.values.shape[-1]
+        identity = self.from_matrices(np.broadcast_to(np.eye(d), (K, d, d)), np.ones(K))
+        is_variance = identity.free_values() == 1.0
+        return np.where(is_variance, floor, -np.inf), np.full(is_variance.shape, np.inf)
+
     def _to_free(self, values: np.ndarray) -> np.ndarray:
         return values
 

@@ -41,6 +41,7 @@ class Exponential(ParametricFamily):
     kind = "exponential"
     label = "exponential"
     param_dims = {"rate": ("feature",)}
+    param_bounds = {"rate": (0.0, np.inf)}
 
     def check_data(self, x):
         """Every value must be finite and ``>= 0``.

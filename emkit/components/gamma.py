@@ -35,6 +35,7 @@ from scipy.special import digamma, gammaln, polygamma
 
 from ..exceptions import DegenerateComponentError
 from ._support import reject_rows
+from .base import collapsed_variances, pooled_variance, with_collapsed_spread
 from .parametric import ParametricFamily, SumStats
 
 #: Relative tolerance of the shape iteration.
@@ -111,6 +112,7 @@ class Gamma(ParametricFamily):
     kind = "gamma"
     label = "gamma"
     param_dims = {"shape": ("feature",), "rate": ("feature",)}
+    param_bounds = {"shape": (0.0, np.inf), "rate": (0.0, np.inf)}
 
     def check_data(self, x):
         """Every value must be finite and ``> 0``.
@@ -216,6 +218,37 @@ class Gamma(ParametricFamily):
         4
         """
         return int(self.params["shape"].size + self.params["rate"].size)
+
+    def degenerate_components(self, counts):
+        """Too few observations, or a spread collapsed far below the data's.
+
+        Besides the count rule of every family, component k is degenerate in
+        feature j when its variance ``a_kj / b_kj^2`` is below ``(1e-3)^2``
+        times the data's variance of feature j (within- plus
+        between-component, see :func:`~emkit.components.base.pooled_variance`):
+        its shape has grown without bound on (nearly) tied values.
+
+        Parameters
+        ----------
+        counts : ndarray of shape (K,)
+            Effective sample sizes ``n_k = sum_i r_ik``.
+
+        Returns
+        -------
+        dict
+            ``{component: reason}``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Gamma(n_components=2).with_params(shape=[[2.0], [1e9]], rate=[[1.0], [1e8]])
+        >>> fam.degenerate_components(np.array([50.0, 10.0]))
+        {1: "spread in feature 0 is below 0.001 of the data's"}
+        """
+        shape, rate = self.params["shape"], self.params["rate"]
+        variance = shape / np.square(rate)
+        collapsed = collapsed_variances(variance, pooled_variance(counts, shape / rate, variance))
+        return with_collapsed_spread(super().degenerate_components(counts), collapsed)
 
     def sample(self, component, rng):
         """Gamma draws with the parameters of ``component[i]`` in row i.

@@ -33,6 +33,19 @@ run on all cores):
    ``x_i - mu_k`` directly), and for Student-t components
    ``sum_i r_ik (E[log tau_ik] - u_ik)`` for the degrees of freedom.
 
+Entries of ``z`` smaller than the square root of the working type's smallest
+normal number (about 1.1e-19 in float32, 1.5e-154 in float64) are set to 0,
+so that the products of ``Z_k^T Z_k`` are never subnormal: the processor
+handles subnormal operands and results in microcode, tens of times slower
+than normal ones. Such entries come from rows far from component k, whose
+responsibility ``r_ik`` is below about 1e-38 in float32 (a log-density
+ratio of -87, common between well-separated clusters). What a flushed entry
+would add to ``Z_k^T Z_k`` is below 1.2e-38 on the diagonal and below 1.1e-19
+times the other entry off it: under the float32 rounding of the sums of any
+component the M-step does not treat as empty (weight at least machine
+epsilon times the total). ``first`` and the weights are float64 sums of the
+exact values.
+
 Moments about a fixed point add up over rows, so a call walks a chunk of any
 length in cache-sized blocks and returns one set of sums: the chunk can be
 large (few calls from Python) while the working set stays one block. The
@@ -111,6 +124,12 @@ def _scale_weight(maha, dof, log_tau_offset, k, d):
 
 
 @numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def _flushed(z, floor):
+    """``z``, or 0 where ``|z| < floor`` (a NaN is kept)."""
+    return 0.0 if abs(z) < floor else z
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
 def _whiten(x, shift, affine, direct, means, augmented, centred, y):
     """``y[k, :n] = (x - mu_k) U_k`` for every k and the n rows of ``x``.
 
@@ -175,7 +194,9 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, dof, log_t
         u_ik`` (``u = 1`` for Gaussians) ``weight = sum_i w_ik``, ``first =
         sum_i w_ik (y_ik - b_k)`` (K, d) and ``second = sum_i w_ik (y_ik -
         b_k)(y_ik - b_k)^T`` (K, d, d), float64 sums of per-block products
-        in the working type.
+        in the working type (entries of ``sqrt(w_ik) (y_ik - b_k)`` too small
+        for their products to be normal numbers count as 0; see the module
+        notes).
 
     Examples
     --------
@@ -206,6 +227,7 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, dof, log_t
     first = np.zeros((K, d))
     second = np.zeros((K, d, d))
     block_second = np.empty((K, d, d), dtype=y.dtype)
+    floor = math.sqrt(np.finfo(y.dtype).tiny)  # smaller entries of z would make subnormal products
     log_likelihood = 0.0
     class_log_likelihood = 0.0
     for start in range(0, n, block):
@@ -236,7 +258,7 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, dof, log_t
                 for j in range(d):
                     v = y[k, i, j] - reference[k, j]
                     first[k, j] += w * v
-                    y[k, i, j] = v * root
+                    y[k, i, j] = _flushed(v * root, floor)
         for k in range(K):
             whitened = y[k, :m]
             np.dot(whitened.T, whitened, block_second[k])

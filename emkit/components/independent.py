@@ -17,7 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from .base import Evaluation, bind_family, evaluate
+from .base import (
+    Evaluation,
+    bind_family,
+    declared_init,
+    evaluate,
+    family_degenerate_components,
+    too_few_observations,
+)
+from .categorical import common_categories
 from .parametric import check_n_components
 
 
@@ -76,7 +84,9 @@ class Independent:
     n_components : int, default 1
 
     Results: each part's variables over its own features (NaN elsewhere);
-    ``n_params`` is the parts' sum.
+    ``n_params`` is the parts' sum. Categorical parts share one ``category``
+    coordinate, text as soon as one part's categories are text
+    (:func:`~emkit.components.categorical.common_categories`).
 
     Examples
     --------
@@ -129,6 +139,18 @@ class Independent:
     def accepts_categorical(self) -> bool:
         """Whether a part takes category codes."""
         return any(getattr(p, "accepts_categorical", False) for p in self.parts)
+
+    @property
+    def default_init(self) -> str:
+        """The initialisation that suits all parts (:func:`~emkit.components.base.declared_init`).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Independent({"h": em.Gaussian(), "colour": em.Categorical()}).default_init
+        'short_em'
+        """
+        return declared_init(self.parts)
 
     @property
     def is_fitted(self) -> bool:
@@ -329,6 +351,20 @@ class Independent:
             start += size
         return self._rebuilt(parts)
 
+    def free_parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every part's bounds, in the order of :meth:`free_parameters`.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Independent({0: em.Gaussian("diag"), 1: em.Poisson()}).bind(np.array([0, 1]))
+        >>> fam = fam.m_step(fam.stats(np.array([[2.0, 3.0], [4.0, 5.0]]), np.ones((2, 1))))
+        >>> [bound.tolist() for bound in fam.free_parameter_bounds()]
+        [[-inf, 1e-06, 0.0], [inf, inf, inf]]
+        """
+        bounds = [part.free_parameter_bounds() for part in self.parts]
+        return tuple(np.concatenate([b[side] for b in bounds]) for side in (0, 1))
+
     def n_params(self) -> int:
         """The parts' numbers of free parameters, summed.
 
@@ -346,6 +382,41 @@ class Independent:
         6
         """
         return int(sum(p.n_params() for p in self.parts))
+
+    def degenerate_components(self, counts: np.ndarray) -> dict[int, str]:
+        """Components with fewer effective observations than all their parameters, or degenerate in a part.
+
+        The count rule applies to a component's parameters over every part;
+        each part adds its own rules (a collapsed scale), its reasons naming
+        the part's columns.
+
+        Parameters
+        ----------
+        counts : ndarray of shape (K,)
+            Effective sample sizes ``n_k = sum_i r_ik``.
+
+        Returns
+        -------
+        dict
+            ``{component: reason}``.
+
+        Examples
+        --------
+        Component 1 has two observations for its three parameters (a mean, a
+        variance and a rate):
+
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [1.0, 2.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.eye(2)[[0, 0, 0, 1, 1]]
+        >>> fam = em.Independent({"h": em.Gaussian(), "v": em.Poisson()}, n_components=2).bind(["h", "v"], data=x)
+        >>> fam.m_step(fam.stats(x, resp)).degenerate_components(np.array([3.0, 2.0]))
+        {1: 'effective sample size 2 is below its 3 free parameter(s)'}
+        """
+        reasons = too_few_observations(self, counts)
+        for key, part in zip(self.keys, self.parts):
+            for k, reason in family_degenerate_components(part, counts).items():
+                reasons.setdefault(k, f"{reason} (columns {', '.join(map(str, key))})")
+        return dict(sorted(reasons.items()))
 
     def working_floats_per_row(self, n_features: int) -> int:
         """Floats of working memory per data row, summed over the parts.
@@ -411,9 +482,10 @@ class Independent:
         [[nan, 2.0], [nan, 6.0]]
         """
         features = np.asarray(features)
-        datasets = [p.to_dataset(features[idx]) for p, idx in zip(self.parts, self.columns)]
+        datasets, categories = common_categories([p.to_dataset(features[idx]) for p, idx in zip(self.parts, self.columns)])
         merged = xr.merge(datasets, compat="no_conflicts", join="outer", combine_attrs="drop_conflicts")
-        return merged.reindex(feature=features, **({"feature2": features} if "feature2" in merged.dims else {}))
+        indexers = {"feature": features, "feature2": features, "category": categories}
+        return merged.reindex({dim: index for dim, index in indexers.items() if dim in merged.dims})
 
     def from_dataset(self, params: xr.Dataset, weights) -> "Independent":
         """A fitted copy, each part taking its variables over its own columns.

@@ -26,9 +26,15 @@ import numpy as np
 import xarray as xr
 
 from ..exceptions import DegenerateComponentError
-from .base import FusedEStep
+from .base import (
+    FusedEStep,
+    collapsed_variances,
+    pooled_variance,
+    too_few_observations,
+    with_collapsed_spread,
+)
 from .covariance import DESCRIPTIONS, CovarianceStructure, covariance_structure
-from .parametric import check_n_components
+from .parametric import check_finite_parameter, check_n_components
 
 #: Default ridge added to covariance diagonals, in squared data units.
 DEFAULT_REG_COVAR = 1e-6
@@ -138,6 +144,36 @@ class LocationScaleFamily:
         plural = "s" if self.n_components > 1 else ""
         name = self.covariance.name
         return f"{self.n_components} {self._label} component{plural}, covariance {name} ({DESCRIPTIONS[name]})"
+
+    def check_data(self, x: np.ndarray) -> None:
+        """Raise a ``ValueError`` if the data are too large for their second moments in float64.
+
+        Scatter matrices (and k-means++ distances) sum squared differences
+        over rows: with ``n`` rows, ``d`` features and a largest feature
+        range ``s``, ``n d s^2`` must be a finite float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> Gaussian().check_data(np.array([[0.0, 1e150], [1.0, -1e150]]))
+        >>> Gaussian().check_data(np.array([[0.0, 1e300], [1.0, -1e300]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: the data are too large to compute with: feature 1 spans 2e+300, and sums of squared differences over 2 rows overflow float64 (largest 1.8e+308); rescale the data (divide by about 1e+300)
+        """
+        if len(x) == 0:
+            return
+        with np.errstate(over="ignore", invalid="ignore"):
+            span = np.max(x, axis=0).astype(np.float64) - np.min(x, axis=0)
+            total = len(x) * x.shape[1] * np.square(np.max(span))
+        if not np.isfinite(total):
+            widest = int(np.argmax(span))
+            raise ValueError(
+                f"the data are too large to compute with: feature {widest} spans {span[widest]:.3g}, and sums of "
+                f"squared differences over {len(x)} rows overflow float64 (largest {np.finfo(np.float64).max:.2g}); "
+                f"rescale the data (divide by about {10.0 ** np.floor(np.log10(np.abs(x).max())):.0e})"
+            )
 
     @property
     def is_fitted(self) -> bool:
@@ -265,6 +301,21 @@ class LocationScaleFamily:
         structure = self.covariance.with_free_values(vector[size:])
         return self._with(vector[:size].reshape(self.means.shape), structure)
 
+    def free_parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds of :meth:`free_parameters`: locations are unbounded, variances at least ``reg_covar``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [2.0], [10.0], [12.0]])
+        >>> g = em.Gaussian("spherical", 2); g = g.m_step(g.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> [bound.tolist() for bound in g.free_parameter_bounds()]
+        [[-inf, -inf, 1e-06, 1e-06], [inf, inf, inf, inf]]
+        """
+        lower, upper = self.covariance.free_value_bounds(self.reg_covar)
+        free_means = np.full(self.means.size, np.inf)
+        return np.concatenate([-free_means, lower]), np.concatenate([free_means, upper])
+
     def with_components(self, n_components: int) -> "LocationScaleFamily":
         """An unfitted copy with ``n_components`` components.
 
@@ -318,28 +369,52 @@ class LocationScaleFamily:
         structure = self.covariance.estimate(scatter, weight, self.reg_covar, empty)
         return means, structure, empty
 
-    def degenerate_components(self) -> np.ndarray:
-        """Components whose spread along some direction is set by ``reg_covar``, not by the data.
+    def degenerate_components(self, counts: np.ndarray) -> dict[int, str]:
+        """Components with too few observations, or whose spread in some direction has collapsed.
 
-        A component sitting on points with (nearly) identical values in some
-        direction gets the variance ``reg_covar`` there, and a density (and a
-        likelihood) that grows without bound as ``reg_covar`` shrinks: its fit
-        is an artefact of the regularisation. mclust reports such models as
-        singular. Flagged when the smallest eigenvalue of the matrix is at most
-        twice ``reg_covar``.
+        Besides the count rule of every family
+        (:func:`~emkit.components.base.too_few_observations`), a component is
+        degenerate when, in some direction, the variance its data give it
+        (its matrix less the ``reg_covar`` ridge) is below ``(1e-3)^2`` times
+        the data's own variance: the smallest eigenvalue of
+        ``D^-1/2 (Sigma_k - reg I) D^-1/2`` below ``1e-6``, with ``D`` the
+        diagonal of the data's variances as the fit summarises them
+        (:func:`~emkit.components.base.pooled_variance`: within- plus
+        between-component, the sample variances for Gaussian components).
+        Such a component sits on points with (nearly) identical values in
+        that direction: its density, and the likelihood, grow without bound
+        as the ridge shrinks, so its fit is an artefact of the ridge. The
+        rule does not depend on the size of ``reg_covar``.
+
+        Parameters
+        ----------
+        counts : ndarray of shape (K,)
+            Effective sample sizes ``n_k = sum_i r_ik``.
+
+        Returns
+        -------
+        dict
+            ``{component: reason}``.
 
         Examples
         --------
         >>> import numpy as np, emkit as em
         >>> x = np.r_[np.random.default_rng(0).normal(size=(50, 2)), np.tile([[5.0, 5.0]], (10, 1))]
         >>> g = em.Gaussian("full", 2); g = g.m_step(g.stats(x, np.eye(2)[[0] * 50 + [1] * 10]))
-        >>> g.degenerate_components().tolist()
-        [1]
+        >>> g.degenerate_components(np.array([50.0, 10.0]))
+        {1: "spread along some direction is below 0.001 of the data's"}
+        >>> g.degenerate_components(np.array([50.0, 4.0]))
+        {1: 'effective sample size 4 is below its 5 free parameter(s)'}
         """
-        if self.reg_covar <= 0:
-            return np.zeros(0, dtype=int)
-        smallest = np.linalg.eigvalsh(self.covariance.matrices(self.n_features))[:, 0]
-        return np.flatnonzero(smallest <= 2.0 * self.reg_covar)
+        reasons = too_few_observations(self, counts)
+        matrices = self.covariance.matrices(self.n_features)
+        reference = pooled_variance(counts, self.means, np.diagonal(matrices, axis1=1, axis2=2))
+        if reference is None:
+            return reasons
+        scale = np.sqrt(np.where(reference > 0, reference, 1.0))
+        own = (matrices - self.reg_covar * np.eye(self.n_features)) / np.outer(scale, scale)
+        smallest = np.linalg.eigvalsh(own)[:, :1]
+        return with_collapsed_spread(reasons, collapsed_variances(smallest, np.ones(1)), "along some direction")
 
     def n_params(self) -> int:
         """Free parameters: ``K d`` locations plus the structure's matrix count.
@@ -436,8 +511,10 @@ class LocationScaleFamily:
         for name in ("means", self._matrix_name):
             if name not in params:
                 raise ValueError(f"initial parameters lack the variable {name!r}")
-        means = np.asarray(params["means"].transpose("component", "feature").values, dtype=float)
-        matrices = params[self._matrix_name].transpose("component", "feature", "feature2").values
+        means = check_finite_parameter("means", params["means"].transpose("component", "feature").values)
+        matrices = check_finite_parameter(
+            self._matrix_name, params[self._matrix_name].transpose("component", "feature", "feature2").values
+        )
         if means.shape[0] != self.n_components:
             raise ValueError(
                 f"initial parameters have {means.shape[0]} components, the model has {self.n_components}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._support import reject_rows
+from .base import collapsed_variances, pooled_variance, with_collapsed_spread
 from .gaussian import GaussianStats
 from .parametric import ParametricFamily, SumStats
 
@@ -56,6 +57,7 @@ class LogNormal(ParametricFamily):
     kind = "lognormal"
     label = "log-normal"
     param_dims = {"mu": ("feature",), "sigma": ("feature",)}
+    param_bounds = {"sigma": (0.0, np.inf)}
 
     def __init__(self, n_components: int = 1, *, params: dict | None = None, reg_var: float = DEFAULT_REG_VAR):
         reg_var = float(reg_var)
@@ -151,6 +153,42 @@ class LogNormal(ParametricFamily):
         4
         """
         return int(self.params["mu"].size + self.params["sigma"].size)
+
+    def degenerate_components(self, counts):
+        """Too few observations, or a spread of ``log x`` collapsed far below the data's.
+
+        Besides the count rule of every family, component k is degenerate in
+        feature j when the variance of ``log x`` its data give it,
+        ``sigma_kj^2 - reg_var``, is below ``(1e-3)^2`` times the data's
+        variance of ``log x_j`` (within- plus between-component, see
+        :func:`~emkit.components.base.pooled_variance`; exactly the sample
+        variance of ``log x_j`` here). A component on tied values has
+        ``sigma = sqrt(reg_var)``: its density at the tie is set by
+        ``reg_var``, not the data.
+
+        Parameters
+        ----------
+        counts : ndarray of shape (K,)
+            Effective sample sizes ``n_k = sum_i r_ik``.
+
+        Returns
+        -------
+        dict
+            ``{component: reason}``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.r_[np.exp(np.random.default_rng(0).normal(size=(50, 1))), np.full((10, 1), 3.0)]
+        >>> fam = em.LogNormal(n_components=2)
+        >>> fitted = fam.m_step(fam.stats(x, np.eye(2)[[0] * 50 + [1] * 10]))
+        >>> fitted.degenerate_components(np.array([50.0, 10.0]))
+        {1: "spread of log x in feature 0 is below 0.001 of the data's"}
+        """
+        variance = np.square(self.params["sigma"])
+        own = variance - self.options["reg_var"]
+        collapsed = collapsed_variances(own, pooled_variance(counts, self.params["mu"], variance))
+        return with_collapsed_spread(super().degenerate_components(counts), collapsed, "of log x in feature {}")
 
     def sample(self, component, rng):
         """Log-normal draws with the parameters of ``component[i]`` in row i.

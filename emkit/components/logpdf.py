@@ -97,8 +97,24 @@ class LogpdfFamily(NumericFamily):
         >>> fam = em.from_logpdf(expo, params={"rate": ("positive", 2.0)})
         >>> fam.logpdf(np.array([0.0, 1.0]), rate=2.0).round(4).tolist()
         [0.6931, -1.3069]
+
+        A function that does not work elementwise is named in a ``TypeError``:
+
+        >>> summed = em.from_logpdf(lambda x, rate: expo(x, rate).sum(), params={"rate": ("positive", 2.0)})
+        >>> summed.logpdf(np.array([0.0, 1.0]), rate=2.0)
+        Traceback (most recent call last):
+        ...
+        TypeError: the from_logpdf function '<lambda>' returned shape (), expected (2,): the broadcast shape of x and its parameters (it must work elementwise, like a numpy ufunc)
         """
-        return self._logpdf(x, **params)
+        out = np.asarray(self._logpdf(x, **params), dtype=float)
+        expected = np.broadcast_shapes(np.shape(x), *(np.shape(value) for value in params.values()))
+        if out.shape != expected:
+            name = getattr(self._logpdf, "__name__", type(self._logpdf).__name__)
+            raise TypeError(
+                f"the from_logpdf function {name!r} returned shape {out.shape}, expected {expected}: the "
+                "broadcast shape of x and its parameters (it must work elementwise, like a numpy ufunc)"
+            )
+        return out
 
     def start_values(self, x, w):
         """The declared initial values.

@@ -55,33 +55,26 @@ vectorised log-density:
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, logit
-from threadpoolctl import ThreadpoolController
 
+from .._blas import single_threaded_blas
 from .parametric import ParametricFamily
 
 #: Constraint names and what they mean.
 CONSTRAINTS = ("real", "positive", "unit")
 #: Starting value of a parameter when nothing better is known.
 DEFAULT_START = {"real": 0.0, "positive": 1.0, "unit": 0.5}
+#: The (lower, upper) bounds of each constraint's domain.
+CONSTRAINT_BOUNDS = {"real": (-np.inf, np.inf), "positive": (0.0, np.inf), "unit": (0.0, 1.0)}
 #: Objective value standing in for an infinite one (parameters outside the support).
 _HUGE = 1e100
 _UNIT_CLIP = 1e-12
 #: Relative step of the forward differences (square root of the float epsilon).
 _FD_STEP = np.sqrt(np.finfo(float).eps)
-_CONTROLLER = []
-
-
-def _blas_controller() -> ThreadpoolController:
-    """One cached controller (creating one inspects every loaded library)."""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
 
 
 def check_constraint(name: str, constraint: str) -> str:
@@ -293,6 +286,11 @@ class NumericFamily(ParametricFamily):
     def param_dims(self) -> dict:
         """Every parameter (free and fixed) over ``feature`` after ``component``."""
         return {name: ("feature",) for name in self.param_names}
+
+    @property
+    def param_bounds(self) -> dict:
+        """Each free parameter's domain bounds, from its constraint."""
+        return {name: CONSTRAINT_BOUNDS[constraint] for name, constraint in self.free.items()}
 
     @property
     def param_names(self) -> tuple:
@@ -512,8 +510,7 @@ class NumericFamily(ParametricFamily):
 
         U0 = np.stack([to_unconstrained(start[n], c) for n, c in zip(names, constraints)])
         f_start = self.block_objectives(x, w, unpack(U0))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+        with np.errstate(all="ignore"):  # per thread, unlike a warnings filter
             result = minimize(
                 fun_and_grad, U0.ravel(), jac=True, method="L-BFGS-B",
                 options={"maxiter": int(self.options.get("maxiter", 200)), "ftol": 1e-15, "gtol": 1e-10},
@@ -543,7 +540,7 @@ class NumericFamily(ParametricFamily):
         [[2.0], [12.0]]
         """
         # Tiny problems: BLAS threads only add overhead to the optimiser's vector updates.
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             return self._m_step(stats)
 
     def _m_step(self, stats):

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from .base import too_few_observations
+
 
 #: The smallest positive float: ``safe_log`` maps 0 to its log, about -744.4.
 _SMALLEST = np.nextafter(0.0, 1.0)
@@ -62,6 +64,65 @@ def safe_log(p: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(p, _SMALLEST))
 
 
+def simplex_to_free(probs: np.ndarray) -> np.ndarray:
+    """Every probability of each vector but its largest, the free coordinates of a simplex.
+
+    The largest entry (at least ``1 / C``) is the one written as one minus
+    the others, so no free coordinate is tied to a probability that may be 0.
+
+    Parameters
+    ----------
+    probs : ndarray of shape (..., C)
+        Probability vectors along the last axis.
+
+    Returns
+    -------
+    ndarray of shape (..., C - 1)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.parametric import simplex_to_free
+    >>> simplex_to_free(np.array([[0.0, 0.7, 0.3], [0.5, 0.2, 0.3]])).tolist()
+    [[0.0, 0.3], [0.2, 0.3]]
+    """
+    probs = np.asarray(probs, dtype=float)
+    return probs[_not_reference(probs)].reshape(probs.shape[:-1] + (probs.shape[-1] - 1,))
+
+
+def simplex_from_free(free: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Probability vectors holding ``free`` (inverse of :func:`simplex_to_free` at ``like``).
+
+    Parameters
+    ----------
+    free : ndarray of shape (..., C - 1)
+    like : ndarray of shape (..., C)
+        The probabilities whose largest entries are the dependent ones.
+
+    Returns
+    -------
+    ndarray of shape (..., C)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.parametric import simplex_from_free
+    >>> simplex_from_free(np.array([0.1, 0.3]), np.array([0.0, 0.7, 0.3])).round(12).tolist()
+    [0.1, 0.6, 0.3]
+    """
+    like = np.asarray(like, dtype=float)
+    free = np.asarray(free, dtype=float).reshape(like.shape[:-1] + (like.shape[-1] - 1,))
+    others = _not_reference(like)
+    probs = np.empty(like.shape)
+    probs[others] = free.ravel()
+    probs[~others] = 1.0 - free.sum(axis=-1).ravel()
+    return probs
+
+
+def _not_reference(probs: np.ndarray) -> np.ndarray:
+    return np.arange(probs.shape[-1]) != np.argmax(probs, axis=-1)[..., None]
+
+
 def check_n_components(n_components) -> int:
     """Validate a number of components (a positive integer).
 
@@ -76,6 +137,31 @@ def check_n_components(n_components) -> int:
     if n_components < 1:
         raise ValueError(f"n_components must be at least 1, got {n_components}")
     return int(n_components)
+
+
+def check_finite_parameter(name: str, values) -> np.ndarray:
+    """``values`` as floats if every entry is finite, else a ``ValueError`` naming the parameter.
+
+    Families call it on the parameters they are given (``from_dataset``), so
+    a damaged saved fit or a bad initial value is refused where it enters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.parametric import check_finite_parameter
+    >>> check_finite_parameter("rate", [[2.0], [4.0]]).tolist()
+    [[2.0], [4.0]]
+    >>> check_finite_parameter("rate", [[2.0], [np.nan]])
+    Traceback (most recent call last):
+    ...
+    ValueError: parameter 'rate' is not finite for component 1: [nan]
+    """
+    values = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        component = int(np.argwhere(bad)[0][0])
+        raise ValueError(f"parameter {name!r} is not finite for component {component}: {values[component].tolist()}")
+    return values
 
 
 @dataclass(frozen=True)
@@ -194,6 +280,10 @@ class ParametricFamily:
     param_dims: dict = {}
     #: Name used in summaries.
     label: str = ""
+    #: Parameter name -> (lower, upper) bounds of its domain; undeclared ones are unbounded.
+    param_bounds: dict = {}
+    #: The initialisation that suits the family's data (:func:`~emkit.components.base.declared_init`).
+    default_init: str = "kmeans++"
 
     def __init__(self, n_components: int = 1, *, params: dict | None = None, **options):
         self.n_components = check_n_components(n_components)
@@ -282,6 +372,24 @@ class ParametricFamily:
             start += size
         return self.with_params(**params)
 
+    def free_parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of the domain of every entry of :meth:`free_parameters`.
+
+        Taken from the class's ``param_bounds``; the standard errors hold an
+        estimate that cannot be told from one of them fixed (:func:`emkit.summary`).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> p = em.Poisson(2).with_params(rate=np.array([[0.0], [4.0]]))
+        >>> [bound.tolist() for bound in p.free_parameter_bounds()]
+        [[0.0, 0.0], [inf, inf]]
+        """
+        unbounded = (-np.inf, np.inf)
+        sizes = [self.params[name].size for name in self._free_names()]
+        bounds = [self.param_bounds.get(name, unbounded) for name in self._free_names()]
+        return tuple(np.repeat([b[side] for b in bounds], sizes).astype(float) for side in (0, 1))
+
     def _free_names(self) -> list[str]:
         return list(self.param_dims)
 
@@ -320,6 +428,31 @@ class ParametricFamily:
         >>> ParametricFamily().check_data(np.array([[-1.5]])) is None
         True
         """
+
+    def degenerate_components(self, counts: np.ndarray) -> dict[int, str]:
+        """Components with fewer effective observations than free parameters.
+
+        The default rule of every family (see
+        :func:`~emkit.components.base.too_few_observations`); families with a
+        scale parameter that can collapse add a rule on it.
+
+        Parameters
+        ----------
+        counts : ndarray of shape (K,)
+            Effective sample sizes ``n_k = sum_i r_ik``.
+
+        Returns
+        -------
+        dict
+            ``{component: reason}``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> em.Poisson(2).with_params(rate=[[2.0], [4.0]]).degenerate_components(np.array([9.0, 0.2]))
+        {1: 'effective sample size 0.2 is below its 1 free parameter(s)'}
+        """
+        return too_few_observations(self, counts)
 
     # -- results ---------------------------------------------------------------------
     def to_dataset(self, features: np.ndarray) -> xr.Dataset:
@@ -365,7 +498,8 @@ class ParametricFamily:
         Raises
         ------
         ValueError
-            If a parameter is missing or has the wrong number of components.
+            If a parameter is missing, has the wrong number of components or
+            is not finite.
 
         Examples
         --------
@@ -383,7 +517,7 @@ class ParametricFamily:
         for name, dims in self.param_dims.items():
             if name not in params:
                 raise ValueError(f"initial parameters lack the variable {name!r}")
-            values[name] = np.asarray(params[name].transpose("component", *dims).values, dtype=float)
+            values[name] = check_finite_parameter(name, params[name].transpose("component", *dims).values)
             if values[name].shape[0] != self.n_components:
                 raise ValueError(
                     f"initial parameters have {values[name].shape[0]} components, the family has {self.n_components}"

@@ -33,6 +33,8 @@ class Poisson(ParametricFamily):
     kind = "poisson"
     label = "Poisson"
     param_dims = {"rate": ("feature",)}
+    default_init = "short_em"  # k-means++ on counts ties distances and lets large counts dominate
+    param_bounds = {"rate": (0.0, np.inf)}
 
     def check_data(self, x):
         """Every value must be a non-negative integer count.

@@ -52,7 +52,8 @@ import numpy as np
 import xarray as xr
 from scipy.linalg import solve_triangular
 
-from .parametric import check_n_components
+from .base import collapsed_variances, pooled_variance, too_few_observations, with_collapsed_spread
+from .parametric import check_finite_parameter, check_n_components
 
 DEFAULT_REG_VAR = 1e-6
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -442,9 +443,10 @@ class Regression:
         return z, x[:, target]
 
     def check_data(self, x: np.ndarray) -> None:
-        """Raise a ``ValueError`` if there are fewer rows than regression terms per component.
+        """Raise a ``ValueError`` if there are fewer rows to fit than regression terms per component.
 
-        A regression with ``p`` terms needs at least ``p + 1`` rows.
+        A regression with ``p`` terms needs at least ``p + 1`` rows to be
+        fitted; a fitted one evaluates any number of rows.
 
         Examples
         --------
@@ -459,7 +461,7 @@ class Regression:
         ValueError: a regression with 2 terms needs at least 3 observations, got 2
         """
         p = len(self._bound(x.shape[1])[1]) + self.intercept
-        if len(x) < p + 1:
+        if len(x) < p + 1 and not self.is_fitted:
             raise ValueError(
                 f"a regression with {p} terms needs at least {p + 1} observations, got {len(x)}"
             )
@@ -603,6 +605,20 @@ class Regression:
             sigma=np.asarray(vector[coef.size:], dtype=float),
         )
 
+    def free_parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds of :meth:`free_parameters`: coefficients are unbounded, standard deviations positive.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Regression(target=1, features=[0]).with_params(
+        ...     coefficients=np.array([[1.0, 2.0]]), sigma=np.array([0.5]))
+        >>> [bound.tolist() for bound in fam.free_parameter_bounds()]
+        [[-inf, -inf, 0.0], [inf, inf, inf]]
+        """
+        n_coef, n_sigma = self.params["coefficients"].size, self.params["sigma"].size
+        return np.repeat([-np.inf, 0.0], [n_coef, n_sigma]), np.full(n_coef + n_sigma, np.inf)
+
     def n_params(self) -> int:
         """``K (p + 1)``: p coefficients and one residual variance per component.
 
@@ -617,6 +633,45 @@ class Regression:
         6
         """
         return int(self.params["coefficients"].size + self.params["sigma"].size)
+
+    def degenerate_components(self, counts: np.ndarray) -> dict[int, str]:
+        """Components fitting too few observations, or whose residual spread has collapsed.
+
+        Besides the count rule of every family (a component with ``p``
+        coefficients and a ``sigma`` needs ``n_k >= p + 1``: on ``p`` points
+        it fits exactly), component k is degenerate when its residual variance
+        from the data, ``sigma_k^2 - reg_var``, is below ``(1e-3)^2`` times
+        the pooled residual variance ``sum_k w_k sigma_k^2`` (the response's
+        spread given the features, as the fit sees it): its ``sigma`` is then
+        set by ``reg_var``, and its likelihood grows without bound as
+        ``reg_var`` shrinks.
+
+        Parameters
+        ----------
+        counts : ndarray of shape (K,)
+            Effective sample sizes ``n_k = sum_i r_ik``.
+
+        Returns
+        -------
+        dict
+            ``{component: reason}``.
+
+        Examples
+        --------
+        Component 0's three rows lie on a line, so its ``sigma`` is
+        ``sqrt(reg_var)``:
+
+        >>> import numpy as np, emkit as em
+        >>> data = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0], [0.0, 8.0], [1.0, 7.5], [2.0, 6.0]])
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fitted = fam.m_step(fam.stats(data, np.repeat(np.eye(2), 3, axis=0)))
+        >>> fitted.degenerate_components(np.array([3.0, 3.0]))
+        {0: "spread of the residuals is below 0.001 of the data's"}
+        """
+        variance = np.square(self.params["sigma"])[:, None]
+        reference = pooled_variance(counts, np.zeros_like(variance), variance)
+        collapsed = collapsed_variances(variance - self.reg_var, reference)
+        return with_collapsed_spread(too_few_observations(self, counts), collapsed, "of the residuals")
 
     def sample(self, component, rng, given=None):
         """Rows of ``given`` with the response replaced by a draw from ``component[i]``.
@@ -752,7 +807,7 @@ class Regression:
                 coef = coef.sel(term=self.terms) if set(self.terms) <= set(labels) else None
                 if coef is None:
                     raise ValueError(f"initial coefficients have terms {labels}, the model has {self.terms}")
-        coef = np.asarray(coef.values, dtype=float)
+        coef = check_finite_parameter("coefficients", coef.values)
         sigma = np.asarray(params["sigma"].values, dtype=float)
         if coef.shape[0] != self.n_components:
             raise ValueError(f"initial parameters have {coef.shape[0]} components, the family has {self.n_components}")

@@ -45,7 +45,6 @@ Examples
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import numpy as np
 import scipy.stats
@@ -307,8 +306,7 @@ class ScipyFamily(NumericFamily):
     def _moments(self, values: dict):
         shapes = [values[s] for s in self.shapes]
         kwargs = {"loc": values["loc"]} if self.discrete else {"loc": values["loc"], "scale": values["scale"]}
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
             try:
                 mean, var = self.dist.stats(*shapes, moments="mv", **kwargs)
             except Exception:
@@ -382,8 +380,7 @@ class ScipyFamily(NumericFamily):
             return (mean - m) ** 2 / (s * s) + (np.sqrt(var) - s) ** 2 / (s * s)
 
         u0 = np.array([float(to_unconstrained(heuristic[n], self.free[n])) for n in names])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
             result = minimize(
                 mismatch, u0, method="Nelder-Mead",
                 options={"maxiter": 40 * len(names), "xatol": 1e-3, "fatol": 1e-6},
@@ -439,8 +436,7 @@ class ScipyFamily(NumericFamily):
         for name in self.shapes:
             grids.append((self.fixed[name],) if name in self.fixed else _PROBES[self.free[name]])
         lows, highs = [], []
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
             for combo in itertools.product(*grids):
                 if not _accepts(self.dist, combo):
                     continue

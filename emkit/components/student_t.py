@@ -445,6 +445,24 @@ class StudentT(LocationScaleFamily):
         structure = self.covariance.with_free_values(vector[size:])
         return self._with(vector[:size].reshape(self.means.shape), structure, dofs=np.asarray(dofs, dtype=float))
 
+    def free_parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds of :meth:`free_parameters`; estimated degrees of freedom lie in ``DOF_BOUNDS``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [2.0], [10.0], [12.0]])
+        >>> t = em.StudentT("spherical", n_components=2)
+        >>> t = t.m_step(t.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> [bound[-2:].tolist() for bound in t.free_parameter_bounds()]
+        [[0.01, 0.01], [10000.0, 10000.0]]
+        """
+        lower, upper = super().free_parameter_bounds()
+        if self.fixed_dof is not None:
+            return lower, upper
+        count = self.n_components
+        return np.append(lower, np.full(count, DOF_BOUNDS[0])), np.append(upper, np.full(count, DOF_BOUNDS[1]))
+
     def n_params(self) -> int:
         """Free parameters: ``K d`` locations, the structure's count, and K dof if estimated.
 

@@ -15,9 +15,14 @@ principal-component scores; emkit uses the axis-aligned box only.
 Statistics and M-step
 ---------------------
 The statistics are ``n = sum_i r_i`` and the elementwise minimum and maximum
-of the rows seen (over *all* rows passed in, whatever their responsibility;
-rows of zero observation weight count too). Elementwise min and max are
-associative and commutative, so chunk statistics combine in any order.
+of the rows seen (over *all* rows passed in, whatever their responsibility,
+so that a hard initial partition still gives the data's box). Rows of zero
+observation weight are not observations: the mixture leaves them out before
+asking for statistics from initial responsibilities
+(:meth:`~emkit.models.mixture.FiniteMixture.stats_from_responsibilities`), so
+they never move the box and an integer weight equals repeating the row.
+Elementwise min and max are associative and commutative, so chunk statistics
+combine in any order.
 
 The first M-step (from an unfitted family, as at initialisation) sets the box
 from those statistics; later M-steps keep it. This is an exact M-step: after
@@ -176,9 +181,11 @@ class Uniform(ParametricFamily):
         return "1 uniform (noise) component"
 
     def check_data(self, x):
-        """Raise a ``ValueError`` if a feature is constant.
+        """Raise a ``ValueError`` if a feature of the data to fit is constant.
 
-        A feature with zero range would give a box of zero volume.
+        A feature with zero range would give a box of zero volume. A fitted
+        component evaluates any finite row (its density is 0 outside its
+        box), so it accepts every ``x``.
 
         Examples
         --------
@@ -189,7 +196,7 @@ class Uniform(ParametricFamily):
         ...
         ValueError: a Uniform component needs every feature to vary: feature 1 is constant, so the bounding box has zero volume
         """
-        if len(x) == 0:
+        if len(x) == 0 or self.is_fitted:
             return
         constant = np.flatnonzero(x.max(axis=0) == x.min(axis=0))
         if constant.size:
@@ -305,6 +312,18 @@ class Uniform(ParametricFamily):
         True
         """
         return self
+
+    def free_parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """No bounds (there are no free parameters).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> u = em.Uniform().with_params(lower=np.zeros((1, 1)), upper=np.ones((1, 1)))
+        >>> [bound.size for bound in u.free_parameter_bounds()]
+        [0, 0]
+        """
+        return np.zeros(0), np.zeros(0)
 
     def n_params(self):
         """1: the hypervolume (mclust's count; the mixing weight is the mixture's).

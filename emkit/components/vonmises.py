@@ -95,6 +95,7 @@ class VonMises(ParametricFamily):
     kind = "vonmises"
     label = "von Mises"
     param_dims = {"mu": ("feature",), "kappa": ("feature",)}
+    param_bounds = {"kappa": (0.0, np.inf)}
 
     def check_data(self, x):
         """Every value must be a finite angle in radians within ``[-2 pi, 2 pi]``.

@@ -1,22 +1,50 @@
 """Standard errors and confidence intervals from the observed information.
 
-The free parameters ``theta`` of a fitted mixture are the ``K - 1`` first
-weights and every family's ``free_parameters()`` (as many as ``n_params``).
+The free parameters ``theta`` of a fitted mixture are ``K - 1`` weights and
+every family's ``free_parameters()`` (as many as ``n_params``), on the scale
+of the parameters themselves. On a simplex (the weights, a categorical
+column's probabilities) the largest entry is the dependent one, one minus
+the others, so a weight or probability near 0 is always a free parameter.
+Each family also declares the domain of its free parameters,
+``free_parameter_bounds()``: probabilities in ``[0, 1]``, rates and scales
+positive, variances at least ``reg_covar``.
+
 The observed information is minus the Hessian of the observed-data
-log-likelihood ``l(theta) = sum_i log p(x_i | theta)`` at the estimate,
-computed by central second differences
+log-likelihood ``l(theta) = sum_i log p(x_i | theta)`` at the estimate, by
+central differences, so any family works. Each step ``h_i`` is searched so
+that ``2 l(t) - l(t + h_i e_i) - l(t - h_i e_i)`` is about ``1e-3``; for a
+quadratic log-likelihood that drop is ``h_i^2 I_ii``, so ``h_i`` is about 0.03
+standard errors of ``theta_i`` whatever its units or size, and the drop is
+far above the rounding error of ``l``. With ``d_i`` that drop and ``d_ij``
+the drop along ``h_i e_i + h_j e_j`` (both ways),
 
-    H_ij ~ [l(t + h_i e_i + h_j e_j) - l(t + h_i e_i - h_j e_j)
-            - l(t - h_i e_i + h_j e_j) + l(t - h_i e_i - h_j e_j)] / (4 h_i h_j)
+    H_ii ~ -d_i / h_i^2,    H_ij ~ -(d_ij - d_i - d_j) / (2 h_i h_j),
 
-with ``h_i = 1e-4 max(|theta_i|, 1e-8)``, so any family works (a
-numerically differentiated score). ``Cov(theta) = (-H)^{-1}``; every
-reported parameter ``phi`` (all entries of ``fit.params``, including the
-last weight and both triangles of a covariance matrix) gets its covariance
-by the delta method, ``J Cov(theta) J^T`` with ``J = d phi / d theta`` from
-central differences. Intervals are ``estimate +- z SE`` (normal).
+exact for a quadratic ``l``. Steps stop halfway to a bound.
 
-This costs ``2 p (p + 1)`` passes over the data for ``p`` free parameters,
+A parameter is on the boundary if moving it to one of its bounds lowers
+``l`` by less than 1/2 (for a quadratic ``l``: the bound is within one
+standard error), as for a probability or weight estimated at 0 or 1, a
+variance at its floor, degrees of freedom at their limit. The normal
+approximation does not hold there, and a difference step across the bound
+is meaningless: the parameter is held fixed, its row and column are left
+out of the information, and the other parameters' errors are conditional
+on it. A parameter along which ``l`` is flat, undefined or not at a maximum
+is left out in the same way, and every reported value depending on it gets
+no error.
+
+The information is inverted in step units, ``S = D (-H) D`` with
+``D = diag(h)`` (a unit-free matrix whose diagonal is about ``1e-3``), on
+its eigenvectors with eigenvalues above ``1e-6`` times the largest; a reported
+value with a component along another eigenvector (singular or negative) is
+not identified, or not at a maximum, and gets no error. Every reported
+parameter ``phi`` (all entries of ``fit.params``: every weight and
+probability, both triangles of a covariance matrix) gets its variance by
+the delta method, ``g S^+ g^T`` with ``g_i = h_i d phi / d theta_i`` from
+central differences, so it is on the scale of the value shown. Intervals are
+``estimate +- z SE`` (normal). A ``note`` column says why an error is NaN.
+
+This costs about ``p^2`` passes over the data for ``p`` free parameters,
 so it suits models with up to a few hundred parameters; above
 ``max_params`` use :func:`emkit.bootstrap`.
 """
@@ -27,13 +55,44 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import notices
+from ..components.parametric import simplex_from_free, simplex_to_free
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.driver import e_step
+from ..exceptions import DegenerateComponentError, NonFiniteDensityError
 from ..models.mixture import FiniteMixture
 
 
+#: Drop ``2 l(t) - l(t + h_i e_i) - l(t - h_i e_i)``, about ``h_i^2 I_ii``, aimed at by each
+#: step ``h_i``: the step is then about ``sqrt(1e-3) = 0.03`` standard errors of ``theta_i``.
+TARGET_DROP = 1e-3
+#: Rounding error of one log-likelihood evaluation, in units of ``eps |l|``.
+_ROUNDING = 1e3
+#: A drop is resolved when it is this many times the rounding error (1% relative error).
+_RESOLVED = 1e2
+#: A parameter is on the boundary if moving it to one of its bounds lowers the log-likelihood
+#: by less than this (for a quadratic log-likelihood: a bound within one standard error).
+BOUNDARY_DROP = 0.5
+#: Tries of the step search before a parameter is declared unresolved.
+_STEP_TRIES = 12
+#: Eigenvalues of the scaled information below this fraction of the largest count as zero.
+SINGULAR_RCOND = 1e-6
+#: A reported parameter is not identified if this fraction of its gradient lies along such an eigenvector.
+_IDENTIFIED_TOL = 1e-3
+
+ON_BOUNDARY = "on or near a bound ({name} = {value:.3g}): no standard error"
+UNRESOLVED = "log-likelihood flat, not at a maximum or undefined along it: no standard error"
+NOT_MAXIMUM = "not at a maximum (observed information not positive definite): no standard error"
+NOT_IDENTIFIED = "not identified (observed information singular): no standard error"
+FIXED = "not estimated by the likelihood (fixed)"
+
+
 def free_parameters(mixture: FiniteMixture) -> np.ndarray:
-    """``K - 1`` weights, then every family's free parameters.
+    """The free weights (all but the largest), then every family's free parameters.
+
+    The largest weight is one minus the others
+    (:func:`~emkit.components.parametric.simplex_to_free`), so a weight
+    near 0 is a free parameter near its bound, never the dependent one.
 
     Examples
     --------
@@ -42,11 +101,13 @@ def free_parameters(mixture: FiniteMixture) -> np.ndarray:
     >>> free_parameters(fit.mixture).size == fit.n_params
     True
     """
-    return np.concatenate([mixture.weights[:-1]] + [_free_of(f) for f in mixture.families])
+    return np.concatenate([simplex_to_free(mixture.weights)] + [_free_of(f) for f in mixture.families])
 
 
 def with_free_parameters(mixture: FiniteMixture, vector: np.ndarray) -> FiniteMixture:
-    """The mixture holding ``vector`` (inverse of :func:`free_parameters`; the last weight is one minus the others).
+    """The mixture holding ``vector`` (inverse of :func:`free_parameters` at ``mixture``).
+
+    The weight that is largest in ``mixture`` gets one minus the others.
 
     Examples
     --------
@@ -57,7 +118,7 @@ def with_free_parameters(mixture: FiniteMixture, vector: np.ndarray) -> FiniteMi
     True
     """
     K = mixture.n_components
-    weights = np.append(vector[: K - 1], 1.0 - np.sum(vector[: K - 1]))
+    weights = simplex_from_free(vector[: K - 1], mixture.weights)
     families, start = [], K - 1
     for family in mixture.families:
         size = _free_of(family).size
@@ -66,10 +127,36 @@ def with_free_parameters(mixture: FiniteMixture, vector: np.ndarray) -> FiniteMi
     return FiniteMixture(families, weights)
 
 
+def free_parameter_bounds(mixture: FiniteMixture) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of the domain of every entry of :func:`free_parameters`.
+
+    Weights lie in ``[0, 1]``; each family declares its own bounds
+    (``free_parameter_bounds()``: probabilities in ``[0, 1]``, rates and
+    scales positive, variances at least ``reg_covar``, ...).
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> fit = em.GaussianMixture(2, covariance="diag").fit(em.datasets.load("faithful"), random_state=0)
+    >>> lower, upper = free_parameter_bounds(fit.mixture)
+    >>> lower.tolist()
+    [0.0, -inf, -inf, -inf, -inf, 1e-06, 1e-06, 1e-06, 1e-06]
+    """
+    K = mixture.n_components
+    bounds = [(np.zeros(K - 1), np.ones(K - 1))] + [f.free_parameter_bounds() for f in mixture.families]
+    return tuple(np.concatenate([np.asarray(b[side], dtype=float) for b in bounds]) for side in (0, 1))
+
+
+#: What a family provides for standard errors (``ParametricFamily`` provides all three).
+_HOOKS = ("free_parameters", "with_free_parameters", "free_parameter_bounds")
+
+
 def _free_of(family) -> np.ndarray:
-    if not hasattr(family, "free_parameters"):
+    missing = [hook for hook in _HOOKS if not hasattr(family, hook)]
+    if missing:
         raise TypeError(
-            f"{type(family).__name__} has no free_parameters(); standard errors need it (or use em.bootstrap)"
+            f"{type(family).__name__} has no {', '.join(missing)}(); standard errors need "
+            f"{', '.join(_HOOKS)} (or use em.bootstrap)"
         )
     return np.asarray(family.free_parameters(), dtype=float)
 
@@ -85,17 +172,25 @@ def parameter_labels(params) -> tuple[list[str], np.ndarray]:
     >>> labels[:3]
     ['weights[0]', 'weights[1]', 'means[0, eruptions]']
     """
-    labels, values = [], []
-    for name, var in params.data_vars.items():
-        if not np.issubdtype(var.dtype, np.floating) or name == "column_role":
-            continue
+    labels = []
+    for name, var in _reported_variables(params):
         coords = [var[d].values if d in var.coords else np.arange(var.sizes[d]) for d in var.dims]
-        for index in np.ndindex(var.shape):
-            value = float(var.values[index])
-            if np.isfinite(value):
-                labels.append(f"{name}[{', '.join(str(c[i]) for c, i in zip(coords, index))}]")
-                values.append(value)
-    return labels, np.array(values)
+        labels += [f"{name}[{', '.join(str(c[i]) for c, i in zip(coords, index))}]" for index in np.ndindex(var.shape)]
+    values = _reported_values(params)
+    finite = np.isfinite(values)
+    return [label for label, keep in zip(labels, finite) if keep], values[finite]
+
+
+def _reported_variables(params):
+    return [
+        (name, var) for name, var in params.data_vars.items()
+        if np.issubdtype(var.dtype, np.floating) and name != "column_role"
+    ]
+
+
+def _reported_values(params) -> np.ndarray:
+    """Every entry of every reported variable, flattened in :func:`parameter_labels` order (NaN kept)."""
+    return np.concatenate([var.values.ravel() for _, var in _reported_variables(params)] or [np.zeros(0)])
 
 
 def summary(fit, X, level: float = 0.95, max_params: int = 300) -> pd.DataFrame:
@@ -116,8 +211,12 @@ def summary(fit, X, level: float = 0.95, max_params: int = 300) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index: ``name[coordinates]``; columns ``estimate``, ``std_error``,
-        ``lower``, ``upper``. Parameters that are not estimated by the
-        likelihood (fixed values, a noise component's box) have NaN errors.
+        ``lower``, ``upper`` and ``note``, which says why a standard error
+        is NaN ("" where it is not): a parameter on the boundary of its
+        domain (a probability or weight at 0 or 1, a variance at its floor),
+        one not estimated by the likelihood (a fixed value, a noise
+        component's box), or one the observed information cannot give
+        (a flat log-likelihood, a singular or indefinite information).
 
     Examples
     --------
@@ -127,10 +226,28 @@ def summary(fit, X, level: float = 0.95, max_params: int = 300) -> pd.DataFrame:
     >>> table = em.summary(fit, X)
     >>> table.loc["weights[0]", ["estimate", "std_error"]].round(3).tolist()
     [0.644, 0.029]
+
+    A category that no observation of a component takes has a probability
+    estimated at (or within rounding of) 0: it is held fixed, and its row
+    says why it has no standard error.
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"x": np.r_[rng.normal(0, 1, 200), rng.normal(6, 1, 200)],
+    ...                    "c": np.r_[rng.integers(0, 2, 200), rng.integers(0, 3, 200)]})
+    >>> model = em.Mixture(em.Independent({"x": em.Gaussian(), "c": em.Categorical()}), n_components=2)
+    >>> fit = model.fit(df, random_state=0)
+    >>> table = em.summary(fit, df)
+    >>> table.note[table.estimate < 1e-6].str.startswith("on or near a bound (probs = ").tolist()
+    [True]
+    >>> bool(table.std_error.drop(table.index[table.estimate < 1e-6]).notna().all())
+    True
     """
+    if not callable(getattr(fit, "observations", None)) or not isinstance(getattr(fit, "mixture", None), FiniteMixture):
+        raise TypeError(f"fit must be a FitResult, not {type(fit).__name__}")
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level}")
-    obs = fit._observations(X)
+    obs = fit.observations(X)
     data = ChunkedData(obs.values, None, auto_chunk_size(fit.mixture.working_floats_per_row(obs.n_features)))
     theta = free_parameters(fit.mixture)
     if theta.size > max_params:
@@ -138,58 +255,195 @@ def summary(fit, X, level: float = 0.95, max_params: int = 300) -> pd.DataFrame:
             f"the model has {theta.size} free parameters (> max_params={max_params}): the observed information "
             "would take too long; use em.bootstrap for standard errors"
         )
-
-    def loglik(vector):
-        return e_step(with_free_parameters(fit.mixture, vector), data).log_likelihood
-
-    def reported(vector):
-        return parameter_labels(with_free_parameters(fit.mixture, vector).to_dataset(fit.features))[1]
-
-    steps = 1e-4 * np.maximum(np.abs(theta), 1e-8)
-    cov = _inverse_information(_hessian(loglik, theta, steps))
     labels, estimate = parameter_labels(fit.params)
-    jacobian = np.column_stack(
-        [(reported(theta + h * e) - reported(theta - h * e)) / (2 * h) for h, e in zip(steps, np.eye(theta.size))]
-    ) if theta.size else np.zeros((len(estimate), 0))
-    variance = np.einsum("ij,jk,ik->i", jacobian, cov, jacobian)
-    std_error = np.sqrt(np.where(variance >= 0, variance, np.nan))
-    std_error[~np.any(jacobian != 0, axis=1)] = np.nan  # not a function of the free parameters
+    std_error, notes = _standard_errors(fit, data, theta, labels, estimate)
+    if np.isin(notes, [UNRESOLVED, NOT_MAXIMUM, NOT_IDENTIFIED]).any():
+        notices.warn(
+            "the observed information does not give every standard error (flat log-likelihood, or not at a "
+            "maximum); see the note column, or use em.bootstrap",
+            UserWarning,
+            stacklevel=2,
+        )
     z = stats.norm.ppf(0.5 + level / 2)
     return pd.DataFrame(
-        {"estimate": estimate, "std_error": std_error, "lower": estimate - z * std_error, "upper": estimate + z * std_error},
+        {
+            "estimate": estimate, "std_error": std_error,
+            "lower": estimate - z * std_error, "upper": estimate + z * std_error, "note": notes,
+        },
         index=pd.Index(labels, name="parameter"),
     )
 
 
-def _hessian(function, theta: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    p = theta.size
-    hessian = np.empty((p, p))
-    centre = function(theta)
-    for i in range(p):
-        ei = np.zeros(p)
-        ei[i] = steps[i]
-        hessian[i, i] = (function(theta + 2 * ei) - 2 * centre + function(theta - 2 * ei)) / (4 * steps[i] ** 2)
-        for j in range(i):
-            ej = np.zeros(p)
-            ej[j] = steps[j]
-            value = (
-                function(theta + ei + ej) - function(theta + ei - ej) - function(theta - ei + ej) + function(theta - ei - ej)
-            ) / (4 * steps[i] * steps[j])
-            hessian[i, j] = hessian[j, i] = value
-    return hessian
+def _standard_errors(fit, data: ChunkedData, theta: np.ndarray, labels, estimate) -> tuple[np.ndarray, np.ndarray]:
+    """Standard error and note of every finite entry of ``fit.params`` (``labels``, ``estimate``)."""
+    loglik = _log_likelihood(fit.mixture, data)
+    lower, upper = free_parameter_bounds(fit.mixture)
+    centre = loglik(theta)
+    steps, drops, status = _step_sizes(loglik, theta, lower, upper, centre)
+    kept, fixed = np.flatnonzero(status == ""), np.flatnonzero(status != "")
+    covariance, unresolved_directions = _scaled_covariance(
+        _scaled_information(loglik, theta, kept, steps, drops, centre)
+    )
+    finite = np.isfinite(_reported_values(fit.params))
+
+    def reported(vector):
+        return _reported_values(with_free_parameters(fit.mixture, vector).to_dataset(fit.features))[finite]
+
+    gradient = _scaled_gradient(reported, theta, kept, steps)
+    depends = _depends_on(reported, theta, fixed, lower, upper)
+    notes = _notes(labels, estimate, gradient, unresolved_directions, depends, status[fixed])
+    variance = np.einsum("ij,jk,ik->i", gradient, covariance, gradient)
+    return np.where(notes == "", np.sqrt(np.maximum(variance, 0.0)), np.nan), notes
 
 
-def _inverse_information(hessian: np.ndarray) -> np.ndarray:
-    information = -hessian
-    eigenvalues = np.linalg.eigvalsh(information) if information.size else np.ones(1)
-    if np.any(eigenvalues <= 0):
-        import warnings
+def _log_likelihood(mixture: FiniteMixture, data: ChunkedData):
+    """``theta -> l(theta)``, with -inf where the parameters give no valid density."""
 
-        warnings.warn(
-            "the observed information is not positive definite (the estimate is at a boundary or not a "
-            "maximum); standard errors are NaN where undefined — use em.bootstrap",
-            UserWarning,
-            stacklevel=3,
-        )
-        return np.linalg.pinv(information)
-    return np.linalg.inv(information)
+    def loglik(vector: np.ndarray) -> float:
+        try:
+            with np.errstate(all="ignore"):
+                value = e_step(with_free_parameters(mixture, vector), data).log_likelihood
+        except (DegenerateComponentError, NonFiniteDensityError):
+            return -np.inf
+        return value if np.isfinite(value) else -np.inf
+
+    return loglik
+
+
+def _step_sizes(loglik, theta: np.ndarray, lower: np.ndarray, upper: np.ndarray, centre: float):
+    """Each free parameter's difference step, the drop of ``l`` at it, and its status.
+
+    Status ``""`` (step found), ``"boundary"`` (:func:`_boundary_status`) or
+    ``"unresolved"`` (no step gives a measurable drop of ``l``: flat, not at
+    a maximum, or undefined around the estimate).
+    """
+    noise = _ROUNDING * np.finfo(float).eps * max(abs(centre), 1.0)
+    found = []
+    for i in range(theta.size):
+        status = _boundary_status(loglik, theta, i, lower[i], upper[i], centre, _RESOLVED * noise)
+        found.append((0.0, 0.0, status) if status else _step_size(loglik, theta, i, lower[i], upper[i], centre, noise))
+    steps, drops, status = zip(*found) if found else ((), (), ())
+    return np.array(steps, dtype=float), np.array(drops, dtype=float), np.array(status, dtype=object)
+
+
+def _boundary_status(loglik, theta, i, lower, upper, centre, resolved) -> str:
+    """``"boundary"`` if ``theta_i`` cannot be told from a bound, ``"unresolved"`` if ``l`` is flat along it.
+
+    On the boundary: moving ``theta_i`` to one of its bounds lowers ``l`` by
+    less than ``BOUNDARY_DROP`` (for a quadratic log-likelihood, a bound
+    within one standard error), while moving it away from that bound (halfway
+    to the other bound, or by ``max(|theta_i|, 1)`` if there is none) changes
+    ``l`` measurably. The normal approximation behind the observed
+    information does not hold there. An estimate exactly on its bound (a
+    probability estimated as 0) is the extreme case; degrees of freedom that
+    cannot be told from their upper limit are another. If neither move
+    changes ``l``, the parameter is not identified. Otherwise ``""``.
+    """
+    for near, far in ((lower, upper), (upper, lower)):
+        if np.isfinite(near) and centre - loglik(_moved(theta, i, near - theta[i])) < BOUNDARY_DROP:
+            inward = 1.0 if near == lower else -1.0
+            away = (far - theta[i]) / 2 if np.isfinite(far) else inward * max(abs(theta[i]), 1.0)
+            return "boundary" if abs(centre - loglik(_moved(theta, i, away))) > resolved else "unresolved"
+    return ""
+
+
+def _step_size(loglik, theta, i, lower, upper, centre, noise):
+    """Search ``h`` so that ``2 l(t) - l(t + h e_i) - l(t - h e_i)`` is about ``TARGET_DROP``.
+
+    The drop is ``h^2 I_ii`` for a quadratic log-likelihood, so one rescaling
+    ``h sqrt(TARGET_DROP / drop)`` usually lands; the step is thus a fixed
+    fraction of the parameter's standard error, whatever its units, and the
+    drop stays far above the rounding error of ``l``. Steps stop halfway to
+    a bound, so every evaluation is inside the domain.
+    """
+    room = min(theta[i] - lower, upper - theta[i]) / 2
+    target, resolved = max(TARGET_DROP, 10 * _RESOLVED * noise), _RESOLVED * noise
+    step = min(1e-3 * max(abs(theta[i]), 1e-3), room)
+    for _ in range(_STEP_TRIES):
+        drop = 2 * centre - loglik(_moved(theta, i, step)) - loglik(_moved(theta, i, -step))
+        if not np.isfinite(drop):
+            step /= 100
+        elif drop < -resolved or (drop <= resolved and step >= room):
+            break
+        elif drop <= resolved:
+            step = min(100 * step, room)
+        elif target / 4 <= drop <= 4 * target or (drop < target and step >= room):
+            return step, drop, ""
+        else:
+            step = min(step * np.sqrt(target / drop), room)
+    return 0.0, 0.0, "unresolved"
+
+
+def _moved(theta: np.ndarray, i: int, step: float) -> np.ndarray:
+    out = theta.copy()
+    out[i] += step
+    return out
+
+
+def _scaled_information(loglik, theta, kept, steps, drops, centre) -> np.ndarray:
+    """``D (-H) D`` over the kept parameters, ``D = diag(h)``: central differences in units of the steps.
+
+    The diagonal holds the drops ``d_i = 2 l(t) - l(t + h_i e_i) - l(t - h_i e_i)``
+    of the step search. Off the diagonal, with ``d_ij`` the same drop along
+    ``h_i e_i + h_j e_j``, ``(d_ij - d_i - d_j) / 2``: exact for a quadratic
+    log-likelihood, and two evaluations per pair.
+    """
+    scaled = np.diag(drops[kept])
+    for a, i in enumerate(kept):
+        for b, j in enumerate(kept[:a]):
+            both = _moved(theta, i, steps[i]), _moved(theta, i, -steps[i])
+            drop = 2 * centre - loglik(_moved(both[0], j, steps[j])) - loglik(_moved(both[1], j, -steps[j]))
+            scaled[a, b] = scaled[b, a] = (drop - drops[i] - drops[j]) / 2
+    return scaled
+
+
+def _scaled_covariance(information: np.ndarray):
+    """Inverse of the scaled information on its well-determined eigenvectors, and the others.
+
+    Returns the covariance (in step units) and the eigenvectors whose
+    eigenvalue is not above ``SINGULAR_RCOND`` times the largest, each with
+    a flag: True if its eigenvalue is negative (not a maximum).
+    """
+    if not information.size:
+        return np.zeros((0, 0)), (np.zeros((0, 0)), np.zeros(0, dtype=bool))
+    if not np.isfinite(information).all():
+        return np.zeros(information.shape), (np.eye(len(information)), np.zeros(len(information), dtype=bool))
+    eigenvalues, vectors = np.linalg.eigh(information)
+    good = eigenvalues > SINGULAR_RCOND * max(eigenvalues.max(), 0.0)
+    covariance = (vectors[:, good] / eigenvalues[good]) @ vectors[:, good].T
+    return covariance, (vectors[:, ~good], eigenvalues[~good] < 0)
+
+
+def _scaled_gradient(reported, theta, kept, steps) -> np.ndarray:
+    """``d phi / d theta_i`` times ``h_i`` for every reported ``phi`` and kept ``i`` (central differences)."""
+    columns = [(reported(_moved(theta, i, steps[i])) - reported(_moved(theta, i, -steps[i]))) / 2 for i in kept]
+    return np.column_stack(columns) if columns else np.zeros((reported(theta).size, 0))
+
+
+def _depends_on(reported, theta, fixed, lower, upper) -> np.ndarray:
+    """Which reported values change when a fixed free parameter moves a little into its domain."""
+    base = reported(theta)
+    columns = []
+    for i in fixed:
+        away = 1.0 if upper[i] - theta[i] >= theta[i] - lower[i] else -1.0
+        step = away * min(1e-6 * max(abs(theta[i]), 1.0), max(upper[i] - theta[i], theta[i] - lower[i]) / 2)
+        columns.append(reported(_moved(theta, i, step)) != base)
+    return np.column_stack(columns) if columns else np.zeros((base.size, 0), dtype=bool)
+
+
+def _notes(labels, estimate, gradient, unresolved_directions, depends, fixed_status) -> np.ndarray:
+    """Why each reported parameter has no standard error, "" where it has one."""
+    vectors, negative = unresolved_directions
+    along = np.abs(gradient @ vectors) > _IDENTIFIED_TOL * np.linalg.norm(gradient, axis=1, keepdims=True)
+    notes = []
+    for label, value, slope, touches, lost in zip(labels, estimate, gradient, depends, along):
+        if (fixed_status[touches] == "unresolved").any():
+            notes.append(UNRESOLVED)
+        elif not slope.any():
+            boundary = touches.any()
+            notes.append(ON_BOUNDARY.format(name=label.split("[")[0], value=value) if boundary else FIXED)
+        elif lost.any():
+            notes.append(NOT_MAXIMUM if negative[lost].any() else NOT_IDENTIFIED)
+        else:
+            notes.append("")
+    return np.array(notes, dtype=object)

@@ -10,21 +10,36 @@ The driver knows nothing of the families inside the mixture. Each run starts
 with an E-step of the initial parameters and ends with one of the final
 parameters, so the reported log-likelihood is that of the returned
 parameters. Restarts draw independent random streams from one seed.
+
+Restarts that end at different log-likelihoods stopped in different local
+optima. When fewer than half of them reach the best one (within
+:func:`reach_tolerance`), the fit warns (:class:`~emkit.exceptions.LocalOptimumWarning`):
+the best may be local too.
 """
 
 from __future__ import annotations
 
-import warnings
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning
+from .. import notices
+from ..exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning, LocalOptimumWarning
 from ..models.mixture import FiniteMixture, MixtureStats
 from .chunks import ChunkedData
 from .convergence import ConvergenceMonitor
 from .init import initialise
 from .progress import NO_PROGRESS, ProgressReporter
+
+#: Random starts of the ``"short_em"`` initialisation, and the EM iterations run
+#: from each before the best is kept (Biernacki, Celeux & Govaert, 2003).
+SHORT_EM_STARTS = 10
+SHORT_EM_ITER = 10
+
+#: Restarts within ``REACH_FACTOR`` convergence tolerances of the best
+#: log-likelihood count as having reached it (:func:`reach_tolerance`).
+REACH_FACTOR = 100
 
 
 @dataclass(frozen=True)
@@ -149,7 +164,7 @@ def run_em(
         progress.iteration(monitor.n_iter, stats.log_likelihood)
     if monitor.decreases:
         iteration, amount = max(monitor.decreases, key=lambda item: item[1])
-        warnings.warn(
+        notices.warn(
             f"the log-likelihood decreased by {amount:.3g} at iteration {iteration} "
             f"({len(monitor.decreases)} decrease(s) in all): a covariance may be near-singular, or "
             "a regularisation (such as a reg_covar large against the data's variances) keeps the "
@@ -160,6 +175,113 @@ def run_em(
     return EMRun(mixture, stats, np.asarray(monitor.history), monitor.converged)
 
 
+def attempt_em(make_start, data: ChunkedData, tol: float, max_iter: int, *, progress=NO_PROGRESS) -> EMRun:
+    """:func:`run_em` from ``make_start()``, or a failed :class:`EMRun` if a component degenerates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.em.chunks import ChunkedData
+    >>> from emkit.em.driver import attempt_em
+    >>> from emkit.exceptions import DegenerateComponentError
+    >>> def collapsing():
+    ...     raise DegenerateComponentError("component 0 collapsed")
+    >>> failed = attempt_em(collapsing, ChunkedData(np.zeros((3, 1)), None, 64), tol=1e-6, max_iter=10)
+    >>> failed.error, failed.final_log_likelihood
+    ('component 0 collapsed', -inf)
+    """
+    try:
+        return run_em(make_start(), data, tol, max_iter, progress=progress)
+    except DegenerateComponentError as err:
+        return EMRun(None, None, np.array([np.nan]), False, str(err))
+
+
+def short_em_start(
+    declaration: FiniteMixture, data: ChunkedData, rng: np.random.Generator, tol: float
+) -> FiniteMixture:
+    """The best of ``SHORT_EM_STARTS`` short EM runs from random responsibilities.
+
+    Each run starts from ``"random"`` responsibilities and takes at most
+    ``SHORT_EM_ITER`` EM iterations (fewer if it meets ``tol``); the run with
+    the highest log-likelihood gives the start of the full EM run
+    (Biernacki, Celeux & Govaert, 2003, "short runs of EM"). A few
+    iterations separate starts heading for poor optima from the others at a
+    fraction of the cost of full restarts. The short runs' warnings are
+    dropped: what matters is reported by the full run.
+
+    Raises
+    ------
+    DegenerateComponentError
+        If every short run fails.
+
+    Examples
+    --------
+    Three items of four categories, two latent classes:
+
+    >>> import numpy as np
+    >>> from emkit.components.categorical import Categorical
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.em.chunks import ChunkedData
+    >>> from emkit.em.driver import short_em_start
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.r_[rng.choice(4, (300, 3), p=[0.7, 0.1, 0.1, 0.1]), rng.choice(4, (300, 3), p=[0.1, 0.1, 0.1, 0.7])]
+    >>> declaration = FiniteMixture([Categorical(2)]).bind(np.array(["a", "b", "c"]), data=x.astype(float))
+    >>> start = short_em_start(declaration, ChunkedData(x.astype(float), None, 256), rng, tol=1e-6)
+    >>> np.sort(start.families[0].params["probs"][:, 0, 0]).round(1).tolist()
+    [0.1, 0.7]
+    """
+    random_start = functools.partial(initialise, declaration, data, "random", rng)
+    with notices.collect():
+        runs = [attempt_em(random_start, data, tol, SHORT_EM_ITER) for _ in range(SHORT_EM_STARTS)]
+    best = max(runs, key=lambda run: run.final_log_likelihood)
+    if best.mixture is None:
+        raise DegenerateComponentError(f"every short EM run failed; first error: {runs[0].error}")
+    return best.mixture
+
+
+def starting_mixture(declaration: FiniteMixture, data: ChunkedData, init, rng: np.random.Generator, tol: float):
+    """The initial fitted mixture of one restart: ``"short_em"`` here, the rest by :func:`~emkit.em.init.initialise`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.em.chunks import ChunkedData
+    >>> from emkit.em.driver import starting_mixture
+    >>> x = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> start = starting_mixture(FiniteMixture([Gaussian("spherical", 2)]), ChunkedData(x, None, 64),
+    ...                          "kmeans++", np.random.default_rng(0), tol=1e-6)
+    >>> sorted(start.families[0].means.ravel().round(2).tolist())
+    [0.05, 5.05]
+    """
+    if isinstance(init, str) and init == "short_em":
+        return short_em_start(declaration, data, rng, tol)
+    return initialise(declaration, data, init, rng)
+
+
+def reach_tolerance(tol: float, n_obs: float, best_log_likelihood: float) -> float:
+    """How far below the best log-likelihood a restart may end and still count as reaching it.
+
+    ``REACH_FACTOR * tol * max(n, |L_best|)``: ``REACH_FACTOR`` times the
+    change at which EM stops (``tol * max(1, |l|)`` in the mean
+    per-observation log-likelihood ``l = L / n``, see
+    :class:`~emkit.em.convergence.ConvergenceMonitor`), in units of ``L``.
+    EM converges linearly, so a run that stops when an iteration gains that
+    little can still be ``rho / (1 - rho)`` such gains below its optimum at
+    a rate ``rho``; 100 covers rates up to 0.99. On Old Faithful with the
+    default ``tol``, restarts that reach the same optimum end within 4
+    tolerances of each other, distinct optima at least 290 apart.
+
+    Examples
+    --------
+    >>> from emkit.em.driver import reach_tolerance
+    >>> round(reach_tolerance(1e-6, n_obs=272, best_log_likelihood=-1130.0), 6)
+    0.113
+    """
+    return REACH_FACTOR * tol * max(n_obs, abs(best_log_likelihood))
+
+
 @dataclass
 class RestartsOutcome:
     """All restarts of a fit and the index of the best one.
@@ -168,6 +290,9 @@ class RestartsOutcome:
     ----------
     runs : list of EMRun
         One entry per restart, failed restarts included.
+    warning : str
+        Why the restarts' best may be a local optimum (see
+        :func:`fit_restarts`), empty otherwise.
 
     Examples
     --------
@@ -185,9 +310,30 @@ class RestartsOutcome:
     (3, True)
     >>> outcome.best.final_log_likelihood == max(run.final_log_likelihood for run in outcome.runs)
     True
+    >>> outcome.n_reaching_best(tolerance=1e-3), outcome.warning
+    (3, '')
     """
 
     runs: list[EMRun] = field(default_factory=list)
+    warning: str = ""
+
+    def n_reaching_best(self, tolerance: float) -> int:
+        """Restarts whose final log-likelihood is within ``tolerance`` of the best one's.
+
+        Restarts that found the same optimum with the components in another
+        order have the same log-likelihood, so they count; failed restarts
+        do not.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.em.driver import EMRun, RestartsOutcome
+        >>> runs = [EMRun(object(), None, np.array([loglik]), True) for loglik in (-100.0, -100.05, -103.0)]
+        >>> RestartsOutcome(runs).n_reaching_best(tolerance=0.1)
+        2
+        """
+        finals = np.array([run.final_log_likelihood for run in self.runs])
+        return int(np.count_nonzero(finals >= finals.max() - tolerance))
 
     @property
     def best_index(self) -> int:
@@ -219,6 +365,8 @@ def restart_generators(random_state, n_init: int) -> list[np.random.Generator]:
     ------
     TypeError
         For any other type of ``random_state``.
+    ValueError
+        For a negative integer.
 
     Examples
     --------
@@ -227,10 +375,16 @@ def restart_generators(random_state, n_init: int) -> list[np.random.Generator]:
     >>> again = [int(rng.integers(10**6)) for rng in restart_generators(0, 3)]
     >>> first == again, len(set(first))
     (True, 3)
+    >>> restart_generators(-1, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: random_state must be a non-negative integer, got -1
     """
     if isinstance(random_state, np.random.Generator):
         seed = np.random.SeedSequence(random_state.integers(0, 2**63))
     elif random_state is None or isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        if random_state is not None and random_state < 0:
+            raise ValueError(f"random_state must be a non-negative integer, got {random_state}")
         seed = np.random.SeedSequence(random_state)
     else:
         raise TypeError(f"random_state must be None, an int or a numpy Generator, not {type(random_state).__name__}")
@@ -251,7 +405,11 @@ def fit_restarts(
     """Run ``n_init`` EM restarts and keep them all.
 
     A restart whose components degenerate is recorded as failed (with the
-    reason); if every restart fails, the first error is raised.
+    reason); if every restart fails, the first error is raised. With
+    ``n_init > 1``, ``tol > 0`` and ``max_iter > 0``, fewer than half of the
+    restarts ending within :func:`reach_tolerance` of the best log-likelihood
+    is reported in ``outcome.warning`` and as a
+    :class:`~emkit.exceptions.LocalOptimumWarning`.
 
     Parameters
     ----------
@@ -260,7 +418,8 @@ def fit_restarts(
     data : ChunkedData
         Training observations.
     init : str, xarray.Dataset or ndarray
-        Initialisation, already validated by :func:`emkit.em.init.check_init`.
+        Initialisation, already validated by :func:`emkit.em.init.check_init`
+        (see :func:`starting_mixture`).
     n_init : int
         Number of restarts.
     tol, max_iter
@@ -286,6 +445,8 @@ def fit_restarts(
         If some restarts failed, or the best one has components with zero weight.
     ConvergenceWarning
         If the best restart did not converge.
+    LocalOptimumWarning
+        If fewer than half of the restarts reached the best log-likelihood.
 
     Examples
     --------
@@ -307,34 +468,48 @@ def fit_restarts(
     outcome = RestartsOutcome()
     for index, rng in enumerate(restart_generators(random_state, n_init)):
         progress.round_started(index, n_init)
-        try:
-            start = initialise(declaration, data, init, rng)
-            outcome.runs.append(run_em(start, data, tol, max_iter, progress=progress))
-        except DegenerateComponentError as err:
-            outcome.runs.append(EMRun(None, None, np.array([np.nan]), False, str(err)))
+        make_start = functools.partial(starting_mixture, declaration, data, init, rng, tol)
+        outcome.runs.append(attempt_em(make_start, data, tol, max_iter, progress=progress))
         progress.round_finished()
     failures = [run.error for run in outcome.runs if run.error]
     if len(failures) == len(outcome.runs):
         raise DegenerateComponentError(f"every restart failed; first error: {failures[0]}")
     if failures:
-        warnings.warn(
+        notices.warn(
             f"{len(failures)} of {n_init} restarts failed and were skipped; first error: {failures[0]}",
             UserWarning,
             stacklevel=2,
         )
     empty = np.flatnonzero(outcome.best.mixture.weights <= np.finfo(float).eps)
     if empty.size:
-        warnings.warn(
+        notices.warn(
             f"component(s) {', '.join(map(str, empty))} ended with zero weight and explain no "
             "observations; their parameters are those of their last update; consider fewer components",
             UserWarning,
             stacklevel=2,
         )
     if not outcome.best.converged and max_iter > 0 and tol > 0:
-        warnings.warn(
+        notices.warn(
             f"the best restart did not converge in {max_iter} iterations (tol={tol:g}); "
             "increase max_iter or tol",
             ConvergenceWarning,
             stacklevel=2,
         )
+    if n_init > 1 and max_iter > 0 and tol > 0:
+        tolerance = reach_tolerance(tol, data.total_weight, outcome.best.final_log_likelihood)
+        outcome.warning = _disagreement(outcome, tolerance)
+    if outcome.warning:
+        notices.warn(outcome.warning, LocalOptimumWarning, stacklevel=2)
     return outcome
+
+
+def _disagreement(outcome: RestartsOutcome, tolerance: float) -> str:
+    """Why the best restart may be a local optimum (fewer than half reached it), or ''."""
+    reached = outcome.n_reaching_best(tolerance)
+    if 2 * reached >= len(outcome.runs):
+        return ""
+    return (
+        f"only {reached} of {len(outcome.runs)} restarts reached the best log-likelihood "
+        f"({outcome.best.final_log_likelihood:.6g}, within {tolerance:.2g}); the others stopped in "
+        "other local optima, so the best may be local too; increase n_init"
+    )

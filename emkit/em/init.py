@@ -4,6 +4,18 @@ Every strategy but user-given parameters produces a partition or soft
 responsibilities of the observations, and the initial parameters are one
 M-step from them, so any family can be initialised the same way:
 
+``"auto"`` (the default of ``fit``)
+    What the model's families declare suits their data
+    (:func:`emkit.components.base.declared_init`): ``"short_em"`` as soon as
+    one family is discrete (categorical, Bernoulli, Poisson), ``"kmeans++"``
+    otherwise.
+``"short_em"``
+    The best of :data:`~emkit.em.driver.SHORT_EM_STARTS` short EM runs
+    (:data:`~emkit.em.driver.SHORT_EM_ITER` iterations each) from
+    ``"random"`` starts, after Biernacki, Celeux & Govaert (2003); EM then
+    continues from it. It runs EM, so the driver makes it
+    (:func:`emkit.em.driver.starting_mixture`).
+
 ``"kmeans++"``
     k-means++ seeding (Arthur & Vassilvitskii, 2007): the first seed is a
     random observation, each further seed an observation drawn with
@@ -19,7 +31,10 @@ an ``xarray.Dataset``
 an array of shape (n, K)
     Responsibilities (non-negative, each row normalised to sum to 1).
 
-Seeding and assignment use Euclidean distance in the data's units. They
+Seeding and assignment use Euclidean distance in the data's units, which
+suits continuous data; on category codes, 0/1 items or counts those
+distances tie or mean nothing and k-means++ starts often end in poor local
+optima, hence ``"short_em"`` for such families. Seeding and assignment
 touch the data only through the executor's passes (``reduce``, ``map``,
 ``chunk``), one pass per seed, so they work the same on in-memory and on
 dask data, and their draws do not depend on how the data are chunked.
@@ -34,25 +49,35 @@ from ..exceptions import DegenerateComponentError
 from ..models.mixture import FiniteMixture
 from .chunks import ChunkedData
 
-INIT_METHODS = ("kmeans++", "random_from_data", "random")
+INIT_METHODS = ("kmeans++", "random_from_data", "random", "short_em")
+
+#: The ``init`` that stands for what the model's families declare.
+AUTO = "auto"
+
+#: Methods that draw K observations as seeds and assign every row to its nearest seed.
+SEEDINGS = ("kmeans++", "random_from_data")
 
 
-def check_init(init, n_obs: int, n_features: int, n_components: int):
+def check_init(init, n_obs: int, n_features: int, n_components: int, auto: str = "kmeans++"):
     """Validate an ``init`` argument; returns it (arrays as float64).
 
     Parameters
     ----------
     init : str, xarray.Dataset or array-like
-        A method name from ``INIT_METHODS``, parameters laid out like
-        ``FitResult.params``, or (n, K) responsibilities.
+        ``"auto"``, a method name from ``INIT_METHODS``, parameters laid out
+        like ``FitResult.params``, or (n, K) responsibilities.
     n_obs, n_features, n_components : int
         Shape of the data and number of components the ``init`` must fit.
+    auto : str, default "kmeans++"
+        The method ``"auto"`` stands for (the model's
+        :attr:`~emkit.models.mixture.FiniteMixture.default_init`).
 
     Returns
     -------
     str, xarray.Dataset or ndarray
-        Names and Datasets unchanged; responsibilities as a float64 array
-        whose rows are normalised to sum to 1.
+        ``"auto"`` replaced by ``auto``, other names and Datasets unchanged;
+        responsibilities as a float64 array whose rows are normalised to sum
+        to 1.
 
     Raises
     ------
@@ -68,12 +93,16 @@ def check_init(init, n_obs: int, n_features: int, n_components: int):
     >>> from emkit.em.init import check_init
     >>> check_init("kmeans++", n_obs=2, n_features=1, n_components=2)
     'kmeans++'
+    >>> check_init("auto", n_obs=2, n_features=1, n_components=2, auto="short_em")
+    'short_em'
     >>> check_init([[1, 1], [0, 2]], n_obs=2, n_features=1, n_components=2).tolist()
     [[0.5, 0.5], [0.0, 1.0]]
     """
     if isinstance(init, str):
+        if init == AUTO:
+            return auto
         if init not in INIT_METHODS:
-            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INIT_METHODS)}, "
+            raise ValueError(f"unknown init {init!r}; choose one of {AUTO}, {', '.join(INIT_METHODS)}, "
                              "an xarray.Dataset of parameters or an (n, K) array of responsibilities")
         return init
     if isinstance(init, xr.Dataset):
@@ -107,7 +136,8 @@ def initialise(declaration: FiniteMixture, data: ChunkedData, init, rng: np.rand
     data : ChunkedData
         Training observations.
     init : str, xarray.Dataset or ndarray
-        As returned by :func:`check_init`.
+        As returned by :func:`check_init`, but not ``"short_em"``, which runs
+        EM (:func:`emkit.em.driver.starting_mixture` makes it).
     rng : numpy.random.Generator
         Randomness of the seeding strategies.
 
@@ -122,6 +152,8 @@ def initialise(declaration: FiniteMixture, data: ChunkedData, init, rng: np.rand
     DegenerateComponentError
         If the data have too few distinct rows for the seeds, or a component
         starts without weight.
+    ValueError
+        For ``"short_em"`` or an unknown method name.
 
     Examples
     --------
@@ -149,6 +181,8 @@ def initialise(declaration: FiniteMixture, data: ChunkedData, init, rng: np.rand
         return _from_responsibilities(
             declaration, data, lambda offset, x: random_responsibilities(entropy, offset, offset + len(x), K)
         )
+    if init not in SEEDINGS:
+        raise ValueError(f"initialise makes {', '.join(SEEDINGS)} or 'random' starts, not {init!r}")
     seeds = _draw_seeds(data, K, rng, squared_distance=init == "kmeans++")
     eye = np.eye(K)
     return _from_responsibilities(declaration, data, lambda offset, x: eye[_nearest(x, seeds)])

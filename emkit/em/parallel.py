@@ -3,7 +3,8 @@
 numpy releases the GIL inside its array loops and matrix products, so chunks
 processed by a few threads run in parallel. Each thread calls BLAS on small
 matrices, where BLAS's own threads cost more than they bring, so BLAS is
-held to one thread while chunks are processed. Results are combined in chunk
+held to one thread while chunks are processed (:func:`emkit._blas.single_threaded_blas`,
+shared safely by concurrent fits). Results are combined in chunk
 order, so a fit is the same whatever the number of threads.
 """
 
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from functools import cache
 from typing import Callable, Iterable, Iterator
 
-from threadpoolctl import ThreadpoolController
+from .._blas import single_threaded_blas
+
+__all__ = ["default_workers", "map_chunks", "single_threaded_blas"]
 
 
 def default_workers() -> int:
@@ -34,31 +36,8 @@ def default_workers() -> int:
 
 
 @cache
-def _controller() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-@cache
 def _pool(n_workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="emkit-chunks")
-
-
-@contextmanager
-def single_threaded_blas():
-    """Hold BLAS to one thread inside the block.
-
-    A context manager; the previous limits are restored on exit.
-
-    Examples
-    --------
-    >>> from threadpoolctl import threadpool_info
-    >>> from emkit.em.parallel import single_threaded_blas
-    >>> with single_threaded_blas():
-    ...     print(all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas"))
-    True
-    """
-    with _controller().limit(limits=1, user_api="blas"):
-        yield
 
 
 def map_chunks(work: Callable, items: Iterable, n_workers: int) -> Iterator:

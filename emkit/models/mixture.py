@@ -25,7 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..components.base import bind_family, evaluate, family_log_prob, mixture_e_step, supported_chunk
+from ..components.base import (
+    bind_family, declared_init, evaluate, family_log_prob, mixture_e_step, supported_chunk,
+)
 from ..components.registry import family_from_spec
 from ..exceptions import NonFiniteDensityError
 
@@ -311,6 +313,10 @@ class FiniteMixture:
 
         The log-likelihood terms are 0 (no parameters are evaluated), so the
         mixture need not be fitted.
+        Rows whose responsibilities are all zero (weight 0) are left out, as
+        if absent: statistics that depend on which rows exist (the
+        :class:`~emkit.components.uniform.Uniform` family's bounding box) then
+        also give an integer weight the meaning of repeating the row.
 
         Parameters
         ----------
@@ -333,6 +339,9 @@ class FiniteMixture:
         >>> stats.n_obs, stats.component_weight.tolist(), stats.family_stats[0].mean.tolist()
         (4.0, [2.0, 2.0], [[0.5], [4.5]])
         """
+        observed = resp.any(axis=1)  # a row of zero weight is no observation (the Uniform's box)
+        if not observed.all():
+            x, resp = x[observed], resp[observed]
         family_stats = tuple(
             f.stats(supported_chunk(f, x), resp[:, part]) for f, part in zip(self.families, self._slices)
         )
@@ -540,7 +549,7 @@ class FiniteMixture:
         >>> declaration = FiniteMixture([em.Categorical(), em.Regression("y", ["x"])])
         >>> bound = declaration.bind(np.array(["x", "y"]), data=np.array([[0.0, 1.0], [2.0, 3.0]]))
         >>> bound.families[0].options["labels"], bound.families[1].columns
-        ([['0', '1', '2'], ['0', '1', '2', '3']], (1, (0,), ('x',)))
+        ([[0, 2], [1, 3]], (1, (0,), ('x',)))
         """
         return FiniteMixture([bind_family(f, features, categories, data) for f in self.families])
 
@@ -548,6 +557,21 @@ class FiniteMixture:
     def accepts_categorical(self) -> bool:
         """Whether some family takes category codes (then pandas categories are encoded)."""
         return any(getattr(f, "accepts_categorical", False) for f in self.families)
+
+    @property
+    def default_init(self) -> str:
+        """The initialisation the families declare together (:func:`~emkit.components.base.declared_init`).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> FiniteMixture([em.Gaussian("full", 2)]).default_init
+        'kmeans++'
+        >>> FiniteMixture([em.Independent({"h": em.Gaussian(), "v": em.Poisson()}, 2)]).default_init
+        'short_em'
+        """
+        return declared_init(self.families)
 
     def check_data(self, x: np.ndarray) -> None:
         """Ask every family whether ``x`` lies in its support (``ValueError`` if not).

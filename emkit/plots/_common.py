@@ -25,8 +25,8 @@ def get_ax(ax=None):
 
 
 def observations(fit, X) -> np.ndarray:
-    """``X`` as the float array ``(n, d)`` the fit works on (columns in the fit's feature order)."""
-    return np.asarray(fit._observations(X).values, dtype=float)
+    """``X`` as the float array ``(n, d)`` the fit works on, read by ``fit.observations`` (columns by name)."""
+    return np.asarray(fit.observations(X).values, dtype=float)
 
 
 def feature_index(fit, feature) -> int:

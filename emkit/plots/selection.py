@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ._common import get_ax
 
 _MARKERS = "osD^vP*Xh<>p"
@@ -25,12 +23,13 @@ def compute_selection(selection, criterion: str | None = None, mclust_sign: bool
     -------
     table : pandas.DataFrame
         Rows ``n_components``, columns covariance; the values of
-        ``selection.grid[criterion]`` (negated if ``mclust_sign``), NaN for
-        failed cells.
+        :meth:`Selection.table` (negated if ``mclust_sign``): NaN for failed
+        cells and for cells with a degenerate component, which are never
+        chosen (mclust shows them as missing).
     best : tuple (str, int) or None
-        The cell with the lowest criterion among the finite ones, or None if
-        none is finite. It equals ``selection.best_key`` when ``criterion`` is
-        the selection's own.
+        The chosen cell, :meth:`Selection.chosen` for ``criterion``
+        (``selection.best_key`` for the selection's own), or None if no cell
+        was fitted without degenerate components.
 
     Examples
     --------
@@ -42,12 +41,7 @@ def compute_selection(selection, criterion: str | None = None, mclust_sign: bool
     """
     name = criterion or selection.criterion
     table = selection.table(name)
-    values = table.to_numpy(dtype=float)
-    best = None
-    if np.isfinite(values).any():
-        i, j = np.unravel_index(np.nanargmin(np.where(np.isfinite(values), values, np.nan)), values.shape)
-        best = (str(table.columns[j]), int(table.index[i]))
-    return (-table if mclust_sign else table), best
+    return (-table if mclust_sign else table), selection.chosen(name)
 
 
 def plot_selection(selection, criterion: str | None = None, mclust_sign: bool = False, ax=None):
@@ -55,7 +49,9 @@ def plot_selection(selection, criterion: str | None = None, mclust_sign: bool = 
 
     With ``mclust_sign=True`` this is mclust's classic BIC plot (``-BIC``,
     higher is better); by default emkit's sign (lower is better). Failed cells
-    are gaps in their line; the chosen cell is circled.
+    and cells with a degenerate component are gaps in their line (mclust
+    shows them as missing); the chosen cell, ``selection.best_key`` for the
+    selection's own criterion, is circled.
 
     Parameters
     ----------

@@ -13,13 +13,12 @@ from __future__ import annotations
 import base64
 import html
 import io
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .. import plots
+from .. import notices, plots
 from ..diagnostics.convergence import convergence_diagnostics
 from ..diagnostics.uncertainty import summary
 from ..results.fit_result import FitResult
@@ -117,8 +116,7 @@ def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0)
     if not isinstance(fit, FitResult):
         raise TypeError(f"report needs a FitResult or a Selection, not {type(fit_or_selection).__name__}")
     out = _Report(f"emkit report: {fit.describe_model()}")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with notices.collect() as caught:
         _data_section(out, fit, X)
         if selection is not None:
             _selection_section(out, selection)
@@ -126,7 +124,7 @@ def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0)
         _convergence_section(out, fit)
         _classification_section(out, fit, X)
         _predictive_section(out, fit, X, n_draws, random_state)
-    messages = list(dict.fromkeys(str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)))
+    messages = list(dict.fromkeys(notice.message for notice in caught))
     _warnings_section(out, fit, selection, messages)
     page = out.page()
     if path is not None:
@@ -136,7 +134,7 @@ def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0)
 
 
 def _data_section(out, fit, X) -> None:
-    obs = fit._observations(X)
+    obs = fit.observations(X)
     frame = pd.DataFrame(obs.values, columns=[str(f) for f in fit.features])
     described = frame.describe().T[["mean", "std", "min", "25%", "50%", "75%", "max"]]
     body = f"<p>{obs.n_obs} observations of {obs.n_features} feature(s).</p>{_table(described)}"
@@ -146,14 +144,16 @@ def _data_section(out, fit, X) -> None:
 def _selection_section(out, selection) -> None:
     criterion = selection.criterion.upper()
     key = selection.best_key
-    table = selection.table()
     failed = int((selection.grid.error != "").sum())
+    degenerate = int(selection.grid.degenerate.sum())
     body = (
         f"<p>{selection.grid.sizes['covariance'] * selection.grid.sizes['n_components']} models fitted; "
         f"chosen by {criterion} (lower is better): <b>{key[0]} with {key[1]} components</b>."
         + (f" {failed} cell(s) could not be fitted (see warnings)." if failed else "")
+        + (f" {degenerate} cell(s) have a degenerate component and are not considered (see warnings)."
+           if degenerate else "")
         + "</p>"
-        + _table(table, 6)
+        + _table(selection.marked_table(digits=2))
         + _figure(lambda: plots.plot_selection(selection), f"{criterion} by number of components and covariance")
     )
     out.add("selection", "Model selection", body)
@@ -167,7 +167,13 @@ def _model_section(out, fit, X) -> None:
     body = f"<p>{html.escape(fit.describe_model())}</p>{_table(stats, 8)}"
     try:
         table = summary(fit, X)
-        body += "<p>Estimates with standard errors from the observed information and 95% intervals.</p>" + _table(table)
+        noted = table.note.ne("").any()
+        body += (
+            "<p>Estimates with standard errors from the observed information and 95% intervals"
+            + ("; the note says why a standard error is missing" if noted else "")
+            + ".</p>"
+            + _table(table if noted else table.drop(columns="note"))
+        )
     except (ValueError, TypeError) as err:
         body += f'<p class="note">Standard errors not computed: {html.escape(str(err))}</p>' + _table(fit.parameter_table())
     out.add("model", "Chosen model", body)
@@ -220,12 +226,14 @@ def _warnings_section(out, fit, selection, messages) -> None:
     if selection is not None:
         for cov, k, error in zip(*_failed_cells(selection)):
             items.append(f"{cov} with {k} components could not be fitted: {error}")
-        grid = selection.grid
-        for i, j in np.argwhere(grid.degenerate.values):
-            items.append(
-                f"{grid.covariance.values[i]} with {grid.n_components.values[j]} components has a degenerate component "
-                "(its spread is set by reg_covar, not the data) and was not considered"
-            )
+        for (covariance, k), fit in selection.fits.items():
+            degenerate = fit.degenerate_components
+            if degenerate:
+                component, reason = next(iter(degenerate.items()))
+                items.append(
+                    f"{covariance} with {k} components was not considered: {len(degenerate)} degenerate "
+                    f"component(s), the first, component {component}: {reason}"
+                )
     body = "".join(f'<div class="warning">{html.escape(m)}</div>' for m in items) or "<p>None.</p>"
     out.add("warnings", "Warnings", body)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from functools import cached_property
@@ -10,13 +11,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .._dask_input import as_dask_observations, is_dask_data
-from .._input import as_observations
+from .._dask_input import as_dask_observations, checked_when_computed, is_dask_data
+from .._input import Observations, as_observations
+from ..components.base import family_degenerate_components
 from ..diagnostics import criteria
 from ..em.chunks import ChunkedData, auto_chunk_size
+from ..em.online import OnlineState
 from ..models.mixture import FiniteMixture
 from .inference_data import to_inference_data
-from .netcdf import read_attrs, read_groups, write_groups
+from .netcdf import read_file, reading, write_groups
 from .trace import trace_dataset
 
 
@@ -73,7 +76,7 @@ class FitResult:
         Labels of the columns encoded as category codes, by feature name.
     online_state : OnlineState, optional
         Running statistics of a fit by stepwise EM, for :meth:`partial_fit`
-        (not saved to files).
+        (saved to files too).
 
     Examples
     --------
@@ -132,20 +135,31 @@ class FitResult:
         return int(self.trace["n_iter"].values[self.best_restart])
 
     @property
-    def degenerate_components(self) -> list[int]:
-        """Components whose fit is an artefact of the regularisation (see ``Gaussian.degenerate_components``).
+    def degenerate_components(self) -> dict[int, str]:
+        """Degenerate components and why: ``{component: reason}``, empty when there are none.
+
+        Each family judges its own components from their effective sample
+        sizes ``n_k = w_k n`` (see
+        :func:`emkit.components.base.family_degenerate_components`): too few
+        observations for the component's parameters, or a scale collapsed
+        far below the data's spread. The likelihood of such a fit is an
+        artefact (of a ridge, a floor, or too few points), so its information
+        criteria are meaningless; :func:`emkit.select` never chooses it.
 
         Examples
         --------
         >>> import emkit as em
         >>> em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0).degenerate_components
-        []
+        {}
         """
-        out = []
-        for family, part in zip(self._mixture.families, self._mixture._slices):
-            check = getattr(family, "degenerate_components", None)
-            if check is not None:
-                out.extend(int(k) + part.start for k in check())
+        counts = self._mixture.weights * self.n_obs
+        out = {}
+        start = 0
+        for family in self._mixture.families:
+            stop = start + family.n_components
+            for k, reason in family_degenerate_components(family, counts[start:stop]).items():
+                out[start + k] = reason
+            start = stop
         return out
 
     def bic(self) -> float:
@@ -195,14 +209,60 @@ class FitResult:
         return self._mixture.to_dataset(self.features)
 
     # -- predictions -------------------------------------------------------------
-    def _observations(self, X):
-        return self._check_width(
-            as_observations(X, categories=self.categories if self._mixture.accepts_categorical else None)
-        )
+    def observations(self, X, name: str = "X") -> Observations:
+        """``X`` read and checked for this fit: what every method taking data works on.
 
-    def _check_width(self, obs):
-        if obs.n_features != len(self.features):
-            raise ValueError(f"X has {obs.n_features} features; the model was fitted to {len(self.features)}")
+        * Columns: a DataFrame's columns and a DataArray's ``feature``
+          coordinate are matched by name to :attr:`features`, in any order;
+          extra columns are ignored and a missing one is a ``ValueError``
+          naming it. Data without names (numpy arrays, lists, dask arrays)
+          are read by position and need one column per feature; so are
+          data whose names do not include the features ``0 .. d-1`` of a
+          fit to data without names.
+        * Categories: text and categorical columns are encoded with the
+          labels of the fit (:attr:`categories`).
+        * Values: finite, and in the support of every family (the check the
+          fit made, ``mixture.check_data``); otherwise a ``ValueError``
+          naming the row.
+
+        Parameters
+        ----------
+        X : data
+            As for :meth:`emkit.Mixture.fit`.
+        name : str, default "X"
+            How error messages name the data.
+
+        Returns
+        -------
+        Observations
+            ``values`` (n, d) in the order of :attr:`features`, with the
+            observation coordinate in ``index``. For dask data ``values`` is
+            a lazy dask array, checked block by block when computed.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> X = em.datasets.load("faithful")
+        >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
+        >>> obs = fit.observations(X[["waiting", "eruptions"]])
+        >>> obs.features.tolist(), obs.values[0].tolist() == X.iloc[0].tolist()
+        (['eruptions', 'waiting'], True)
+        >>> fit.observations(X[["waiting"]])
+        Traceback (most recent call last):
+        ...
+        ValueError: X lacks the column 'eruptions' that the model was fitted to (its features: eruptions, waiting)
+        >>> counts = em.Mixture(em.Poisson()).fit([[1], [3]])
+        >>> counts.observations([[2], [1.5]])
+        Traceback (most recent call last):
+        ...
+        ValueError: Poisson components need non-negative integer counts; row 1 is [1.5]
+        """
+        if is_dask_data(X):
+            obs = as_dask_observations(X, name, features=self.features)
+            return dataclasses.replace(obs, values=checked_when_computed(obs.values, self._mixture.check_data, name))
+        categories = self.categories if self._mixture.accepts_categorical else None
+        obs = as_observations(X, name, categories, features=self.features)
+        self._mixture.check_data(obs.values)
         return obs
 
     def _posterior_field(self, X, field: str):
@@ -210,10 +270,9 @@ class FitResult:
 
         For dask data the values are a lazy dask array computed block by block.
         """
-        if not is_dask_data(X):
-            obs = self._observations(X)
+        obs = self.observations(X)
+        if not is_dask_data(obs.values):
             return obs, posterior_rows(self._mixture, obs.values, 0, field)
-        obs = self._check_width(as_dask_observations(X))
         rows = obs.values.chunks[0]
         layout = {"chunks": (rows, (self.n_components,))} if field == "resp" else {"chunks": (rows,), "drop_axis": 1}
         return obs, obs.values.map_blocks(_block_posterior, self._mixture, field, dtype=np.float64, **layout)
@@ -224,6 +283,11 @@ class FitResult:
         For dask data (a dask array or a DataArray backed by one) the result
         is lazy: it is computed block by block when used, like ``predict``
         and ``score_samples``.
+
+        Parameters
+        ----------
+        X : data
+            Read by :meth:`observations` (columns matched by name, support checked).
 
         Examples
         --------
@@ -244,6 +308,11 @@ class FitResult:
     def predict(self, X) -> xr.DataArray:
         """Most probable component of each observation.
 
+        Parameters
+        ----------
+        X : data
+            Read by :meth:`observations` (columns matched by name, support checked).
+
         Examples
         --------
         >>> import emkit as em
@@ -258,6 +327,11 @@ class FitResult:
     def score_samples(self, X) -> xr.DataArray:
         """Log-density ``log p(x_i)`` of each observation.
 
+        Parameters
+        ----------
+        X : data
+            Read by :meth:`observations` (columns matched by name, support checked).
+
         Examples
         --------
         >>> import emkit as em
@@ -271,6 +345,11 @@ class FitResult:
 
     def score(self, X) -> float:
         """Mean log-density per observation (scikit-learn's ``score``).
+
+        Parameters
+        ----------
+        X : data
+            Read by :meth:`observations` (columns matched by name, support checked).
 
         Examples
         --------
@@ -296,7 +375,7 @@ class FitResult:
         given : data, optional
             Rows for families that sample conditionally (regression
             components draw the response given these rows' features); one
-            draw per row.
+            draw per row. Read by :meth:`observations`.
 
         Examples
         --------
@@ -308,7 +387,7 @@ class FitResult:
         """
         rows = None
         if given is not None:
-            rows = self._observations(given).values
+            rows = self.observations(given, "given").values
             if n is not None and n != len(rows):
                 raise ValueError(f"n={n} but given has {len(rows)} rows; one draw is made per given row")
             n = len(rows)
@@ -331,6 +410,12 @@ class FitResult:
         is the running per-observation average times the observations seen
         so far (an approximation; refit or score data for exact values).
 
+        Parameters
+        ----------
+        X : data
+            A mini-batch, read by :meth:`observations` (columns matched by
+            name, support checked).
+
         Examples
         --------
         >>> import numpy as np, emkit as em
@@ -343,8 +428,7 @@ class FitResult:
         """
         if self.online_state is None:
             raise ValueError("partial_fit continues a fit by stepwise EM: fit with Mixture.fit_online first")
-        obs = self._observations(X)
-        self._mixture.check_data(obs.values)
+        obs = self.observations(X)
         rows = auto_chunk_size(self._mixture.working_floats_per_row(obs.n_features))
         state, loglik = self.online_state.step(ChunkedData(obs.values, None, rows))
         history = np.append(self.trace.log_likelihood.values[self.best_restart], loglik)
@@ -362,7 +446,8 @@ class FitResult:
         Parameters
         ----------
         X : data
-            The data the fit was fitted to (observed data, pointwise log-likelihood).
+            The data the fit was fitted to (observed data, pointwise
+            log-likelihood), read by :meth:`observations`.
         bootstrap : xarray.Dataset, optional
             Replicates from :func:`emkit.bootstrap`, stored as the posterior draws.
         n_draws : int, default 100
@@ -474,6 +559,17 @@ class FitResult:
     def to_netcdf(self, path) -> None:
         """Save to a netCDF-4 file; :func:`emkit.load_fit` reads it back exactly.
 
+        The file has the groups ``params`` and ``trace`` and, for a fit by
+        stepwise EM, ``online`` (the running statistics, so that the loaded
+        fit's :meth:`partial_fit` continues exactly). It is written to a
+        temporary file that replaces ``path`` when complete, and is readable
+        by its owner only (mode 0600).
+
+        Raises
+        ------
+        OSError
+            If the file cannot be written; the error names ``path``.
+
         Examples
         --------
         >>> import os, tempfile, emkit as em
@@ -481,8 +577,8 @@ class FitResult:
         >>> with tempfile.TemporaryDirectory() as directory:
         ...     path = os.path.join(directory, "fit.nc")
         ...     fit.to_netcdf(path)
-        ...     print(em.load_fit(path).params.identical(fit.params))
-        True
+        ...     print(em.load_fit(path).params.identical(fit.params), oct(os.stat(path).st_mode & 0o777))
+        True 0o600
         """
         attrs = {
             "format": self._FORMAT,
@@ -492,7 +588,10 @@ class FitResult:
             "classification_log_likelihood": self.classification_log_likelihood,
             "categories": json.dumps(self.categories),
         }
-        write_groups(path, attrs, {"params": self.params, "trace": self.trace})
+        groups = {"params": self.params, "trace": self.trace}
+        if self.online_state is not None:
+            groups["online"] = self.online_state.to_dataset()
+        write_groups(path, attrs, groups)
 
     @classmethod
     def from_netcdf(cls, path) -> "FitResult":
@@ -514,7 +613,11 @@ class FitResult:
         FileNotFoundError
             If ``path`` does not exist.
         ValueError
-            If ``path`` is not a netCDF-4 file written by emkit.
+            Naming ``path``: it is not a netCDF-4 file written by emkit, it is
+            damaged (truncated, altered, missing a group or an attribute), or
+            a parameter is not valid for its family (NaN where the family
+            holds a number; padding of other families' or categories'
+            variables is NaN by design).
 
         Examples
         --------
@@ -527,24 +630,36 @@ class FitResult:
         >>> loaded.params.identical(fit.params), loaded.bic() == fit.bic()
         (True, True)
         """
-        attrs = read_attrs(path)
+        attrs, groups = read_file(path, ["params", "trace", "online"])
         if attrs.get("format") != cls._FORMAT:
             raise ValueError(
                 f"{path} is not an emkit fit: its format attribute is {attrs.get('format')!r}, "
                 f"expected {cls._FORMAT!r}"
             )
-        groups = read_groups(path, ["params", "trace"])
+        missing = [name for name in ("params", "trace") if name not in groups]
+        if missing:
+            raise ValueError(f"{path} has no group(s) {', '.join(map(repr, missing))}")
+        with reading(path):
+            return cls._from_groups(attrs, groups)
+
+    @classmethod
+    def _from_groups(cls, attrs: dict, groups: dict) -> "FitResult":
+        """The result held by the root attributes and groups of a saved file."""
         params, trace = groups["params"], groups["trace"]
         trace["converged"] = trace["converged"].astype(bool)
+        mixture = FiniteMixture.from_params(params)
+        features = params["feature"].values if "feature" in params.coords else np.arange(0)
+        online = groups.get("online")
         result = cls(
-            FiniteMixture.from_params(params),
-            params["feature"].values if "feature" in params.coords else np.arange(0),
+            mixture,
+            features,
             trace,
             int(attrs["best_restart"]),
             float(attrs["n_obs"]),
             float(attrs["log_likelihood"]),
             float(attrs["classification_log_likelihood"]),
             categories=json.loads(attrs.get("categories", "{}")),
+            online_state=None if online is None else OnlineState.from_dataset(online, mixture, len(features)),
         )
         result.__dict__["params"] = params
         return result
@@ -552,6 +667,14 @@ class FitResult:
 
 def load_fit(path) -> FitResult:
     """Load a :class:`FitResult` saved with ``fit.to_netcdf(path)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        Naming ``path``, if it is not a fit saved by emkit, is damaged, or
+        holds parameters its families refuse (see :meth:`FitResult.from_netcdf`).
 
     Examples
     --------

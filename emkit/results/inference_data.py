@@ -46,7 +46,7 @@ def to_inference_data(fit, X, bootstrap: xr.Dataset | None = None, n_draws: int 
 
     observed = fit.score_samples(X)
     index = observed["observation"].values
-    obs = fit._observations(X)
+    obs = fit.observations(X)
     features = fit.features
     rng = np.random.default_rng(random_state)
     draws = np.stack([fit.sample(obs.n_obs, random_state=rng).values for _ in range(int(n_draws))])
