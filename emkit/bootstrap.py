@@ -3,6 +3,11 @@
 Each replicate refits the same model, started from the reference parameters,
 to a resample: rows drawn with replacement (``kind="nonparametric"``) or a
 sample of the same size drawn from the fitted mixture (``"parametric"``).
+With observation weights, a nonparametric resample draws each row with its
+weight; a parametric one draws as many unweighted rows as the fit's total
+weight. Replicates are iterated to a tighter tolerance than a fit's default
+(``REPLICATE_TOL``): a replicate stopped early sits near its start, the
+reference, and the replicates' spread would understate the sampling spread.
 Mixture components have no fixed order, so every replicate's components are
 matched to the reference's (:func:`emkit.diagnostics.alignment.align`).
 """
@@ -13,12 +18,16 @@ import numpy as np
 import xarray as xr
 
 from . import notices
+from ._input import as_sample_weight
 from .diagnostics.alignment import align
 from .em.progress import progress_bar
 from .estimators import Mixture
 from .results.fit_result import FitResult
 
 KINDS = ("nonparametric", "parametric")
+
+#: Convergence tolerance of the replicates unless ``tol`` is given.
+REPLICATE_TOL = 1e-9
 
 
 def bootstrap(
@@ -28,6 +37,7 @@ def bootstrap(
     kind: str = "nonparametric",
     random_state=None,
     progress: bool | None = None,
+    sample_weight=None,
     **fit_options,
 ) -> xr.Dataset:
     """Refit on resamples; replicates of every parameter over a ``draw`` dimension.
@@ -47,9 +57,13 @@ def bootstrap(
         Show a progress bar over the replicates on standard error (a widget in
         Jupyter). None shows it on a terminal or in Jupyter only, True always,
         False never.
+    sample_weight : array-like of shape (n,), optional
+        The observation weights ``fit`` was fitted with: a nonparametric
+        resample keeps each drawn row's weight; a parametric one draws
+        ``round(fit.n_obs)`` unweighted rows.
     **fit_options
-        Passed to ``fit`` (``max_iter``, ``tol``...). Each replicate starts
-        from ``fit.params``.
+        Passed to ``fit`` (``max_iter``, ``tol``...; ``tol`` defaults to
+        ``REPLICATE_TOL``). Each replicate starts from ``fit.params``.
 
     Returns
     -------
@@ -72,19 +86,27 @@ def bootstrap(
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
         raise ValueError(f"n_boot must be a positive integer, got {n_boot!r}")
     obs = fit.observations(X)
+    weight = as_sample_weight(sample_weight, obs.n_obs)
+    fit_options.setdefault("tol", REPLICATE_TOL)
     rng = np.random.default_rng(random_state)
     model = Mixture(list(fit.mixture.families))
     reference = fit.params
     replicates, loglik, errors = [], [], []
     for _ in progress_bar(range(int(n_boot)), progress, desc="bootstrap", unit="replicate"):
+        replicate_weight = None
         if kind == "nonparametric":
-            rows = obs.values[rng.integers(obs.n_obs, size=obs.n_obs)]
+            drawn = rng.integers(obs.n_obs, size=obs.n_obs)
+            rows = obs.values[drawn]
+            replicate_weight = None if weight is None else weight[drawn]
         else:
-            rows = fit.sample(obs.n_obs, random_state=rng).values
+            rows = fit.sample(obs.n_obs if weight is None else round(fit.n_obs), random_state=rng).values
         data = xr.DataArray(rows, dims=("observation", "feature"), coords={"feature": fit.features})
         try:
             with notices.collect():  # a replicate's warnings are dropped: failures are recorded in ``error``
-                refit = model.fit(data, init=reference, random_state=rng, progress=False, **fit_options)
+                refit = model.fit(
+                    data, init=reference, random_state=rng, progress=False, sample_weight=replicate_weight,
+                    **fit_options,
+                )
         except ValueError as err:
             replicates.append(xr.full_like(reference, np.nan))
             loglik.append(np.nan)

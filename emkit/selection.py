@@ -30,7 +30,7 @@ from .results.fit_result import FitResult
 CRITERIA = ("bic", "aic", "icl")
 
 
-@dataclass
+@dataclass(repr=False)
 class Selection:
     """The grid of fits and the chosen one.
 
@@ -87,6 +87,25 @@ class Selection:
             return None
         i, j = np.unravel_index(np.argmin(np.where(usable, values, np.inf)), values.shape)
         return str(self.grid.covariance.values[i]), int(self.grid.n_components.values[j])
+
+    def __repr__(self) -> str:
+        """One line: the grid's size and the chosen cell.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.select(em.datasets.load("faithful"), n_components=[1, 2], covariance=["VVV", "EII"], random_state=0)
+        <Selection by BIC over 2 covariance structures x 2 numbers of components: VVV with 2 components>
+        """
+        try:
+            covariance, k = self.best_key
+            chosen = f"{covariance} with {k} components"
+        except ValueError:
+            chosen = "no cell could be chosen"
+        return (
+            f"<Selection by {self.criterion.upper()} over {self.grid.sizes['covariance']} covariance structures x "
+            f"{self.grid.sizes['n_components']} numbers of components: {chosen}>"
+        )
 
     @property
     def best_key(self) -> tuple[str, int]:

@@ -4,6 +4,7 @@ import warnings
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 
 import emkit as em
@@ -95,3 +96,32 @@ def test_inference_data_groups_and_arviz_functions(fit, faithful, tmp_path):
 def test_inference_data_without_bootstrap_holds_the_estimate(fit, faithful):
     idata = fit.to_inference_data(faithful, n_draws=3, random_state=0)
     np.testing.assert_array_equal(idata.posterior.means.values[0, 0], fit.params.means.values)
+
+
+def _clusters_with_noise():
+    rng = np.random.default_rng(0)
+    values = np.r_[rng.normal(0, 1, (150, 2)), rng.normal(6, 1, (150, 2)), rng.uniform(-5, 11, (15, 2))]
+    return pd.DataFrame(values, columns=["a", "b"])
+
+
+def test_bootstrap_keeps_components_of_each_family_in_their_slots():
+    X = _clusters_with_noise()
+    fit = em.Mixture([em.Gaussian("full", n_components=2), em.Uniform()]).fit(X, n_init=3, random_state=0)
+    boot = em.bootstrap(fit, X, n_boot=12, random_state=1)
+    means = boot.means.sel(feature="a").values[:, :2]
+    reference = fit.params.means.sel(feature="a").values[:2]
+    # each Gaussian slot stays within a few standard errors (about 0.1) of its reference mean
+    np.testing.assert_allclose(means, np.broadcast_to(reference, means.shape), atol=0.6)
+
+
+def test_bootstrap_resamples_the_weights_with_the_rows():
+    X = pd.concat([em.datasets.load("faithful"), pd.DataFrame({"eruptions": [50.0], "waiting": [500.0]})],
+                  ignore_index=True)
+    weight = np.r_[np.ones(272), 0.0]
+    fit = em.GaussianMixture(2).fit(X, sample_weight=weight, random_state=0)
+    boot = em.bootstrap(fit, X, n_boot=8, random_state=1, sample_weight=weight)
+    assert (boot.error == "").all()
+    # the weight-0 outlier at waiting = 500 never pulls a component: every mean is within the data's range
+    assert float(boot.means.sel(feature="waiting").max()) < 100
+    parametric = em.bootstrap(fit, X, n_boot=2, random_state=1, kind="parametric", sample_weight=weight)
+    assert (parametric.error == "").all()

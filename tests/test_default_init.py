@@ -6,6 +6,7 @@ run from many random starts.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.special import logsumexp
 from scipy.stats import poisson
@@ -249,3 +250,27 @@ def test_restart_warning_survives_save_and_load(tmp_path):
 def test_negative_random_state_is_a_one_line_error_naming_it():
     with pytest.raises(ValueError, match="^random_state must be a non-negative integer, got -1$"):
         em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=-1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_default_start_of_a_mixed_model_leaves_the_symmetric_saddle(seed):
+    """A Gaussian column with two clusters beside an uninformative binary one.
+
+    Random responsibilities start every component at the overall mean, a saddle
+    EM leaves very slowly. A lower bound on the optimum, independent of emkit:
+    scikit-learn's two-component fit of the Gaussian column, times the binary
+    column's marginal likelihood (the same Bernoulli probability in both classes
+    is one admissible parameter value).
+    """
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(seed)
+    x = np.r_[rng.normal(0, 1, 200), rng.normal(5, 1, 200)]
+    b = rng.integers(0, 2, 400).astype(float)
+    frame = pd.DataFrame({"x": x, "b": b})
+    gaussian = GaussianMixture(2, n_init=5, random_state=0).fit(x[:, None]).score(x[:, None]) * len(x)
+    p = b.mean()
+    bound = gaussian + float(np.sum(b * np.log(p) + (1 - b) * np.log(1 - p)))
+    model = em.Mixture(em.Independent({"x": em.Gaussian(), "b": em.Bernoulli()}), n_components=2)
+    fit = model.fit(frame, random_state=seed)
+    assert fit.log_likelihood >= bound - 1e-3

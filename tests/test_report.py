@@ -105,3 +105,11 @@ def test_report_command_errors(argv, status, message, capsys, tmp_path):
     assert code == status
     assert err.startswith("emkit: error:") and message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_report_lists_the_fits_own_restart_warning(faithful):
+    with pytest.warns(em.LocalOptimumWarning):
+        fit = em.GaussianMixture(3, covariance="full").fit(faithful, n_init=10, random_state=0)
+    text = em.report(fit, faithful, n_draws=3)
+    warnings_section = text.split('id="warnings"', 1)[1]
+    assert "restarts reached the best log-likelihood" in warnings_section

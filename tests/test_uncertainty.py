@@ -172,3 +172,13 @@ def test_student_t_degrees_of_freedom_indistinguishable_from_their_limit_are_on_
     assert np.isnan(table.loc["dof[0]", "std_error"])
     assert table.loc["dof[0]", "note"].startswith("on or near a bound (dof = ")
     assert table.loc[["means[0, 0]", "scales[0, 0, 0]"], "std_error"].notna().all()
+
+
+def test_summary_of_a_weighted_fit_equals_that_of_repeated_rows():
+    X = em.datasets.load("faithful")
+    weighted = em.GaussianMixture(2).fit(X, sample_weight=np.full(len(X), 2.0), random_state=0)
+    doubled = pd.concat([X, X], ignore_index=True)
+    repeated = em.GaussianMixture(2).fit(doubled, init=weighted.params, random_state=0)
+    a = em.summary(weighted, X, sample_weight=np.full(len(X), 2.0))
+    b = em.summary(repeated, doubled)
+    np.testing.assert_allclose(a.std_error.values, b.std_error.values, rtol=2e-3)

@@ -6,6 +6,12 @@ model are matched by the Hungarian algorithm
 parameters, each coordinate scaled by its spread across the reference
 components, but at least a tenth of its typical size, so near-equal
 coordinates (two weights of 0.5) do not decide the matching.
+
+In a mixture of several families a component's parameters are NaN in the
+other families' variables. Components are matched only to components with
+the same parameters (the same family): two Gaussian components are told
+apart by their means and covariances even when a uniform noise component,
+which has neither, sits beside them.
 """
 
 from __future__ import annotations
@@ -26,12 +32,28 @@ def component_profile(params: xr.Dataset) -> np.ndarray:
     >>> component_profile(fit.params).shape
     (2, 7)
     """
-    columns = []
-    for var in params.data_vars.values():
-        if var.dims and var.dims[0] == "component":
-            columns.append(var.values.reshape(var.sizes["component"], -1))
-    profile = np.concatenate(columns, axis=1)
+    profile = _parameter_rows(params)
     return profile[:, np.all(np.isfinite(profile), axis=0)]
+
+
+def _parameter_rows(params: xr.Dataset) -> np.ndarray:
+    """Every per-component parameter, NaN where a component's family lacks it, shape (K, m)."""
+    columns = [
+        var.values.reshape(var.sizes["component"], -1).astype(float)
+        for var in params.data_vars.values()
+        if var.dims and var.dims[0] == "component"
+    ]
+    return np.concatenate(columns, axis=1)
+
+
+def _column_scale(rows: np.ndarray) -> np.ndarray:
+    """Per column: the spread over the finite entries, but at least a tenth of their mean size."""
+    finite = np.isfinite(rows)
+    count = np.maximum(finite.sum(axis=0), 1)
+    filled = np.where(finite, rows, 0.0)
+    mean = filled.sum(axis=0) / count
+    spread = np.sqrt((finite * np.square(filled - mean)).sum(axis=0) / count)
+    return np.maximum(spread, 0.1 * np.abs(filled).sum(axis=0) / count) + 1e-300
 
 
 def align(reference: xr.Dataset, replicate: xr.Dataset) -> np.ndarray:
@@ -48,12 +70,22 @@ def align(reference: xr.Dataset, replicate: xr.Dataset) -> np.ndarray:
     >>> shuffled = fit.params.isel(component=[2, 0, 1])
     >>> align(fit.params, shuffled).tolist()
     [1, 2, 0]
+
+    Components of different families are never matched to each other:
+
+    >>> import numpy as np, xarray as xr
+    >>> ref = xr.Dataset({"weights": ("component", [0.45, 0.49, 0.06]),
+    ...                   "means": ("component", [0.0, 6.0, np.nan]),
+    ...                   "lower": ("component", [np.nan, np.nan, -5.0])})
+    >>> swapped = ref.isel(component=[1, 0, 2]).assign(weights=("component", [0.45, 0.49, 0.06]))
+    >>> align(ref, swapped).tolist()
+    [1, 0, 2]
     """
-    ref, rep = component_profile(reference), component_profile(replicate)
-    # A coordinate's scale: its spread across the reference components, but at least a
-    # tenth of its typical size, so near-equal coordinates (say two weights of 0.5)
-    # do not dominate the matching.
-    scale = np.maximum(ref.std(axis=0), 0.1 * np.abs(ref).mean(axis=0)) + 1e-300
-    cost = np.square((ref[:, None, :] - rep[None, :, :]) / scale).sum(axis=2)
+    ref, rep = _parameter_rows(reference), _parameter_rows(replicate)
+    both = np.isfinite(ref)[:, None, :] & np.isfinite(rep)[None, :, :]
+    gaps = np.where(both, (np.nan_to_num(ref)[:, None, :] - np.nan_to_num(rep)[None, :, :]) / _column_scale(ref), 0.0)
+    cost = np.square(gaps).sum(axis=2)
+    other_family = np.any(np.isfinite(ref)[:, None, :] != np.isfinite(rep)[None, :, :], axis=2)
+    cost[other_family] = 1e6 * (1.0 + cost.max())
     _, order = linear_sum_assignment(cost)
     return order

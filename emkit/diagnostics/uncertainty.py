@@ -57,6 +57,7 @@ from scipy import stats
 
 from .. import notices
 from ..components.parametric import simplex_from_free, simplex_to_free
+from .._input import as_sample_weight
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.driver import e_step
 from ..exceptions import DegenerateComponentError, NonFiniteDensityError
@@ -193,7 +194,7 @@ def _reported_values(params) -> np.ndarray:
     return np.concatenate([var.values.ravel() for _, var in _reported_variables(params)] or [np.zeros(0)])
 
 
-def summary(fit, X, level: float = 0.95, max_params: int = 300) -> pd.DataFrame:
+def summary(fit, X, level: float = 0.95, max_params: int = 300, sample_weight=None) -> pd.DataFrame:
     """Estimates with standard errors and confidence intervals, one row per scalar parameter.
 
     Parameters
@@ -206,6 +207,10 @@ def summary(fit, X, level: float = 0.95, max_params: int = 300) -> pd.DataFrame:
     max_params : int, default 300
         Above this many free parameters, raise (the Hessian would take too
         long); use :func:`emkit.bootstrap` instead.
+    sample_weight : array-like of shape (n,), optional
+        The observation weights the fit was fitted with: each row's
+        contribution to the information is multiplied by its weight ``v_i``,
+        as if the row were repeated ``v_i`` times.
 
     Returns
     -------
@@ -248,7 +253,8 @@ def summary(fit, X, level: float = 0.95, max_params: int = 300) -> pd.DataFrame:
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level}")
     obs = fit.observations(X)
-    data = ChunkedData(obs.values, None, auto_chunk_size(fit.mixture.working_floats_per_row(obs.n_features)))
+    weight = as_sample_weight(sample_weight, obs.n_obs)
+    data = ChunkedData(obs.values, weight, auto_chunk_size(fit.mixture.working_floats_per_row(obs.n_features)))
     theta = free_parameters(fit.mixture)
     if theta.size > max_params:
         raise ValueError(

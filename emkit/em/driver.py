@@ -32,9 +32,12 @@ from .convergence import ConvergenceMonitor
 from .init import initialise
 from .progress import NO_PROGRESS, ProgressReporter
 
-#: Random starts of the ``"short_em"`` initialisation, and the EM iterations run
-#: from each before the best is kept (Biernacki, Celeux & Govaert, 2003).
-SHORT_EM_STARTS = 10
+#: Starts of the ``"short_em"`` initialisation by method, and the EM iterations
+#: run from each before the best is kept (Biernacki, Celeux & Govaert, 2003).
+#: Random responsibilities suit discrete data; k-means++ partitions let a
+#: continuous part of a mixed model leave the symmetric start where random
+#: responsibilities put every component at the overall mean.
+SHORT_EM_STARTS = {"random": 10, "kmeans++": 5}
 SHORT_EM_ITER = 10
 
 #: Restarts within ``REACH_FACTOR`` convergence tolerances of the best
@@ -199,9 +202,10 @@ def attempt_em(make_start, data: ChunkedData, tol: float, max_iter: int, *, prog
 def short_em_start(
     declaration: FiniteMixture, data: ChunkedData, rng: np.random.Generator, tol: float
 ) -> FiniteMixture:
-    """The best of ``SHORT_EM_STARTS`` short EM runs from random responsibilities.
+    """The best of ``SHORT_EM_STARTS`` short EM runs from random and k-means++ starts.
 
-    Each run starts from ``"random"`` responsibilities and takes at most
+    Each run starts from ``"random"`` responsibilities or a ``"kmeans++"``
+    partition (``SHORT_EM_STARTS`` says how many of each) and takes at most
     ``SHORT_EM_ITER`` EM iterations (fewer if it meets ``tol``); the run with
     the highest log-likelihood gives the start of the full EM run
     (Biernacki, Celeux & Govaert, 2003, "short runs of EM"). A few
@@ -230,9 +234,13 @@ def short_em_start(
     >>> np.sort(start.families[0].params["probs"][:, 0, 0]).round(1).tolist()
     [0.1, 0.7]
     """
-    random_start = functools.partial(initialise, declaration, data, "random", rng)
+    starts = [
+        functools.partial(initialise, declaration, data, method, rng)
+        for method, count in SHORT_EM_STARTS.items()
+        for _ in range(count)
+    ]
     with notices.collect():
-        runs = [attempt_em(random_start, data, tol, SHORT_EM_ITER) for _ in range(SHORT_EM_STARTS)]
+        runs = [attempt_em(start, data, tol, SHORT_EM_ITER) for start in starts]
     best = max(runs, key=lambda run: run.final_log_likelihood)
     if best.mixture is None:
         raise DegenerateComponentError(f"every short EM run failed; first error: {runs[0].error}")

@@ -12,7 +12,7 @@ M-step from them, so any family can be initialised the same way:
 ``"short_em"``
     The best of :data:`~emkit.em.driver.SHORT_EM_STARTS` short EM runs
     (:data:`~emkit.em.driver.SHORT_EM_ITER` iterations each) from
-    ``"random"`` starts, after Biernacki, Celeux & Govaert (2003); EM then
+    ``"random"`` and ``"kmeans++"`` starts, after Biernacki, Celeux & Govaert (2003); EM then
     continues from it. It runs EM, so the driver makes it
     (:func:`emkit.em.driver.starting_mixture`).
 

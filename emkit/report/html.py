@@ -223,6 +223,9 @@ def _warnings_section(out, fit, selection, messages) -> None:
     items = list(messages)
     if not fit.converged:
         items.append("the chosen fit did not converge: increase max_iter")
+    restarts = fit.trace.attrs.get("restart_warning", "")
+    if restarts and restarts not in items:
+        items.append(f"the chosen fit: {restarts}")
     if selection is not None:
         for cov, k, error in zip(*_failed_cells(selection)):
             items.append(f"{cov} with {k} components could not be fitted: {error}")
