@@ -20,20 +20,32 @@ raised during the fit become ``emkit: warning: ...`` lines.
 from __future__ import annotations
 
 import argparse
+import csv
+import itertools
 import os
+import re
 import sys
+from dataclasses import dataclass
 
 import pandas as pd
 
 from . import datasets, notices
 from ._input import as_observations, non_numeric_columns
 from .em.init import INIT_METHODS
-from .components.covariance import COVARIANCE_NAMES
+from .components.covariance import COVARIANCE_NAMES, covariance_structure
 from .estimators import DEFAULT_MAX_ITER, DEFAULT_TOL, GaussianMixture
 from .report import report
 from .selection import CRITERIA, select
 
 PROG = "emkit"
+#: The restarts and seed of both ``emkit fit`` and ``emkit report``: the same command gives the same fit.
+DEFAULT_N_INIT = 3
+DEFAULT_SEED = 0
+_DEFAULT = " (default: %(default)s)"
+#: Field separators recognised in a CSV file, in the order they are tried (see :func:`_guess_separator`).
+_SEPARATORS = (";", "\t", "|", ",")
+#: Lines read from the top of a CSV file to guess its separator, decimal mark and header.
+_SAMPLE_LINES = 50
 
 
 class _DataError(Exception):
@@ -66,19 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit a Gaussian mixture by EM and print a summary.",
     )
     _add_data_arguments(fit)
-    default = " (default: %(default)s)"
-    fit.add_argument("-k", "--n-components", type=int, default=1, metavar="K", help="number of components" + default)
     fit.add_argument(
-        "--covariance", default="full", metavar="NAME",
-        help="VVV EEE VVI EEI VII EII, or full tied diag spherical" + default,
+        "-k", "--n-components", type=_positive_int, default=1, metavar="K", help="number of components" + _DEFAULT
     )
-    fit.add_argument("--n-init", type=int, default=1, metavar="N", help="EM restarts; the best is kept" + default)
-    fit.add_argument("--init", choices=INIT_METHODS, default=INIT_METHODS[0], help="initialisation" + default)
     fit.add_argument(
-        "--max-iter", type=int, default=DEFAULT_MAX_ITER, metavar="N", help="M-steps per restart" + default
+        "--covariance", type=_covariance_name, default="full", metavar="NAME",
+        help="VVV EEE VVI EEI VII EII, or full tied diag spherical" + _DEFAULT,
     )
-    fit.add_argument("--tol", type=float, default=DEFAULT_TOL, help="tolerance on the mean log-likelihood" + default)
-    fit.add_argument("--seed", type=int, help="random seed (default: unseeded)")
+    _add_restart_arguments(fit, "EM restarts; the best is kept")
+    fit.add_argument("--init", choices=INIT_METHODS, default=INIT_METHODS[0], help="initialisation" + _DEFAULT)
+    fit.add_argument(
+        "--max-iter", type=_non_negative_int, default=DEFAULT_MAX_ITER, metavar="N",
+        help="M-steps per restart" + _DEFAULT,
+    )
+    fit.add_argument(
+        "--tol", type=_non_negative_float, default=DEFAULT_TOL, help="tolerance on the mean log-likelihood" + _DEFAULT
+    )
     fit.add_argument("--out", metavar="PATH", help="save the fit as netCDF (read it with emkit.load_fit)")
     fit.set_defaults(run=_fit_command)
 
@@ -94,13 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="numbers of components: a range 1..6, a list 2,3,5 or one number (default: 1..9)",
     )
     report.add_argument(
-        "--covariance", default=",".join(COVARIANCE_NAMES), metavar="NAMES",
+        "--covariance", type=_covariance_names, default=",".join(COVARIANCE_NAMES), metavar="NAMES",
         help="comma-separated covariance structures (default: all six)",
     )
-    report.add_argument("--criterion", choices=CRITERIA, default="bic", help="selection criterion" + default)
-    report.add_argument("--n-init", type=int, default=3, metavar="N", help="EM restarts per model" + default)
-    report.add_argument("--seed", type=int, default=0, help="random seed" + default)
-    report.add_argument("-o", "--out", metavar="PATH", default="report.html", help="the HTML file" + default)
+    report.add_argument("--criterion", choices=CRITERIA, default="bic", help="selection criterion" + _DEFAULT)
+    _add_restart_arguments(report, "EM restarts per model")
+    report.add_argument("-o", "--out", metavar="PATH", default="report.html", help="the HTML file" + _DEFAULT)
     report.set_defaults(run=_report_command)
 
     listing = commands.add_parser("datasets", help="list the embedded data sets")
@@ -148,8 +162,88 @@ def main(argv=None) -> int:
 def _add_data_arguments(command: argparse.ArgumentParser) -> None:
     source = command.add_mutually_exclusive_group(required=True)
     source.add_argument("csv", nargs="?", metavar="CSV", help="CSV file with a header row, observations in rows")
-    source.add_argument("--dataset", metavar="NAME", help="an embedded data set instead (see 'emkit datasets')")
+    source.add_argument("--dataset", type=_dataset_name, metavar="NAME", help="an embedded data set instead (see 'emkit datasets')")
     command.add_argument("--columns", metavar="A,B,...", help="comma-separated columns to use (default: all)")
+    command.add_argument(
+        "--sep", type=_separator, metavar="CHAR",
+        help="field separator of the CSV file, \\t for a tab (default: guessed among ; tab | and ,)",
+    )
+    command.add_argument(
+        "--decimal", choices=(".", ","),
+        help="decimal mark (default: ',' if the separator is not a comma and the numbers have decimal commas)",
+    )
+    command.add_argument(
+        "--header", action=argparse.BooleanOptionalAction,
+        help="whether the first row holds column names (default: yes, unless every name in it is a number)",
+    )
+
+
+def _separator(text: str) -> str:
+    """One character, or ``\\t`` for a tab (argparse type)."""
+    sep = "\t" if text in ("\\t", "tab") else text
+    if len(sep) != 1 or sep in "\r\n\"":
+        raise argparse.ArgumentTypeError(f"expected one character (or \\t for a tab), got {text!r}")
+    return sep
+
+
+def _add_restart_arguments(command: argparse.ArgumentParser, n_init_help: str) -> None:
+    command.add_argument(
+        "--n-init", type=_positive_int, default=DEFAULT_N_INIT, metavar="N", help=n_init_help + _DEFAULT
+    )
+    command.add_argument(
+        "--seed", type=_non_negative_int, default=DEFAULT_SEED,
+        help="random seed; the same seed gives the same fit" + _DEFAULT,
+    )
+
+
+def _positive_int(text: str) -> int:
+    """An integer of at least 1 (argparse type)."""
+    return _bounded(int, text, 1, "a positive integer")
+
+
+def _non_negative_int(text: str) -> int:
+    """An integer of at least 0 (argparse type)."""
+    return _bounded(int, text, 0, "a non-negative integer")
+
+
+def _non_negative_float(text: str) -> float:
+    """A finite number of at least 0 (argparse type)."""
+    return _bounded(float, text, 0, "a finite non-negative number")
+
+
+def _bounded(convert, text: str, low, expected: str):
+    """``convert(text)`` if it is finite and at least ``low``; else an argparse error saying what was expected."""
+    try:
+        value = convert(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return value
+
+
+def _covariance_name(text: str) -> str:
+    """One covariance structure name, checked (argparse type)."""
+    try:
+        covariance_structure(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def _covariance_names(text: str) -> list[str]:
+    """Comma-separated covariance structure names, checked (argparse type)."""
+    names = [_covariance_name(name.strip()) for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated covariance names, got {text!r}")
+    return names
+
+
+def _dataset_name(text: str) -> str:
+    """The name of an embedded data set (argparse type)."""
+    if text not in datasets.names():
+        raise argparse.ArgumentTypeError(f"unknown data set {text!r}; embedded: {', '.join(datasets.names())}")
+    return text
 
 
 def _components_range(text: str) -> list[int]:
@@ -184,9 +278,8 @@ def _report_command(args: argparse.Namespace) -> int:
     """``emkit report``: select over the grid, then write the HTML report."""
     _check_writable(args.out)
     table = _numeric_table(args)
-    covariances = [name.strip() for name in args.covariance.split(",") if name.strip()]
     selection = select(
-        table, n_components=args.n_components, covariance=covariances, criterion=args.criterion,
+        table, n_components=args.n_components, covariance=args.covariance, criterion=args.criterion,
         n_init=args.n_init, random_state=args.seed, progress=sys.stderr.isatty(),
     )
     key = selection.best_key
@@ -228,7 +321,13 @@ def _read_table(args: argparse.Namespace) -> pd.DataFrame:
     if args.dataset is not None:
         return datasets.load(args.dataset)
     try:
-        table = pd.read_csv(args.csv)
+        layout = _csv_layout(_sample_lines(args.csv), args.sep, args.decimal, args.header)
+        for note in _layout_notes(layout, args):
+            _report("note", f"{args.csv}: {note}")
+        table = pd.read_csv(
+            args.csv, sep=layout.sep, decimal=layout.decimal, header=0 if layout.header else None,
+            index_col=0 if layout.index else None, encoding="utf-8-sig",
+        )
     except OSError as err:  # missing or unreadable
         raise _DataError(f"cannot read {args.csv}: {_reason(err)}") from None
     except UnicodeDecodeError:
@@ -237,7 +336,94 @@ def _read_table(args: argparse.Namespace) -> pd.DataFrame:
         raise _DataError(f"{args.csv} is not a valid CSV file: {err}") from None
     if table.empty:
         raise _DataError(f"{args.csv} has no data rows")
+    if not layout.header:
+        table.columns = [str(number) for number in range(table.shape[1])]
     return table
+
+
+@dataclass(frozen=True)
+class _CsvLayout:
+    """How a CSV file is written: separator, decimal mark, header row, unnamed index column."""
+
+    sep: str
+    decimal: str
+    header: bool
+    index: bool
+
+
+def _sample_lines(path: str) -> list[str]:
+    """The first non-blank lines of a text file, to guess its layout from."""
+    with open(path, encoding="utf-8-sig", newline="") as text:
+        lines = (line.rstrip("\r\n") for line in itertools.islice(text, _SAMPLE_LINES))
+        return [line for line in lines if line.strip()]
+
+
+def _csv_layout(lines: list[str], sep: str | None, decimal: str | None, header: bool | None) -> _CsvLayout:
+    """The layout of a CSV file from its first lines; the options given on the command line win.
+
+    Examples
+    --------
+    >>> from emkit.cli import _csv_layout
+    >>> _csv_layout(["a;b", "1,5;2,25"], None, None, None)
+    _CsvLayout(sep=';', decimal=',', header=True, index=False)
+    >>> _csv_layout([",a,b", "0,1.5,2"], None, None, None)
+    _CsvLayout(sep=',', decimal='.', header=True, index=True)
+    >>> _csv_layout(["1.5,2", "3,4"], None, None, None)
+    _CsvLayout(sep=',', decimal='.', header=False, index=False)
+    """
+    sep = _guess_separator(lines) if sep is None else sep
+    rows = list(csv.reader(lines, delimiter=sep))
+    decimal = _guess_decimal(rows, sep) if decimal is None else decimal
+    first = rows[0] if rows else []
+    if header is None:
+        header = not (first and all(_is_number(field, decimal) for field in first))
+    index = header and len(first) > 1 and not first[0].strip()
+    return _CsvLayout(sep, decimal, header, index)
+
+
+def _guess_separator(lines: list[str]) -> str:
+    """The first of ``; tab | ,`` that splits every line into the same number (at least 2) of fields.
+
+    A comma can be a decimal mark inside semicolon- or tab-separated fields, never the other way
+    round, so the comma is tried last; it is also the answer when no candidate fits.
+    """
+    for sep in _SEPARATORS:
+        widths = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        if len(widths) == 1 and widths.pop() > 1:
+            return sep
+    return ","
+
+
+def _guess_decimal(rows: list[list[str]], sep: str) -> str:
+    """``","`` if the separator is not a comma and some field is a number with a decimal comma."""
+    if sep != "," and any("," in field and _is_number(field, ",") for row in rows for field in row):
+        return ","
+    return "."
+
+
+def _is_number(field: str, decimal: str) -> bool:
+    """Whether ``field`` is written as a decimal number (``-1``, ``2.5``, ``3e-2``; ``2,5`` with a decimal comma)."""
+    mark = re.escape(decimal)
+    return re.fullmatch(rf"[+-]?(\d+{mark}?\d*|{mark}\d+)([eE][+-]?\d+)?", field.strip()) is not None
+
+
+def _layout_notes(layout: _CsvLayout, args: argparse.Namespace) -> list[str]:
+    """One line for each guess about the file that changes how it is read."""
+    notes = []
+    if args.sep is None and layout.sep != ",":
+        notes.append(f"read as separated by {layout.sep!r} (set it with --sep)")
+    if args.decimal is None and layout.decimal != ".":
+        notes.append(f"read with decimal comma (set it with --decimal)")
+    if args.header is None and not layout.header:
+        notes.append(
+            "the first row is all numbers, so it is read as data and the columns are named 0, 1, ... "
+            "(use --header if it is a header row)"
+        )
+    if layout.index:
+        notes.append(
+            "the first column has no name, as pandas writes a row index: it is read as the row labels, not as a feature"
+        )
+    return notes
 
 
 def _select_columns(table: pd.DataFrame, columns: str | None) -> pd.DataFrame:

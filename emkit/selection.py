@@ -1,7 +1,10 @@
 """Model selection over a grid of covariance structures and numbers of components.
 
 ``em.select`` fits a Gaussian mixture for every ``(covariance, n_components)``
-cell, as mclust's ``Mclust`` does, and keeps the cell with the best
+cell, as mclust's ``Mclust`` does, or, given a ``model`` (any family, an
+:class:`~emkit.Independent` or a one-family :class:`~emkit.Mixture`), that
+model with every number of components, under a single ``covariance`` label
+naming the model. It keeps the cell with the best
 information criterion (lower is better on emkit's scale; see
 :mod:`emkit.diagnostics.criteria`). A cell that cannot be fitted is recorded
 with its reason and NaN criteria rather than stopping the grid. A cell with a
@@ -12,6 +15,7 @@ missing, and so do :meth:`Selection.table`, the selection plot and the report.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
@@ -21,10 +25,11 @@ import xarray as xr
 from . import notices
 from ._dask_input import is_dask_data
 from ._input import as_observations
+from .components.base import check_family
 from .components.covariance import COVARIANCE_NAMES, covariance_structure
 from .components.parametric import check_n_components
 from .em.progress import progress_bar
-from .estimators import GaussianMixture
+from .estimators import GaussianMixture, Mixture
 from .results.fit_result import FitResult
 
 CRITERIA = ("bic", "aic", "icl")
@@ -43,7 +48,9 @@ class Selection:
         its parameters, or a spread collapsed far below the data's; such
         cells are never chosen, as mclust reports them missing), ``error`` (why
         a cell failed; empty otherwise) and ``warning`` (the first warning a
-        cell raised). Failed cells have NaN criteria.
+        cell raised). Failed cells have NaN criteria. A selection over a
+        ``model`` has a single ``covariance`` label naming it, also in
+        ``grid.attrs["model"]``.
     criterion : str
         The criterion used to choose: ``"bic"``, ``"aic"`` or ``"icl"``.
     fits : dict
@@ -96,14 +103,20 @@ class Selection:
         >>> import emkit as em
         >>> em.select(em.datasets.load("faithful"), n_components=[1, 2], covariance=["VVV", "EII"], random_state=0)
         <Selection by BIC over 2 covariance structures x 2 numbers of components: VVV with 2 components>
+        >>> em.select([0, 1, 1, 2, 5, 6, 7, 9], n_components=[1, 2], model=em.Poisson())
+        <Selection by BIC of Poisson over 2 numbers of components: Poisson with 2 components>
         """
         try:
             covariance, k = self.best_key
             chosen = f"{covariance} with {k} components"
         except ValueError:
             chosen = "no cell could be chosen"
+        if "model" in self.grid.attrs:
+            scope = f"of {self.grid.attrs['model']} over"
+        else:
+            scope = f"over {self.grid.sizes['covariance']} covariance structures x"
         return (
-            f"<Selection by {self.criterion.upper()} over {self.grid.sizes['covariance']} covariance structures x "
+            f"<Selection by {self.criterion.upper()} {scope} "
             f"{self.grid.sizes['n_components']} numbers of components: {chosen}>"
         )
 
@@ -197,6 +210,7 @@ def select(
     n_components=range(1, 10),
     covariance=None,
     *,
+    model=None,
     criterion: str = "bic",
     n_init: int = 1,
     random_state=0,
@@ -204,15 +218,29 @@ def select(
     progress: bool | None = None,
     **fit_options,
 ) -> Selection:
-    """Fit Gaussian mixtures over a grid and choose by an information criterion.
+    """Fit mixtures over a grid and choose by an information criterion.
+
+    Without ``model``, Gaussian mixtures over covariance structures and
+    numbers of components; with ``model``, that model over numbers of
+    components only.
 
     Parameters
     ----------
     X : data
-        As for :meth:`emkit.Mixture.fit`.
+        As for :meth:`emkit.Mixture.fit` (categorical or text columns too
+        when ``model`` takes categories).
     n_components : iterable of int, default 1..9
     covariance : list of str, optional
-        Covariance structures (mclust or scikit-learn names); by default all six.
+        Covariance structures (mclust or scikit-learn names); by default all
+        six. Not with ``model``.
+    model : Family or Mixture, optional
+        The model to fit with every number of components: a family
+        (:class:`~emkit.Poisson`, :class:`~emkit.Categorical`,
+        :class:`~emkit.Independent`...) or a :class:`~emkit.Mixture` of one
+        family, whose own number of components is ignored. The grid then
+        has a single ``covariance`` label, the family's class name. A
+        mixture of several families has no single way to add a component
+        and is refused.
     criterion : {"bic", "aic", "icl"}, default "bic"
         Lower is better.
     n_init : int, default 1
@@ -221,7 +249,8 @@ def select(
         The same seed is used for every cell, so a cell's fit equals fitting
         that model alone with the same arguments.
     reg_covar : float, optional
-        Passed to every Gaussian mixture.
+        Passed to every Gaussian mixture; not with ``model`` (set it on
+        the model's family).
     progress : bool or None, default None
         Show a progress bar over the grid's cells, naming the model being
         fitted, on standard error (a widget in Jupyter). None shows it on a
@@ -238,7 +267,12 @@ def select(
     ValueError
         Before any fit, for arguments every cell would refuse: a bad
         ``criterion``, ``n_components`` or ``n_init``, a negative
-        ``random_state``, or data with missing or infinite values.
+        ``random_state``, data with missing or infinite values, ``model``
+        together with ``covariance`` or ``reg_covar``, or a mixture of
+        several families.
+    TypeError
+        If ``model`` is neither a family nor a :class:`~emkit.Mixture`, or
+        the data have non-numeric columns the model cannot take.
 
     Examples
     --------
@@ -248,20 +282,28 @@ def select(
     ('EEE', 3)
     >>> sel.grid.bic.sizes
     Frozen({'covariance': 6, 'n_components': 3})
+
+    Any model, over the number of components only: a Poisson mixture.
+
+    >>> import numpy as np
+    >>> counts = np.random.default_rng(0).poisson(np.repeat([2, 15], 200))
+    >>> em.select(counts, n_components=range(1, 4), model=em.Poisson()).best_key
+    ('Poisson', 2)
     """
     criterion = _check_criterion(criterion)
-    names = [covariance_structure(c).name for c in (COVARIANCE_NAMES if covariance is None else covariance)]
+    template = None if model is None else _template_family(model)
+    declarations = _declarations(template, covariance, reg_covar)
+    names = list(declarations)
     counts = [check_n_components(k) for k in n_components]
     if not names or not counts:
         raise ValueError("select needs at least one covariance and one number of components")
-    _check_shared_arguments(X, n_init, random_state)
+    _check_shared_arguments(X, n_init, random_state, categorical=getattr(template, "accepts_categorical", False))
     shape = (len(names), len(counts))
     table = {name: np.full(shape, np.nan) for name in ("log_likelihood", "n_params", "bic", "aic", "icl", "n_iter")}
     converged = np.zeros(shape, dtype=bool)
     degenerate = np.zeros(shape, dtype=bool)
     errors = np.full(shape, "", dtype=object)
     first_warning = np.full(shape, "", dtype=object)
-    model_options = {} if reg_covar is None else {"reg_covar": reg_covar}
     fits = {}
     cells = itertools.product(enumerate(names), enumerate(counts))
     with progress_bar(cells, progress, total=len(names) * len(counts), desc="select", unit="model") as bar:
@@ -269,7 +311,7 @@ def select(
             bar.set_postfix_str(f"{name} K={k}")
             with notices.collect() as caught:
                 try:
-                    fit = GaussianMixture(k, covariance=name, **model_options).fit(
+                    fit = declarations[name](k).fit(
                         X, n_init=n_init, random_state=random_state, progress=False, **fit_options
                     )
                 except (ValueError, np.linalg.LinAlgError) as err:
@@ -295,16 +337,84 @@ def select(
             "warning": (dims, first_warning.astype(str)),
         },
         coords={"covariance": names, "n_components": counts},
-        attrs={"criterion": criterion, "note": "criteria on scikit-learn's scale: lower is better"},
+        attrs={"criterion": criterion, "note": "criteria on scikit-learn's scale: lower is better"}
+        | ({} if template is None else {"model": names[0]}),
     )
     return Selection(grid, criterion, fits)
 
 
-def _check_shared_arguments(X, n_init, random_state) -> None:
+def _declarations(template, covariance, reg_covar) -> dict:
+    """The grid's covariance labels, each mapped to a function of K returning the mixture to fit.
+
+    ``template`` is the model's family, None for the Gaussian grid.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.selection import _declarations
+    >>> sorted(_declarations(None, ["EII", "full"], None))
+    ['EII', 'VVV']
+    >>> _declarations(em.Poisson(), None, None)["Poisson"](3).n_components
+    3
+    >>> _declarations(em.Poisson(), ["VVV"], None)
+    Traceback (most recent call last):
+    ...
+    ValueError: select takes either model or covariance, not both: covariance structures are Gaussian (pass model=em.Gaussian("VVV") to fit one)
+    """
+    if template is None:
+        options = {} if reg_covar is None else {"reg_covar": reg_covar}
+        names = [covariance_structure(c).name for c in (COVARIANCE_NAMES if covariance is None else covariance)]
+        return {name: functools.partial(GaussianMixture, covariance=name, **options) for name in names}
+    if covariance is not None:
+        raise ValueError(
+            "select takes either model or covariance, not both: covariance structures are Gaussian "
+            '(pass model=em.Gaussian("VVV") to fit one)'
+        )
+    if reg_covar is not None:
+        raise ValueError("select takes reg_covar only without model: set it on the model's family")
+    return {type(template).__name__: functools.partial(Mixture, template)}
+
+
+def _template_family(model):
+    """The single family that ``model`` (a family or a one-family Mixture) declares.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.selection import _template_family
+    >>> _template_family(em.Mixture(em.Poisson(), n_components=3))
+    Poisson(n_components=3)
+    >>> _template_family(em.Mixture([em.Poisson(), em.Gaussian()]))
+    Traceback (most recent call last):
+    ...
+    ValueError: select scales the model's single family, but model mixes 2 families (Poisson, Gaussian): pass one family, or em.Independent for different columns
+    >>> _template_family("Poisson")
+    Traceback (most recent call last):
+    ...
+    TypeError: model must be a component family or an em.Mixture: str is not a component family: it lacks n_components, is_fitted, log_prob, stats, m_step, n_params, sample, with_components, to_dataset, from_dataset, spec (see docs/custom_components.md)
+    """
+    if not isinstance(model, Mixture):
+        try:
+            check_family(model)
+        except TypeError as err:
+            raise TypeError(f"model must be a component family or an em.Mixture: {err}") from None
+        return model
+    families = model.families
+    if len(families) != 1:
+        kinds = ", ".join(type(f).__name__ for f in families)
+        raise ValueError(
+            f"select scales the model's single family, but model mixes {len(families)} families ({kinds}): "
+            "pass one family, or em.Independent for different columns"
+        )
+    return families[0]
+
+
+def _check_shared_arguments(X, n_init, random_state, categorical: bool = False) -> None:
     """Refuse, before any cell is fitted, the arguments every cell's fit would refuse.
 
     Without this, each cell would record the same error and the grid would
-    only fail when a choice is asked for.
+    only fail when a choice is asked for. ``categorical``: the model takes
+    categorical or text columns, read as :meth:`emkit.Mixture.fit` reads them.
 
     Examples
     --------
@@ -323,7 +433,8 @@ def _check_shared_arguments(X, n_init, random_state) -> None:
             f"random_state must be None, a non-negative integer or a numpy Generator, got {random_state!r}"
         )
     if not is_dask_data(X):
-        as_observations(X)  # raises on missing or infinite values, naming the rows
+        # raises on missing or infinite values, naming the rows
+        as_observations(X, categories={} if categorical else None)
 
 
 def _check_criterion(criterion: str) -> str:

@@ -132,10 +132,10 @@ ERROR_CASES = {
     "no command": ([], 2, "required"),
     "no source": (["fit"], 2, "--dataset"),
     "two sources": (["fit", "{csv}", "--dataset", "faithful"], 2, "not allowed"),
-    "k not an integer": (["fit", "--dataset", "faithful", "-k", "two"], 2, "invalid int"),
+    "k not an integer": (["fit", "--dataset", "faithful", "-k", "two"], 2, "positive integer"),
     "unknown option": (["fit", "--dataset", "faithful", "--bogus"], 2, "--bogus"),
     "unknown init": (["fit", "--dataset", "faithful", "--init", "kmeans"], 2, "kmeans++"),
-    "unknown dataset": (["fit", "--dataset", "nope"], 1, "'nope'"),
+    "unknown dataset": (["fit", "--dataset", "nope"], 2, "'nope'"),
     "missing csv": (["fit", "{tmp}/missing.csv"], 1, "No such file"),
     "csv is a directory": (["fit", "{tmp}"], 1, "directory"),
     "empty csv": (["fit", "{tmp}/empty.csv"], 1, "empty.csv"),
@@ -147,12 +147,12 @@ ERROR_CASES = {
     "column twice": (["fit", "{csv}", "--columns", "a,a"], 1, "twice"),
     "NaN": (["fit", "{tmp}/nan.csv"], 1, "NaN values in 1 row(s) [1]"),
     "infinite": (["fit", "{tmp}/inf.csv"], 1, "infinite"),
-    "k zero": (["fit", "--dataset", "faithful", "-k", "0"], 1, "n_components"),
+    "k zero": (["fit", "--dataset", "faithful", "-k", "0"], 2, "-k/--n-components"),
     "k above n": (["fit", "{tmp}/nan.csv", "--columns", "a", "-k", "5"], 1, "fewer than the 5 components"),
-    "unknown covariance": (["fit", "--dataset", "faithful", "--covariance", "VVX"], 1, "EEE"),
-    "n-init zero": (["fit", "--dataset", "faithful", "--n-init", "0"], 1, "n_init"),
-    "negative max-iter": (["fit", "--dataset", "faithful", "--max-iter", "-1"], 1, "max_iter"),
-    "negative tol": (["fit", "--dataset", "faithful", "--tol", "-1"], 1, "tol"),
+    "unknown covariance": (["fit", "--dataset", "faithful", "--covariance", "VVX"], 2, "EEE"),
+    "n-init zero": (["fit", "--dataset", "faithful", "--n-init", "0"], 2, "--n-init"),
+    "negative max-iter": (["fit", "--dataset", "faithful", "--max-iter", "-1"], 2, "--max-iter"),
+    "negative tol": (["fit", "--dataset", "faithful", "--tol", "-1"], 2, "--tol"),
     "degenerate": (["fit", "{tmp}/same.csv", "-k", "2"], 1, ""),  # DegenerateComponentError
     "out in missing directory": (["fit", "--dataset", "faithful", "--out", "{tmp}/no/x.nc"], 1, "no such directory"),
     "out is a directory": (["fit", "--dataset", "faithful", "--out", "{tmp}"], 1, "is a directory"),
@@ -226,3 +226,16 @@ def test_console_script(tmp_path, faithful):
     expected = em.GaussianMixture(2, covariance="EEE").fit(faithful, n_init=2, random_state=1)
     assert log_likelihood_line(expected) in done.stdout
     assert em.load_fit(out_path).params.identical(expected.params)
+
+
+@pytest.mark.parametrize("content, note", [
+    ("a;b\n1,5;2,25\n3,5;4,75\n2,0;1,0\n", "decimal comma"),
+    (",a,b\n0,1.5,2.25\n1,3.5,4.75\n2,2.0,1.0\n", "row labels"),
+])
+def test_csv_layout_is_guessed(capsys, tmp_path, content, note):
+    path = write(tmp_path / "data.csv", content)
+    code, out, err = run(capsys, "fit", path)
+    expected = em.GaussianMixture(1).fit(pd.DataFrame({"a": [1.5, 3.5, 2.0], "b": [2.25, 4.75, 1.0]}), n_init=3, random_state=0)
+    assert code == 0, err
+    assert log_likelihood_line(expected) in out and "features: a, b" in out
+    assert err.startswith("emkit: note:") and note in err

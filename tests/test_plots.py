@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from scipy import integrate  # noqa: E402
+from scipy import integrate, stats  # noqa: E402
 
 import emkit as em  # noqa: E402
 from emkit.plots._ellipse import ellipse_geometry, radius_for_coverage  # noqa: E402
@@ -69,6 +69,23 @@ def test_plot_convergence_draws_one_line_per_restart(fit):
     best = [line for line in ax.lines if line.get_label().startswith("kept")]
     assert len(best) == 1
     np.testing.assert_array_equal(best[0].get_ydata(), em.plot.compute_convergence(fit).traces[fit.best_restart])
+    plt.close(ax.figure)
+
+
+def test_plot_convergence_counts_like_the_trace_and_the_text(fit):
+    ax = em.plot.plot_convergence(fit)
+    trace = fit.trace.log_likelihood
+    for r, line in zip([r for r in range(trace.sizes["restart"]) if r != fit.best_restart] + [fit.best_restart], ax.lines):
+        kept = trace.isel(restart=r).dropna("iteration")
+        # x is the trace's iteration coordinate: 0 at the starting values, n_iter at the end
+        np.testing.assert_array_equal(line.get_xdata(), kept.iteration.values)
+        assert line.get_xdata()[-1] == fit.trace.n_iter.values[r]
+    n_restarts = trace.sizes["restart"]
+    label = f"kept restart ({fit.best_restart + 1} of {n_restarts})"
+    assert label in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"restart {fit.best_restart + 1} of {n_restarts}" in fit.summary_text()
+    assert f"after {fit.n_iter} iterations" in fit.summary_text()
+    plt.close(ax.figure)
 
 
 # -- model selection ------------------------------------------------------------------------
@@ -256,26 +273,78 @@ def test_plot_density_1d_and_2d(fit, fit_1d, faithful):
 
 # -- predictive -----------------------------------------------------------------------------
 def test_predictive_histograms_and_ecdfs(fit, faithful):
-    ppc = em.plot.compute_predictive(fit, faithful, n_draws=2000, bins=15, random_state=3)
-    draws = fit.sample(2000, random_state=3).values
+    n_draws, n = 40, len(faithful)
+    ppc = em.plot.compute_predictive(fit, faithful, n_draws=n_draws, bins=15, random_state=3)
+    replicates = fit.sample(n_draws * n, random_state=3).values.reshape(n_draws, n, 2)
     for j, name in enumerate(["eruptions", "waiting"]):
         table = ppc[name]
+        pooled = replicates[:, :, j].ravel()
         edges = np.append(table.left.to_numpy(), table.right.iloc[-1])
-        np.testing.assert_allclose(edges, np.histogram_bin_edges(np.concatenate([faithful[name], draws[:, j]]), 15))
+        np.testing.assert_allclose(edges, np.histogram_bin_edges(np.concatenate([faithful[name], pooled]), 15))
         np.testing.assert_allclose(table.data, np.histogram(faithful[name], edges, density=True)[0])
-        np.testing.assert_allclose(table.model, np.histogram(draws[:, j], edges, density=True)[0])
+        np.testing.assert_allclose(table.model, np.histogram(pooled, edges, density=True)[0])
+        per_replicate = np.stack([np.histogram(rep, edges)[0] / (n * np.diff(edges)) for rep in replicates[:, :, j]])
+        np.testing.assert_allclose(table.model_lower, np.percentile(per_replicate, 5, axis=0))
+        np.testing.assert_allclose(table.model_upper, np.percentile(per_replicate, 95, axis=0))
+        np.testing.assert_allclose(table.model_median, np.percentile(per_replicate, 50, axis=0))
         np.testing.assert_allclose(table.data_ecdf, [(faithful[name] <= e).mean() for e in edges[1:]])
-        np.testing.assert_allclose(table.model_ecdf, [(draws[:, j] <= e).mean() for e in edges[1:]])
+        np.testing.assert_allclose(table.model_ecdf, [(pooled <= e).mean() for e in edges[1:]])
+        ecdfs = np.array([[(rep <= e).mean() for e in edges[1:]] for rep in replicates[:, :, j]])
+        np.testing.assert_allclose(table.model_ecdf_upper, np.percentile(ecdfs, 95, axis=0))
         # the fitted model should reproduce the data's marginal roughly
         assert np.abs(table.data_ecdf - table.model_ecdf).max() < 0.15
 
 
+def test_predictive_band_is_the_spread_of_data_sets_of_the_data_size(fit, faithful):
+    # n_draws counts data sets, not rows: more data sets sharpen the band's ends, not its width
+    few = em.plot.compute_predictive(fit, faithful, n_draws=20, bins=10, random_state=0)["waiting"]
+    many = em.plot.compute_predictive(fit, faithful, n_draws=200, bins=10, random_state=0)["waiting"]
+    # a 90% band of a density estimate from n rows: width about 3.3 sd of count / (n * width), sd ~ sqrt(p(1-p)/n)/width
+    n, widths = len(faithful), (many.right - many.left).to_numpy()
+    p = many.model.to_numpy() * widths
+    expected = 2 * 1.645 * np.sqrt(p * (1 - p) / n) / widths
+    busy = p > 0.05
+    np.testing.assert_allclose((many.model_upper - many.model_lower)[busy], expected[busy], rtol=0.35)
+    np.testing.assert_allclose((few.model_upper - few.model_lower)[busy], expected[busy], rtol=0.6)
+
+
+def test_plot_predictive_draws_no_density_over_counts():
+    rng = np.random.default_rng(0)
+    counts = np.concatenate([rng.poisson(2, 150), rng.poisson(9, 150)])[:, None].astype(float)
+    poisson = em.Mixture(em.Poisson(n_components=2)).fit(counts, random_state=0)
+    fig = em.plot.plot_predictive(poisson, counts, n_draws=10, random_state=0)
+    # a probability mass is no density per unit: only the replicates' median is drawn as a line
+    assert [line.get_label() for line in fig.axes[0].lines] == []
+    assert "fitted density" not in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
+
+
+def test_predictive_rejects_bad_arguments(fit, faithful):
+    with pytest.raises(ValueError, match="n_draws"):
+        em.plot.compute_predictive(fit, faithful, n_draws=0)
+    with pytest.raises(TypeError, match="n_draws"):
+        em.plot.compute_predictive(fit, faithful, n_draws=2.5)
+    with pytest.raises(ValueError, match="band"):
+        em.plot.compute_predictive(fit, faithful, n_draws=2, band=1.5)
+
+
 @pytest.mark.parametrize("kind", ["hist", "ecdf"])
 def test_plot_predictive(fit, faithful, kind):
-    fig = em.plot.plot_predictive(fit, faithful, n_draws=500, kind=kind, random_state=0)
+    fig = em.plot.plot_predictive(fit, faithful, n_draws=30, kind=kind, random_state=0)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     for ax in fig.axes:
         assert ax.lines or ax.patches
+    if kind == "hist":
+        # the fitted marginal density is drawn: the Gaussian marginal of the mixture at its grid
+        line = fig.axes[1].lines[-1]
+        x, y = line.get_data()
+        params = fit.params
+        expected = sum(
+            params.weights.values[k] * stats.norm.pdf(x, params.means.values[k, 1], np.sqrt(params.covariances.values[k, 1, 1]))
+            for k in range(2)
+        )
+        np.testing.assert_allclose(y, expected)
+    plt.close(fig)
 
 
 # -- bootstrap ------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """The HTML report and the `emkit report` command."""
 
 import base64
+import re
 from html.parser import HTMLParser
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import emkit as em
@@ -95,8 +97,8 @@ def test_report_command_on_a_csv_with_columns(tmp_path, capsys, faithful):
     [
         (["report", "--dataset", "faithful", "-k", "0..2"], 2, "numbers of components must be positive"),
         (["report", "--dataset", "faithful", "-k", "a"], 2, "expected a range like 1..6"),
-        (["report", "--dataset", "faithful", "--covariance", "XYZ"], 1, "unknown covariance"),
-        (["report", "--dataset", "nope"], 1, "unknown data set"),
+        (["report", "--dataset", "faithful", "--covariance", "XYZ"], 2, "unknown covariance"),
+        (["report", "--dataset", "nope"], 2, "unknown data set"),
     ],
 )
 def test_report_command_errors(argv, status, message, capsys, tmp_path):
@@ -113,3 +115,69 @@ def test_report_lists_the_fits_own_restart_warning(faithful):
     text = em.report(fit, faithful, n_draws=3)
     warnings_section = text.split('id="warnings"', 1)[1]
     assert "restarts reached the best log-likelihood" in warnings_section
+
+
+def section(text, anchor):
+    """The HTML of one report section."""
+    return text.split(f'id="{anchor}"', 1)[1].split("<section", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def restarted(faithful):
+    return em.GaussianMixture(2).fit(faithful, n_init=3, random_state=0)
+
+
+def test_report_counts_restarts_and_iterations_like_the_text_plot_and_progress(faithful, restarted, capsys):
+    fit = restarted
+    n_restarts = fit.trace.sizes["restart"]
+    counted = f"restart {fit.best_restart + 1} of {n_restarts}"
+    convergence = section(em.report(fit, faithful, n_draws=2), "convergence")
+    assert f"after {fit.n_iter} iterations ({counted})" in convergence
+    assert counted in fit.summary_text() and counted in fit._repr_html_()
+    # the table numbers restarts 1..n like the text
+    assert [int(v) for v in re.findall(r"<th>(\d+)</th>", convergence)] == list(range(1, n_restarts + 1))
+    # the progress bar ends on the last restart and the kept restart's iteration count matches the trace
+    em.GaussianMixture(2).fit(faithful, n_init=3, random_state=0, progress=True)
+    final = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert f"restart {n_restarts}/{n_restarts}" in final
+    last_iteration = int(fit.trace.log_likelihood.isel(restart=-1).dropna("iteration").iteration[-1])
+    assert f"iter={last_iteration}," in final and last_iteration == fit.trace.n_iter.values[-1]
+
+
+def test_report_convergence_table_shows_the_gaps_between_restarts(faithful, restarted):
+    diag = em.convergence_diagnostics(restarted)
+    convergence = section(em.report(restarted, faithful, n_draws=2), "convergence")
+    for loglik, gap in zip(diag.final_log_likelihood.values, diag.gap.values):
+        assert f"<td>{loglik:.2f}</td>" in convergence
+        assert f"<td>{gap:.3g}</td>" in convergence
+    # the restarts differ in the fifth significant digit: the old 4-digit rounding hid it
+    assert len({f"{v:.4g}" for v in diag.final_log_likelihood.values}) == 1
+    assert len(set(diag.gap.values)) > 1
+
+
+@pytest.mark.parametrize("covariance, shared", [("VVV", False), ("EEE", True)])
+def test_report_lists_each_covariance_entry_once(faithful, covariance, shared):
+    fit = em.GaussianMixture(2, covariance=covariance).fit(faithful, random_state=0)
+    model = section(em.report(fit, faithful, n_draws=2), "model")
+    rows = re.findall(r"<th>(covariances\[[^\]]*\])</th>", model)
+    components = ["all"] if shared else ["0", "1"]
+    assert rows == [
+        f"covariances[{k}, {a}, {b}]" for k in components
+        for a, b in [("eruptions", "eruptions"), ("eruptions", "waiting"), ("waiting", "waiting")]
+    ]
+    # the listed value is the fitted entry itself
+    value = fit.params.covariances.values[0, 0, 1]
+    assert f"<td>{value:.4g}</td>" in model
+    # means still differ by component
+    assert "means[1, waiting]" in model
+
+
+def test_regression_tables_list_only_parameters():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    y = np.where(rng.random(200) < 0.5, 1 + 2 * x, -1 - x) + rng.normal(scale=0.3, size=200)
+    data = pd.DataFrame({"x": x, "y": y})
+    fit = em.Mixture(em.Regression("y", ["x"], n_components=2)).fit(data, random_state=0)
+    assert fit.parameter_table().columns.tolist() == ["weight", "coefficients[intercept]", "coefficients[x]", "sigma"]
+    assert "column_role" not in fit.summary_text() and "column_role" not in fit._repr_html_()
+    assert "column_role" in fit.params  # kept in the parameters: it binds the columns again on load

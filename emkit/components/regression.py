@@ -746,7 +746,9 @@ class Regression:
 
         ``column_role`` records how the model uses each data column (0 unused,
         1 regressor, 2 response). It keeps the data's ``feature`` coordinate in
-        the parameters, so a saved fit binds its columns again when loaded.
+        the parameters, so a saved fit binds its columns again when loaded; its
+        attribute ``kind="metadata"`` says it is no parameter (parameter tables
+        leave it out).
 
         Examples
         --------
@@ -768,7 +770,7 @@ class Regression:
             {
                 "coefficients": (("component", "term"), self.params["coefficients"]),
                 "sigma": (("component",), self.params["sigma"]),
-                "column_role": (("component", "feature"), role),
+                "column_role": (("component", "feature"), role, {"kind": "metadata"}),
             },
             coords={"term": np.array(self.terms, dtype=str), "feature": features},
         )

@@ -18,11 +18,14 @@ class ConvergenceData:
     traces : list of ndarray
         Per restart, the log-likelihood after each iteration with the NaN
         padding of ``fit.trace`` removed (a restart that failed at once has an
-        empty trace).
+        empty trace). Position ``i`` is ``fit.trace``'s ``iteration`` ``i``:
+        the value after ``i`` EM iterations, 0 being the starting values, so a
+        trace ends at the restart's ``n_iter``.
     final : ndarray, shape (n_restarts,)
         Last finite value of each trace (NaN for an empty trace).
     best : int
-        ``fit.best_restart``, the restart whose parameters were kept.
+        ``fit.best_restart``, the 0-based index of the restart whose
+        parameters were kept (shown to people as restart ``best + 1``).
 
     Examples
     --------
@@ -69,8 +72,11 @@ def plot_convergence(fit, ax=None):
     """Draw the log-likelihood per iteration for every restart, the kept restart highlighted.
 
     Other restarts are thin grey lines; the kept one is a thick coloured line
-    with markers. A restart's line ends where it stopped (converged, hit
-    ``max_iter`` or failed).
+    with markers. The x axis is the number of EM iterations done (0: the
+    starting values), as in ``fit.trace``'s ``iteration`` coordinate, so a
+    restart's line ends at its ``n_iter`` (converged, hit ``max_iter`` or
+    failed). Restarts are numbered from 1 in the legend, as in
+    :meth:`~emkit.results.fit_result.FitResult.summary_text`.
 
     Parameters
     ----------
@@ -90,6 +96,8 @@ def plot_convergence(fit, ax=None):
     >>> ax = em.plot.plot_convergence(fit)
     >>> len(ax.lines)
     3
+    >>> int(ax.lines[-1].get_xdata()[-1]) == fit.n_iter, ax.get_legend().get_texts()[-1].get_text()
+    (True, 'kept restart (3 of 3)')
     >>> plt.close(ax.figure)
     """
     data = compute_convergence(fit)
@@ -97,11 +105,12 @@ def plot_convergence(fit, ax=None):
     label = "other restarts"
     for r, trace in enumerate(data.traces):
         if r != data.best:
-            ax.plot(np.arange(1, len(trace) + 1), trace, color="0.6", lw=1, label=label)
+            ax.plot(np.arange(len(trace)), trace, color="0.6", lw=1, label=label)
             label = None
     best = data.traces[data.best]
-    ax.plot(np.arange(1, len(best) + 1), best, color="C0", lw=2.5, marker="o", ms=3, label=f"kept restart ({data.best})")
-    ax.set_xlabel("iteration")
+    kept = f"kept restart ({data.best + 1} of {len(data.traces)})"
+    ax.plot(np.arange(len(best)), best, color="C0", lw=2.5, marker="o", ms=3, label=kept)
+    ax.set_xlabel("EM iterations (0: starting values)")
     ax.set_ylabel("log-likelihood")
     ax.set_title("EM convergence")
     ax.legend(loc="lower right")

@@ -94,7 +94,9 @@ def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0)
     path : str or path, optional
         Where to write the page; the HTML is returned either way.
     n_draws : int, default 50
-        Posterior-predictive data sets for the predictive checks.
+        Number of replicate data sets, each of the data's size, drawn from the
+        fit for the posterior-predictive checks (as in
+        :func:`emkit.plot.compute_predictive`).
     random_state : int, Generator or None, default 0
 
     Returns
@@ -159,6 +161,42 @@ def _selection_section(out, selection) -> None:
     out.add("selection", "Model selection", body)
 
 
+def _entry_label(name: str, coords) -> str:
+    """The row label of one parameter entry, as in :func:`emkit.diagnostics.uncertainty.summary`."""
+    return f"{name}[{', '.join(str(c) for c in coords)}]"
+
+
+def _is_shared(var) -> bool:
+    """Whether a per-component variable holds the same values in every component (a shared covariance)."""
+    values = var.values
+    return (
+        var.dims[:1] == ("component",) and len(values) > 1 and np.issubdtype(values.dtype, np.floating)
+        and np.array_equal(values, np.broadcast_to(values[:1], values.shape), equal_nan=True)
+    )
+
+
+def _each_entry_once(table: pd.DataFrame, params) -> pd.DataFrame:
+    """The rows of ``summary`` with each distinct parameter once.
+
+    A matrix over ``(feature, feature2)`` (covariance, scale) is symmetric:
+    only its upper triangle, diagonal included, is listed. A variable equal in
+    every component (the shared covariance of EEE, EEI, EII) is listed once,
+    as component ``all``.
+    """
+    dropped, renamed = [], {}
+    for name, var in params.data_vars.items():
+        shared = _is_shared(var)
+        coords = [var[d].values if d in var.coords else np.arange(var.sizes[d]) for d in var.dims]
+        for index in np.ndindex(var.shape):
+            entry = dict(zip(var.dims, index))
+            at = [c[i] for c, i in zip(coords, index)]
+            if entry.get("feature", 0) > entry.get("feature2", np.inf) or (shared and entry["component"] > 0):
+                dropped.append(_entry_label(name, at))
+            elif shared:
+                renamed[_entry_label(name, at)] = _entry_label(name, ["all"] + at[1:])
+    return table.drop(index=table.index.intersection(dropped)).rename(index=renamed)
+
+
 def _model_section(out, fit, X) -> None:
     stats = pd.DataFrame(
         {"value": [fit.log_likelihood, fit.n_params, fit.bic(), fit.aic(), fit.icl(), fit.n_obs]},
@@ -166,7 +204,7 @@ def _model_section(out, fit, X) -> None:
     )
     body = f"<p>{html.escape(fit.describe_model())}</p>{_table(stats, 8)}"
     try:
-        table = summary(fit, X)
+        table = _each_entry_once(summary(fit, X), fit.params)
         noted = table.note.ne("").any()
         body += (
             "<p>Estimates with standard errors from the observed information and 95% intervals"
@@ -179,13 +217,29 @@ def _model_section(out, fit, X) -> None:
     out.add("model", "Chosen model", body)
 
 
-def _convergence_section(out, fit) -> None:
+# Log-likelihoods of different restarts agree to many digits: fixed decimals keep their gaps visible.
+_CONVERGENCE_FORMATS = {
+    "final_log_likelihood": "{:.2f}".format,
+    "aitken_limit": "{:.2f}".format,
+    "gap": "{:.3g}".format,
+    "parameter_distance": "{:.3g}".format,
+}
+
+
+def _convergence_table(fit) -> pd.DataFrame:
+    """``convergence_diagnostics`` with restarts numbered from 1, as in the text and the plot."""
     diag = convergence_diagnostics(fit).to_dataframe()
+    diag.index = pd.Index(diag.index + 1, name="restart")
+    return diag
+
+
+def _convergence_section(out, fit) -> None:
+    diag = _convergence_table(fit)
+    status = "converged" if fit.converged else "<b>did not converge</b>"
     body = (
         f"<p>{diag['reached_best'].sum()} of {len(diag)} restart(s) reached the best optimum; "
-        f"the kept restart {'converged' if fit.converged else '<b>did not converge</b>'} "
-        f"after {fit.n_iter} iterations.</p>"
-        + _table(diag)
+        f"the kept restart {status} {html.escape(fit.convergence_counts())}.</p>"
+        + diag.to_html(formatters=_CONVERGENCE_FORMATS, border=0, na_rep="")
         + _figure(lambda: plots.plot_convergence(fit), "log-likelihood by iteration, every restart")
     )
     out.add("convergence", "Convergence", body)
@@ -212,7 +266,11 @@ def _classification_section(out, fit, X) -> None:
 
 
 def _predictive_section(out, fit, X, n_draws, random_state) -> None:
-    body = "<p>The data's marginal distributions against data sets drawn from the fitted model.</p>" + _figure(
+    body = (
+        f"<p>The data's marginal distributions against {n_draws} replicate data sets of the same size drawn "
+        "from the fitted model: the shaded band holds 90% of the replicates' histograms in each bin, the "
+        "line is their median.</p>"
+    ) + _figure(
         lambda: plots.plot_predictive(fit, X, n_draws=n_draws, random_state=random_state),
         "posterior-predictive marginals",
     )

@@ -46,6 +46,11 @@ def _block_posterior(block, mixture, field, block_info=None):
     return posterior_rows(mixture, np.asarray(block), offset, field)
 
 
+def _is_metadata(var: xr.DataArray) -> bool:
+    """Whether a variable of :attr:`FitResult.params` records how the model is set up rather than a parameter."""
+    return var.attrs.get("kind") == "metadata"
+
+
 def _observation_coord(obs) -> dict:
     return {} if obs.index is None else {"observation": obs.index}
 
@@ -484,6 +489,26 @@ class FitResult:
         parts = [f.describe() if hasattr(f, "describe") else repr(f) for f in self._mixture.families]
         return "mixture of " + " + ".join(parts)
 
+    def convergence_counts(self) -> str:
+        """Iterations and restart of the kept run as a person counts them, from 1.
+
+        The kept restart is ``best_restart + 1`` of ``n_init`` (``best_restart``
+        and the ``restart`` coordinate of :attr:`trace` are 0-based indices);
+        the iteration count is :attr:`n_iter`, the number of EM iterations,
+        which is also the last ``iteration`` coordinate of the kept restart's
+        trace (``iteration`` 0 holds the log-likelihood at the starting values).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), n_init=3, random_state=0)
+        >>> fit.convergence_counts()
+        'after 7 iterations (restart 3 of 3)'
+        >>> fit.best_restart, fit.n_iter
+        (2, 7)
+        """
+        return f"after {self.n_iter} iterations (restart {self.best_restart + 1} of {self.trace.sizes['restart']})"
+
     def summary_text(self) -> str:
         """A readable multi-line summary: model, fit statistics, weights and parameters.
 
@@ -494,19 +519,14 @@ class FitResult:
         >>> "log-likelihood" in fit.summary_text()
         True
         """
-        n_restarts = self.trace.sizes["restart"]
-        status = (
-            f"converged after {self.n_iter} iterations"
-            if self.converged
-            else f"NOT converged after {self.n_iter} iterations"
-        )
+        status = "converged" if self.converged else "NOT converged"
         lines = [
             f"model           {self.describe_model()}",
             f"observations    {self.n_obs:g}    features: {', '.join(map(str, self.features))}",
             f"log-likelihood  {self.log_likelihood:.6f}",
             f"parameters      {self.n_params}",
             f"BIC  {self.bic():.4f}    AIC  {self.aic():.4f}    ICL  {self.icl():.4f}   (lower is better)",
-            f"convergence     {status} (restart {self.best_restart} of {n_restarts})",
+            f"convergence     {status} {self.convergence_counts()}",
             "",
         ]
         with pd.option_context("display.width", 120, "display.max_columns", 20):
@@ -517,7 +537,9 @@ class FitResult:
         """Per-component parameters as a DataFrame: one row per component.
 
         Scalar and per-feature parameters become columns (``means[waiting]``);
-        larger arrays (covariance matrices) stay in :attr:`params`.
+        larger arrays (covariance matrices) stay in :attr:`params`. Variables
+        of :attr:`params` that are no parameters (marked with the attribute
+        ``kind="metadata"``, such as a regression's ``column_role``) are left out.
 
         Examples
         --------
@@ -529,7 +551,7 @@ class FitResult:
         table = pd.DataFrame({"weight": self.params["weights"].values}, index=self.params.component.values)
         table.index.name = "component"
         for name, var in self.params.data_vars.items():
-            if name == "weights" or var.dims[0] != "component" or var.ndim > 2:
+            if name == "weights" or var.dims[0] != "component" or var.ndim > 2 or _is_metadata(var):
                 continue
             if var.ndim == 1:
                 table[name] = var.values
@@ -545,7 +567,7 @@ class FitResult:
         stats = (
             f"log-likelihood {self.log_likelihood:.6g} &middot; parameters {self.n_params} &middot; "
             f"BIC {self.bic():.6g} &middot; AIC {self.aic():.6g} &middot; ICL {self.icl():.6g} &middot; "
-            f"{status} after {self.n_iter} iterations (restart {self.best_restart} of {self.trace.sizes['restart']})"
+            f"{status} {html.escape(self.convergence_counts())}"
         )
         table = self.parameter_table().to_html(float_format=lambda v: f"{v:.5g}", border=0)
         return (
