@@ -6,6 +6,7 @@ carry the user's coordinates.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,8 @@ class Observations:
     index: np.ndarray
     #: Labels of the columns encoded as category codes, by feature name.
     categories: dict = field(default_factory=dict)
+    #: Names of the encoded columns that are ordered pandas categoricals.
+    ordered: tuple = ()
 
     @property
     def n_obs(self) -> int:
@@ -55,7 +58,9 @@ class Observations:
         return self.values.shape[1]
 
 
-def as_observations(X, name: str = "X", categories: dict | None = None, features=None) -> Observations:
+def as_observations(
+    X, name: str = "X", categories: dict | None = None, features=None, columns=None
+) -> Observations:
     """Validate data and return it as :class:`Observations`.
 
     Accepts a 2-D array-like (rows are observations), a 1-D array-like (one
@@ -66,8 +71,10 @@ def as_observations(X, name: str = "X", categories: dict | None = None, features
     ``categories`` allows non-numeric DataFrame columns (pandas categorical,
     string, object): ``None`` rejects them; a dict encodes them as codes
     ``0 .. C - 1``, using the labels it gives for a column (unknown labels
-    are an error) or, for a column it does not name, the column's own sorted
-    categories. The labels used are in ``Observations.categories``.
+    are an error) or, for a column it does not name, the column's own
+    categories (a pandas categorical's in their declared order, other
+    columns' distinct values sorted). The labels used are in ``Observations.categories``, the names
+    of the ordered pandas categoricals among them in ``Observations.ordered``.
 
     ``features`` reads the data for a fitted model: the fitted feature
     coordinate. Data with names (DataFrame columns, a DataArray's feature
@@ -76,6 +83,11 @@ def as_observations(X, name: str = "X", categories: dict | None = None, features
     error. Data without names, and data whose names are not those of a fit
     without names (features ``0 .. d-1``, a fit to a plain array), are read
     by position and must have ``d`` columns.
+
+    ``columns`` reads the data for a fit: the columns a model's declaration
+    uses (``FiniteMixture.used_columns``), None for all. Data with names
+    keep only those columns, in the data's order, and every other column
+    (text included) is ignored; see :func:`used_positions`.
 
     MultiIndex labels (rows or columns) are flattened: the levels of each
     label joined with ``"_"`` (``("size", "mean")`` becomes ``"size_mean"``).
@@ -90,8 +102,8 @@ def as_observations(X, name: str = "X", categories: dict | None = None, features
         For non-numeric or complex data.
     ValueError
         For a wrong number of dimensions, empty data, NaN or infinite values,
-        duplicate column names, or (with ``features``) a missing feature or a
-        wrong number of columns.
+        duplicate column names, (with ``features``) a missing feature or a
+        wrong number of columns, or (with ``columns``) a column the data lack.
 
     Examples
     --------
@@ -113,18 +125,32 @@ def as_observations(X, name: str = "X", categories: dict | None = None, features
     Traceback (most recent call last):
     ...
     ValueError: X lacks the column 'a' that the model was fitted to (its features: a, b)
+
+    For a fit, the columns the declaration uses; the others are ignored:
+
+    >>> with_id = frame.assign(id=["p", "q"])
+    >>> as_observations(with_id, columns=("a", "b")).features.tolist()
+    ['b', 'a']
+    >>> as_observations(with_id, columns=("a", "bb"))
+    Traceback (most recent call last):
+    ...
+    ValueError: X has no column 'bb', which the model names (did you mean 'b'?); its columns are b, a, extra, id
     """
     if isinstance(X, pd.Series):
         X = X.to_frame()
-    encoded = {}
+    encoded, ordered = {}, ()
     if isinstance(X, pd.DataFrame):
         if features is not None:
             X = _select_columns(X, features, name)
+        positions = used_positions(_labels(X.columns), columns, name)
+        if positions is not None:
+            X = X.iloc[:, positions]
         if categories is not None:
+            ordered = ordered_columns(X)
             X, encoded = _encode_categories(X, categories, name)
         values, labels, index = _from_frame(X, name)
     elif isinstance(X, xr.DataArray):
-        values, labels, index = _from_dataarray(X, name, features)
+        values, labels, index = _from_dataarray(X, name, features, columns)
     elif isinstance(X, xr.Dataset):
         raise TypeError(f"{name} is an xarray Dataset; pass a DataArray, e.g. ds.to_array('feature').T")
     else:
@@ -138,7 +164,7 @@ def as_observations(X, name: str = "X", categories: dict | None = None, features
         labels = features
     values = np.ascontiguousarray(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
     _check_finite(values, name)
-    return Observations(values, np.asarray(labels), np.asarray(index), encoded)
+    return Observations(values, np.asarray(labels), np.asarray(index), encoded, ordered)
 
 
 def has_feature_names(features) -> bool:
@@ -216,6 +242,76 @@ def feature_positions(labels, features, name: str = "X") -> np.ndarray | None:
     if clashing:
         raise ValueError(f"{name} has more than one column named {clashing[0]!r}")
     return columns.get_indexer_for(wanted)
+
+
+def used_positions(labels, columns, name: str = "X") -> np.ndarray | None:
+    """Positions of the ``columns`` a declaration uses among the data's column ``labels``; None to read all.
+
+    Names are compared as text. A declaration that names every column it
+    uses (``columns`` all strings) reads only those, in the data's order.
+    Data without names (``labels`` None), a declaration that uses every
+    column (``columns`` None) and one that refers to a column by position
+    (an int: a position in the data as given) read every column.
+
+    Parameters
+    ----------
+    labels : array-like or None
+        The data's column names (DataFrame columns, DataArray feature coordinate).
+    columns : sequence or None
+        The columns the declaration uses (``FiniteMixture.used_columns``).
+    name : str
+        How error messages name the data.
+
+    Returns
+    -------
+    ndarray of int or None
+
+    Raises
+    ------
+    ValueError
+        If a named column is not among ``labels``; the message lists the
+        data's columns and suggests a close match.
+
+    Examples
+    --------
+    >>> from emkit._input import used_positions
+    >>> used_positions(["id", "h", "v"], ("v", "h")).tolist()
+    [1, 2]
+    >>> used_positions(["id", "h", "v"], ("v", 1)) is None, used_positions(["h"], None) is None
+    (True, True)
+    >>> used_positions(["eruptions", "waiting"], ("eruptons",))
+    Traceback (most recent call last):
+    ...
+    ValueError: X has no column 'eruptons', which the model names (did you mean 'eruptions'?); its columns are eruptions, waiting
+    """
+    if columns is None or labels is None:
+        return None
+    names = [str(label) for label in np.asarray(labels)]
+    for column in columns:
+        if isinstance(column, str) and column not in names:
+            raise ValueError(
+                f"{name} has no column {column!r}, which the model names{close_match_hint(column, names)}; "
+                f"its columns are {_listed(names, limit=30)}"
+            )
+    if not all(isinstance(column, str) for column in columns):
+        return None
+    used = set(columns)
+    return np.array([j for j, label in enumerate(names) if label in used], dtype=int)
+
+
+def close_match_hint(column, names) -> str:
+    """`` (did you mean 'x'?)`` naming the name in ``names`` closest to ``column``, or "" if none is close.
+
+    Examples
+    --------
+    >>> from emkit._input import close_match_hint
+    >>> close_match_hint("Waiting", ["eruptions", "waiting"]), close_match_hint("zzz", ["a", "b"])
+    (" (did you mean 'waiting'?)", '')
+    """
+    names = [str(n) for n in names]
+    lowered = {n.lower(): n for n in names}
+    matches = difflib.get_close_matches(str(column).lower(), list(lowered), n=1)
+    return f" (did you mean {lowered[matches[0]]!r}?)" if matches else ""
 
 
 def check_width(n_columns: int, features, name: str = "X") -> None:
@@ -301,6 +397,20 @@ def _labels(values) -> np.ndarray:
     if values.dtype == object:
         values = np.array(["_".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in values], dtype=str)
     return values
+
+
+def ordered_columns(frame: pd.DataFrame) -> tuple:
+    """Names of the columns of ``frame`` that are ordered pandas categoricals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from emkit._input import ordered_columns
+    >>> size = pd.Categorical(["S", "L"], categories=["S", "M", "L"], ordered=True)
+    >>> ordered_columns(pd.DataFrame({"size": size, "colour": pd.Categorical(["red", "blue"]), "x": [1.0, 2.0]}))
+    ('size',)
+    """
+    return tuple(str(c) for c, dt in frame.dtypes.items() if isinstance(dt, pd.CategoricalDtype) and dt.ordered)
 
 
 def _encode_categories(frame: pd.DataFrame, known: dict, name: str):
@@ -423,10 +533,13 @@ def select_features(array: xr.DataArray, labels, features, name: str = "X") -> x
     return array if positions is None else array.isel({array.dims[1]: positions})
 
 
-def _from_dataarray(array: xr.DataArray, name: str, fitted=None):
+def _from_dataarray(array: xr.DataArray, name: str, fitted=None, columns=None):
     array, features, index = dataarray_layout(array, name)
     if fitted is not None:
         array, features = select_features(array, features, fitted, name), np.asarray(fitted)
+    positions = used_positions(features, columns, name)
+    if positions is not None:
+        array, features = array.isel({array.dims[1]: positions}), features[positions]
     values = _numeric_array(array.values, name)
     _check_rank(values, name)
     n, d = values.shape

@@ -71,6 +71,9 @@ def bootstrap(
         ``fit.params``' variables with a leading ``draw`` dimension, aligned
         to the reference's components, plus ``log_likelihood(draw)`` and
         ``error(draw)`` (why a replicate failed; its parameters are NaN).
+        :func:`emkit.plot.compute_bootstrap_intervals` summarises them:
+        percentile intervals, the SD and a MAD-based SD that a few outlying
+        replicates barely move.
 
     Examples
     --------
@@ -99,7 +102,8 @@ def bootstrap(
             rows = obs.values[drawn]
             replicate_weight = None if weight is None else weight[drawn]
         else:
-            rows = fit.sample(obs.n_obs if weight is None else round(fit.n_obs), random_state=rng).values
+            size = obs.n_obs if weight is None else round(fit.n_obs)
+            rows = fit.sample(size, random_state=rng, as_frame=False).values
         data = xr.DataArray(rows, dims=("observation", "feature"), coords={"feature": fit.features})
         try:
             with notices.collect():  # a replicate's warnings are dropped: failures are recorded in ``error``

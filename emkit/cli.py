@@ -413,7 +413,7 @@ def _layout_notes(layout: _CsvLayout, args: argparse.Namespace) -> list[str]:
     if args.sep is None and layout.sep != ",":
         notes.append(f"read as separated by {layout.sep!r} (set it with --sep)")
     if args.decimal is None and layout.decimal != ".":
-        notes.append(f"read with decimal comma (set it with --decimal)")
+        notes.append("read with decimal comma (set it with --decimal)")
     if args.header is None and not layout.header:
         notes.append(
             "the first row is all numbers, so it is read as data and the columns are named 0, 1, ... "

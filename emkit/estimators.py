@@ -176,7 +176,10 @@ class Mixture:
             obs = as_dask_observations(X)
             weight = as_dask_sample_weight(sample_weight, obs.values)
         else:
-            obs = as_observations(X, categories={} if self._declaration.accepts_categorical else None)
+            obs = as_observations(
+                X, categories={} if self._declaration.accepts_categorical else None,
+                columns=self._declaration.used_columns,
+            )
             weight = as_sample_weight(sample_weight, obs.n_obs)
         if obs.n_obs < K:
             raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} components")
@@ -270,7 +273,7 @@ class Mixture:
         except StopIteration:
             raise ValueError("chunks yielded no mini-batch") from None
         categories = {} if self._declaration.accepts_categorical else None
-        obs = as_observations(first, categories=categories)
+        obs = as_observations(first, categories=categories, columns=self._declaration.used_columns)
         declaration = self._declaration.bind(obs.features, obs.categories, obs.values)
         rows = auto_chunk_size(declaration.fit_floats_per_row(obs.n_features))
         init = check_init(init, obs.n_obs, obs.n_features, self.n_components, auto=declaration.default_init)
@@ -368,6 +371,7 @@ def _result(mixture, obs, runs, best_index, stats, online_state=None) -> FitResu
         stats.log_likelihood,
         stats.classification_log_likelihood,
         categories=obs.categories,
+        ordered_categories=obs.ordered,
         online_state=online_state,
     )
     degenerate = result.degenerate_components

@@ -297,7 +297,10 @@ def select(
     counts = [check_n_components(k) for k in n_components]
     if not names or not counts:
         raise ValueError("select needs at least one covariance and one number of components")
-    _check_shared_arguments(X, n_init, random_state, categorical=getattr(template, "accepts_categorical", False))
+    _check_shared_arguments(
+        X, n_init, random_state, categorical=getattr(template, "accepts_categorical", False),
+        columns=getattr(template, "used_columns", None),
+    )
     shape = (len(names), len(counts))
     table = {name: np.full(shape, np.nan) for name in ("log_likelihood", "n_params", "bic", "aic", "icl", "n_iter")}
     converged = np.zeros(shape, dtype=bool)
@@ -409,12 +412,13 @@ def _template_family(model):
     return families[0]
 
 
-def _check_shared_arguments(X, n_init, random_state, categorical: bool = False) -> None:
+def _check_shared_arguments(X, n_init, random_state, categorical: bool = False, columns=None) -> None:
     """Refuse, before any cell is fitted, the arguments every cell's fit would refuse.
 
     Without this, each cell would record the same error and the grid would
     only fail when a choice is asked for. ``categorical``: the model takes
-    categorical or text columns, read as :meth:`emkit.Mixture.fit` reads them.
+    categorical or text columns, read as :meth:`emkit.Mixture.fit` reads them;
+    ``columns``: the names the model uses (others are not read), or None for all.
 
     Examples
     --------
@@ -434,7 +438,7 @@ def _check_shared_arguments(X, n_init, random_state, categorical: bool = False) 
         )
     if not is_dask_data(X):
         # raises on missing or infinite values, naming the rows
-        as_observations(X, categories={} if categorical else None)
+        as_observations(X, categories={} if categorical else None, columns=columns)
 
 
 def _check_criterion(criterion: str) -> str:

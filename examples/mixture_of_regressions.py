@@ -1,7 +1,9 @@
 """Fit a mixture of two linear regressions (flexmix's FLXMRglm) to simulated data.
 
 Two groups follow different lines, y = 1 + 2 x and y = 8 - x, with Gaussian
-noise; the group of each point is hidden. The mixture recovers both lines.
+noise; the group of each point is hidden. The mixture recovers both lines,
+predicts the response for new covariates, and draws its lines in the cluster
+plot (saved as mixture_of_regressions.png).
 
 Run: python examples/mixture_of_regressions.py
 """
@@ -34,9 +36,28 @@ assert np.allclose(coef["intercept"], truth["intercept"], atol=0.15), coef
 assert np.allclose(coef["x"], truth["x"], atol=0.03), coef
 assert np.allclose(coef["sigma"], truth["sigma"], atol=0.1), coef
 
-# The fitted components draw responses for new feature values (not whole rows:
-# the model describes y given x).
-family = fit.mixture.families[0]
-new_x = np.array([[0.0], [5.0]])
-print("\nsimulated responses at x = 0, 5 from the first component:",
-      family.simulate(new_x, 0, np.random.default_rng(1)).round(2).tolist())
+# Predictions for new covariates (no response column): each component's line,
+# and the mixture's mean sum_k w_k (b0_k + b1_k x).
+new = pd.DataFrame({"x": [0.0, 5.0, 10.0]})
+each = fit.predict_response(new, by_component=True)
+mean = fit.predict_response(new)
+print("\nconditional mean of y at x = 0, 5, 10")
+print(each.to_pandas().round(3).assign(mixture=mean.values.round(3)).to_string())
+expected = truth["intercept"][None, :] + new.x.to_numpy()[:, None] * truth["x"][None, :]
+assert np.allclose(np.sort(each.values, axis=1), np.sort(expected, axis=1), atol=0.3), each
+
+# Without the response the covariates say nothing about the component:
+# the posterior is the mixing weights on every row.
+proba = fit.predict_proba(new)
+assert np.allclose(proba.values, fit.params.weights.values)
+print("\nposterior of the components given x alone (the mixing weights):", proba.values[0].round(3).tolist())
+
+# Responses drawn given the observed covariates (the model describes y given x,
+# so fit.sample needs the rows whose covariates it keeps).
+draws = fit.sample(given=new, random_state=1)
+print("\nresponses drawn at x = 0, 5, 10:", draws.sel(feature="y").values.round(2).tolist())
+
+# The cluster plot: each component's line with a band of 2 residual SDs.
+ax = em.plot.plot_clusters(fit, data)
+ax.figure.savefig("mixture_of_regressions.png", dpi=90)
+print("\ncluster plot with the regression lines written to mixture_of_regressions.png")

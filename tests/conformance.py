@@ -148,7 +148,7 @@ def check_round_trip(fit, X):
 
 
 def check_sample_shape(fit, n=50):
-    draws = fit.sample(n, random_state=0)
+    draws = fit.sample(n, random_state=0, as_frame=False)
     assert draws.shape == (n, len(fit.features))
     assert np.all(np.isfinite(draws.values))
 

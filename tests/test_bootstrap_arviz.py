@@ -73,9 +73,9 @@ def test_inference_data_groups_and_arviz_functions(fit, faithful, tmp_path):
     boot = em.bootstrap(fit, faithful, n_boot=20, random_state=4)
     idata = fit.to_inference_data(faithful, bootstrap=boot, n_draws=15, random_state=5)
     assert idata.posterior.means.shape == (1, 20, 2, 2)
-    assert idata.posterior_predictive.x.shape == (1, 15, 272, 2)
-    np.testing.assert_array_equal(idata.observed_data.x.values, faithful.to_numpy())
-    np.testing.assert_allclose(idata.log_likelihood.x.sum().item(), fit.log_likelihood, rtol=1e-12)
+    assert [idata.posterior_predictive[n].shape for n in faithful.columns] == [(1, 15, 272)] * 2
+    np.testing.assert_array_equal(idata.observed_data.to_dataframe()[faithful.columns].to_numpy(), faithful.to_numpy())
+    assert idata.log_likelihood.x.shape == (1, 20, 272)  # one draw per replicate
     np.testing.assert_array_equal(
         idata.sample_stats.lp.values, fit.trace.log_likelihood.values
     )

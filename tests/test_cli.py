@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -239,3 +240,71 @@ def test_csv_layout_is_guessed(capsys, tmp_path, content, note):
     assert code == 0, err
     assert log_likelihood_line(expected) in out and "features: a, b" in out
     assert err.startswith("emkit: note:") and note in err
+
+
+#: Eight numeric rows of two columns, without a header.
+ROWS = "1.5,2.25\n3.5,4.75\n2.0,1.0\n0.5,1.5\n4.0,2.5\n2.5,3.0\n1.0,0.5\n3.0,3.5\n"
+
+
+def test_headerless_csv_is_detected(capsys, tmp_path):
+    path = write(tmp_path / "data.csv", ROWS)
+    code, out, err = run(capsys, "fit", path)
+    expected = em.GaussianMixture(1).fit(pd.read_csv(io.StringIO(ROWS), header=None), random_state=0)
+    assert code == 0, err
+    assert log_likelihood_line(expected) in out and "features: 0, 1" in out
+    assert err.startswith("emkit: note:") and "read as data" in err and "--header" in err
+
+
+def test_header_option_overrides_the_guess(capsys, tmp_path):
+    # a numeric first row would be read as data; --header says it names the columns
+    path = write(tmp_path / "data.csv", "10,20\n" + ROWS)
+    code, out, err = run(capsys, "fit", path, "--header")
+    assert code == 0, err
+    assert "features: 10, 20" in out and err == ""
+
+
+def test_explicit_layout_options(capsys, tmp_path):
+    # semicolons, decimal commas, no header: given on the command line, so no notes are printed
+    path = write(tmp_path / "data.csv", ROWS.replace(",", ";").replace(".", ","))
+    code, out, err = run(capsys, "fit", path, "--sep", ";", "--decimal", ",", "--no-header")
+    expected = em.GaussianMixture(1).fit(pd.read_csv(io.StringIO(ROWS), header=None), random_state=0)
+    assert code == 0, err
+    assert err == ""
+    assert log_likelihood_line(expected) in out
+
+
+def test_tab_separated_file_is_read(capsys, tmp_path):
+    path = write(tmp_path / "data.tsv", "a\tb\n1.5\t2.25\n3.5\t4.75\n2.0\t1.0\n")
+    code, out, err = run(capsys, "fit", path)
+    assert code == 0, err
+    assert "features: a, b" in out and "'\\t'" in err
+
+
+def test_fit_defaults_are_reproducible_and_match_report(capsys, faithful):
+    # two identical commands give the same fit: seed 0 and 3 restarts, as emkit report uses
+    first = run(capsys, "fit", "--dataset", "faithful", "-k", 3)
+    second = run(capsys, "fit", "--dataset", "faithful", "-k", 3)
+    assert first[0] == second[0] == 0
+    assert first[1] == second[1]
+    expected = em.GaussianMixture(3).fit(faithful, n_init=3, random_state=0)
+    assert log_likelihood_line(expected) in first[1]
+    assert "(restart" in first[1] and "of 3)" in first[1]
+    report_defaults = {a.dest: a.default for a in _subparser("report")._actions}
+    fit_defaults = {a.dest: a.default for a in _subparser("fit")._actions}
+    assert (report_defaults["seed"], report_defaults["n_init"]) == (fit_defaults["seed"], fit_defaults["n_init"]) == (0, 3)
+
+
+def _subparser(name):
+    import argparse
+
+    from emkit.cli import build_parser
+
+    actions = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return actions[0].choices[name]
+
+
+@pytest.mark.parametrize("names, message", [("VVV,XXX", "XXX"), (",", "covariance names")])
+def test_report_rejects_bad_covariance_list(capsys, tmp_path, names, message):
+    code, out, err = run(capsys, "report", "--dataset", "faithful", "--covariance", names, "--out", tmp_path / "r.html")
+    assert_one_error_line(code, out, err, 2, message)
+    assert not (tmp_path / "r.html").exists()

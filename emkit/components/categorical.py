@@ -81,7 +81,10 @@ class Categorical(ParametricFamily):
     every column is numeric, otherwise text (the numbers first, then each
     column's labels in their order). A category that a column does not have is NaN in that column. A
     probability estimated as 0 gives log-density ``log(5e-324)``, finite,
-    for that category.
+    for that category. A fit shows them per feature as poLCA's item-response
+    table (``fit.item_response_table()``, :func:`item_response_table`,
+    printed by ``summary_text``) and profile plot (``em.plot.plot_profile``);
+    columns given as labels are sampled as labels (``fit.sample``).
 
     Examples
     --------
@@ -636,6 +639,60 @@ def common_categories(datasets: list) -> tuple[list, np.ndarray | None]:
         for ds in datasets
     ]
     return as_text, union
+
+
+def item_response_table(params: xr.Dataset, categories: dict | None = None) -> pd.DataFrame:
+    """The item-response probabilities ``P(category | component)`` of every categorical feature.
+
+    poLCA's table of a latent class model: one row per component, one
+    column per (feature, category) pair, the probabilities of each feature
+    summing to 1 in every row. Each feature has only its own categories, in
+    its own order: the labels in ``categories`` (a fit's
+    :attr:`~emkit.FitResult.categories`: a pandas categorical's declared
+    order), else the order of the ``category`` coordinate (numeric
+    categories increasing). Features without categories (other parts of an
+    :class:`~emkit.Independent` model) are left out.
+
+    Parameters
+    ----------
+    params : xarray.Dataset
+        A fit's :attr:`~emkit.FitResult.params`.
+    categories : dict, optional
+        Feature name -> labels of the columns encoded from pandas.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``component``; columns a MultiIndex ``(feature, category)``;
+        no columns when ``params`` hold no ``probs``.
+
+    Examples
+    --------
+    >>> import pandas as pd, emkit as em
+    >>> from emkit.components.categorical import item_response_table
+    >>> size = pd.Categorical(["S", "L", "L", "M"] * 10, categories=["S", "M", "L"], ordered=True)
+    >>> X = pd.DataFrame({"size": size, "answer": [1, 2, 2, 2] * 10})
+    >>> fit = em.Mixture(em.Categorical(), 1).fit(X)
+    >>> table = item_response_table(fit.params, fit.categories)
+    >>> table.columns.tolist()
+    [('size', 'S'), ('size', 'M'), ('size', 'L'), ('answer', '1'), ('answer', '2')]
+    >>> table.loc[0].round(2).tolist()
+    [0.25, 0.25, 0.5, 0.25, 0.75]
+    """
+    component = pd.Index(params["component"].values, name="component")
+    blocks = {}
+    if "probs" in params:
+        probs = params["probs"].transpose("component", "feature", "category")
+        union = probs["category"].values
+        for j, feature in enumerate(probs["feature"].values):
+            finite = np.isfinite(probs.values[:, j, :]).any(axis=0)
+            labels = (categories or {}).get(str(feature)) or [v.item() for v in union[finite]]
+            at = _coordinate_positions(union, labels)
+            if len(at):
+                blocks[str(feature)] = pd.DataFrame(probs.values[:, j, at], index=component, columns=union[at])
+    if not blocks:
+        return pd.DataFrame(index=component, columns=pd.MultiIndex.from_tuples([], names=["feature", "category"]))
+    return pd.concat(blocks, axis=1, names=["feature", "category"])
 
 
 def _label_text(label) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from .._input import close_match_hint
 from .base import (
     Evaluation,
     bind_family,
@@ -136,6 +137,18 @@ class Independent:
         return f"{self.n_components} independent-parts components ({inner})"
 
     @property
+    def used_columns(self) -> tuple:
+        """The columns the parts name, in the order declared: a fit reads only these.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Independent({"h": em.Gaussian(), ("a", "b"): em.Poisson()}).used_columns
+        ('h', 'a', 'b')
+        """
+        return tuple(column for key in self.keys for column in key)
+
+    @property
     def accepts_categorical(self) -> bool:
         """Whether a part takes category codes."""
         return any(getattr(p, "accepts_categorical", False) for p in self.parts)
@@ -203,7 +216,10 @@ class Independent:
                 elif isinstance(column, (int, np.integer)) and 0 <= column < len(names):
                     idx.append(int(column))
                 else:
-                    raise ValueError(f"Independent: no column {column!r} in the data (columns: {', '.join(names)})")
+                    raise ValueError(
+                        f"Independent: no column {column!r} in the data{close_match_hint(column, names)} "
+                        f"(columns: {', '.join(names)})"
+                    )
             columns.append(np.array(idx))
         bound = [
             bind_family(part, np.asarray(features)[idx], categories, None if data is None else data[:, idx])

@@ -52,6 +52,7 @@ import numpy as np
 import xarray as xr
 from scipy.linalg import solve_triangular
 
+from .._input import close_match_hint
 from .base import collapsed_variances, pooled_variance, too_few_observations, with_collapsed_spread
 from .parametric import check_finite_parameter, check_n_components
 
@@ -190,7 +191,9 @@ class Regression:
         The response column: a name of the data's features (DataFrame
         column), or for numpy input an integer column position.
     features : list of str or int, optional
-        The regressor columns; by default every column but the target.
+        The regressor columns; by default every column but the target. Given
+        by name, the target and the features are the only columns a fit reads
+        (:attr:`used_columns`): other columns of the data are ignored.
     intercept : bool, default True
         Include a constant term.
     n_components : int, default 1
@@ -213,7 +216,9 @@ class Regression:
     log-likelihood ``sum_i log sum_k w_k f_k(y_i | x_i)`` (flexmix's). The
     features carry no distribution, so ``FitResult.sample`` cannot draw whole
     rows and :meth:`sample` raises a ``TypeError``; :meth:`simulate` draws
-    responses for given features.
+    responses for given features, and ``FitResult.sample(given=X)`` for the
+    rows of ``X``. ``FitResult.predict_response`` gives the conditional mean
+    of the response (each component's is :meth:`conditional_mean`).
 
     Statistics are triangular factors of the weighted design (see the module
     documentation for why they are numerically safe).
@@ -399,7 +404,10 @@ class Regression:
             for j, name in enumerate(names):
                 if name == ref or str(name) == str(ref):
                     return j
-            raise ValueError(f"regression {role} {ref!r} is not a column of the data; columns are {names}")
+            raise ValueError(
+                f"regression {role} {ref!r} is not a column of the data{close_match_hint(ref, names)}; "
+                f"columns are {names}"
+            )
 
         target = index(self.target, "target")
         if self.features is None:
@@ -409,6 +417,18 @@ class Regression:
         if not cols and not self.intercept:
             raise ValueError("a regression needs at least one term: give features or keep the intercept")
         return target, tuple(cols), tuple(str(names[j]) for j in cols)
+
+    @property
+    def used_columns(self) -> tuple | None:
+        """The target and features a fit reads, or None (every column) if the features are not given.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Regression("y", ["x1", "x2"]).used_columns, em.Regression("y").used_columns
+        (('y', 'x1', 'x2'), None)
+        """
+        return None if self.features is None else (self.target, *self.features)
 
     @property
     def columns(self) -> tuple | None:
@@ -434,13 +454,16 @@ class Regression:
             feats = list(self._columns[2])
         return (["intercept"] if self.intercept else []) + feats
 
+    def _terms(self, covariates: np.ndarray) -> np.ndarray:
+        """The design matrix ``Z`` (n, p): a column of ones (with an intercept), then the covariates."""
+        if not self.intercept:
+            return covariates
+        return np.concatenate([np.ones((len(covariates), 1)), covariates], axis=1)
+
     def _design(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(Z, y)``: the design matrix (n, p) and the response (n,)."""
         target, cols, _ = self._bound(x.shape[1])
-        z = x[:, list(cols)]
-        if self.intercept:
-            z = np.concatenate([np.ones((len(x), 1)), z], axis=1)
-        return z, x[:, target]
+        return self._terms(x[:, list(cols)]), x[:, target]
 
     def check_data(self, x: np.ndarray) -> None:
         """Raise a ``ValueError`` if there are fewer rows to fit than regression terms per component.
@@ -506,6 +529,28 @@ class Regression:
         resid = y[:, None] - z @ self.params["coefficients"].T
         var = np.square(self.params["sigma"])
         return -0.5 * (_LOG_2PI + np.log(var))[None, :] - 0.5 * np.square(resid) / var[None, :]
+
+    def conditional_mean(self, x: np.ndarray) -> np.ndarray:
+        """Each component's mean response given the covariates, ``z_i' beta_k``, shape (n, K).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            Whole data rows, as for :meth:`log_prob`; the target column is
+            not read (it may hold NaN: rows of covariates only).
+
+        Examples
+        --------
+        The lines ``y = 1 + 2 x`` and ``y = 8 - x`` at ``x = 0`` and ``x = 2``:
+
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Regression("y", ["x"], n_components=2).bind(np.array(["x", "y"]))
+        >>> fitted = fam.with_params(coefficients=[[1.0, 2.0], [8.0, -1.0]], sigma=[1.0, 0.5])
+        >>> fitted.conditional_mean(np.array([[0.0, np.nan], [2.0, np.nan]])).tolist()
+        [[1.0, 8.0], [5.0, 6.0]]
+        """
+        _, cols, _ = self._bound(x.shape[1])
+        return self._terms(x[:, list(cols)]) @ self.params["coefficients"].T
 
     def stats(self, x: np.ndarray, resp: np.ndarray) -> RegressionStats:
         """``n_k`` and the triangular factor of ``sqrt(r_k) [Z, y]`` per component.
@@ -736,8 +781,7 @@ class Regression:
         if x.shape[1] != p:
             raise ValueError(f"x must have {p} feature columns, got {x.shape[1]}")
         component = np.broadcast_to(np.asarray(component, dtype=int), (len(x),))
-        z = np.concatenate([np.ones((len(x), 1)), x], axis=1) if self.intercept else x
-        mean = np.einsum("ij,ij->i", z, self.params["coefficients"][component])
+        mean = np.einsum("ij,ij->i", self._terms(x), self.params["coefficients"][component])
         return mean + self.params["sigma"][component] * rng.standard_normal(len(x))
 
     # -- results -------------------------------------------------------------------------

@@ -60,6 +60,7 @@ from ..components.parametric import simplex_from_free, simplex_to_free
 from .._input import as_sample_weight
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.driver import e_step
+from ..em.progress import progress_bar
 from ..exceptions import DegenerateComponentError, NonFiniteDensityError
 from ..models.mixture import FiniteMixture
 
@@ -74,6 +75,8 @@ _RESOLVED = 1e2
 #: A parameter is on the boundary if moving it to one of its bounds lowers the log-likelihood
 #: by less than this (for a quadratic log-likelihood: a bound within one standard error).
 BOUNDARY_DROP = 0.5
+#: By default the progress bar of :func:`summary` appears only once the computation has taken this long.
+SHOW_AFTER_SECONDS = 1.0
 #: Tries of the step search before a parameter is declared unresolved.
 _STEP_TRIES = 12
 #: Eigenvalues of the scaled information below this fraction of the largest count as zero.
@@ -194,7 +197,9 @@ def _reported_values(params) -> np.ndarray:
     return np.concatenate([var.values.ravel() for _, var in _reported_variables(params)] or [np.zeros(0)])
 
 
-def summary(fit, X, level: float = 0.95, max_params: int = 300, sample_weight=None) -> pd.DataFrame:
+def summary(
+    fit, X, level: float = 0.95, max_params: int = 300, sample_weight=None, progress: bool | None = None
+) -> pd.DataFrame:
     """Estimates with standard errors and confidence intervals, one row per scalar parameter.
 
     Parameters
@@ -211,6 +216,12 @@ def summary(fit, X, level: float = 0.95, max_params: int = 300, sample_weight=No
         The observation weights the fit was fitted with: each row's
         contribution to the information is multiplied by its weight ``v_i``,
         as if the row were repeated ``v_i`` times.
+    progress : bool or None, default None
+        Show a progress bar over the entries of the observed information
+        (``p`` second derivatives, then ``p (p - 1) / 2`` cross derivatives
+        for ``p`` free parameters): None shows it on a terminal or in Jupyter
+        once the computation has taken ``SHOW_AFTER_SECONDS`` (a second),
+        True always, False never.
 
     Returns
     -------
@@ -262,7 +273,10 @@ def summary(fit, X, level: float = 0.95, max_params: int = 300, sample_weight=No
             "would take too long; use em.bootstrap for standard errors"
         )
     labels, estimate = parameter_labels(fit.params)
-    std_error, notes = _standard_errors(fit, data, theta, labels, estimate)
+    entries = _information_entries(theta.size)
+    delay = SHOW_AFTER_SECONDS if progress is None else 0.0
+    with progress_bar(None, progress, total=entries, desc="observed information", unit="entry", delay=delay) as bar:
+        std_error, notes = _standard_errors(fit, data, theta, labels, estimate, bar)
     if np.isin(notes, [UNRESOLVED, NOT_MAXIMUM, NOT_IDENTIFIED]).any():
         notices.warn(
             "the observed information does not give every standard error (flat log-likelihood, or not at a "
@@ -280,15 +294,25 @@ def summary(fit, X, level: float = 0.95, max_params: int = 300, sample_weight=No
     )
 
 
-def _standard_errors(fit, data: ChunkedData, theta: np.ndarray, labels, estimate) -> tuple[np.ndarray, np.ndarray]:
-    """Standard error and note of every finite entry of ``fit.params`` (``labels``, ``estimate``)."""
+def _information_entries(n_free: int) -> int:
+    """Entries of the observed information computed for ``n_free`` parameters: the diagonal and one triangle."""
+    return n_free * (n_free + 1) // 2
+
+
+def _standard_errors(fit, data: ChunkedData, theta: np.ndarray, labels, estimate, bar) -> tuple[np.ndarray, np.ndarray]:
+    """Standard error and note of every finite entry of ``fit.params`` (``labels``, ``estimate``).
+
+    ``bar`` (a tqdm bar) advances by one per entry of the information; once
+    the parameters held fixed are known, its total drops to the entries left.
+    """
     loglik = _log_likelihood(fit.mixture, data)
     lower, upper = free_parameter_bounds(fit.mixture)
     centre = loglik(theta)
-    steps, drops, status = _step_sizes(loglik, theta, lower, upper, centre)
+    steps, drops, status = _step_sizes(loglik, theta, lower, upper, centre, bar)
     kept, fixed = np.flatnonzero(status == ""), np.flatnonzero(status != "")
+    bar.total = theta.size + _information_entries(kept.size - 1)  # drawn at the next update
     covariance, unresolved_directions = _scaled_covariance(
-        _scaled_information(loglik, theta, kept, steps, drops, centre)
+        _scaled_information(loglik, theta, kept, steps, drops, centre, bar)
     )
     finite = np.isfinite(_reported_values(fit.params))
 
@@ -316,8 +340,8 @@ def _log_likelihood(mixture: FiniteMixture, data: ChunkedData):
     return loglik
 
 
-def _step_sizes(loglik, theta: np.ndarray, lower: np.ndarray, upper: np.ndarray, centre: float):
-    """Each free parameter's difference step, the drop of ``l`` at it, and its status.
+def _step_sizes(loglik, theta: np.ndarray, lower: np.ndarray, upper: np.ndarray, centre: float, bar):
+    """Each free parameter's difference step, the drop of ``l`` at it, and its status (``bar`` advances per parameter).
 
     Status ``""`` (step found), ``"boundary"`` (:func:`_boundary_status`) or
     ``"unresolved"`` (no step gives a measurable drop of ``l``: flat, not at
@@ -328,6 +352,7 @@ def _step_sizes(loglik, theta: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     for i in range(theta.size):
         status = _boundary_status(loglik, theta, i, lower[i], upper[i], centre, _RESOLVED * noise)
         found.append((0.0, 0.0, status) if status else _step_size(loglik, theta, i, lower[i], upper[i], centre, noise))
+        bar.update(1)
     steps, drops, status = zip(*found) if found else ((), (), ())
     return np.array(steps, dtype=float), np.array(drops, dtype=float), np.array(status, dtype=object)
 
@@ -386,13 +411,13 @@ def _moved(theta: np.ndarray, i: int, step: float) -> np.ndarray:
     return out
 
 
-def _scaled_information(loglik, theta, kept, steps, drops, centre) -> np.ndarray:
+def _scaled_information(loglik, theta, kept, steps, drops, centre, bar) -> np.ndarray:
     """``D (-H) D`` over the kept parameters, ``D = diag(h)``: central differences in units of the steps.
 
     The diagonal holds the drops ``d_i = 2 l(t) - l(t + h_i e_i) - l(t - h_i e_i)``
     of the step search. Off the diagonal, with ``d_ij`` the same drop along
     ``h_i e_i + h_j e_j``, ``(d_ij - d_i - d_j) / 2``: exact for a quadratic
-    log-likelihood, and two evaluations per pair.
+    log-likelihood, and two evaluations per pair. ``bar`` advances per pair.
     """
     scaled = np.diag(drops[kept])
     for a, i in enumerate(kept):
@@ -400,6 +425,7 @@ def _scaled_information(loglik, theta, kept, steps, drops, centre) -> np.ndarray
             both = _moved(theta, i, steps[i]), _moved(theta, i, -steps[i])
             drop = 2 * centre - loglik(_moved(both[0], j, steps[j])) - loglik(_moved(both[1], j, -steps[j]))
             scaled[a, b] = scaled[b, a] = (drop - drops[i] - drops[j]) / 2
+            bar.update(1)
     return scaled
 
 

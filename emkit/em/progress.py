@@ -1,18 +1,22 @@
 """Progress of long fits with tqdm: restarts, iterations and the log-likelihood.
 
 The EM driver reports to a :class:`ProgressReporter`, which shows nothing;
-:class:`FitProgress` draws a tqdm bar instead (a widget in Jupyter when
-ipywidgets is installed, text otherwise). Whether to show progress follows
+:class:`FitProgress` draws a tqdm bar instead. Whether to show progress follows
 :func:`resolve_progress`: by default only on a terminal or in a Jupyter kernel.
+How a bar is drawn follows :func:`new_bar`: text on standard error outside
+Jupyter; in a Jupyter kernel a widget when ipywidgets is installed, otherwise
+one line of text updated in place (:class:`DisplayLine`), so a notebook gets
+neither tqdm's warning about ipywidgets nor a stream of redrawn lines.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import sys
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 
 
 def resolve_progress(progress) -> bool:
@@ -22,7 +26,8 @@ def resolve_progress(progress) -> bool:
     ----------
     progress : bool or None
         None shows progress when standard error is a terminal or the code runs
-        in an IPython/Jupyter kernel; True always; False never.
+        in an IPython/Jupyter kernel; True always; False never. How the bar
+        is drawn is :func:`new_bar`'s choice.
 
     Returns
     -------
@@ -67,7 +72,99 @@ def _in_jupyter_kernel() -> bool:
     return getattr(shell, "kernel", None) is not None
 
 
-def progress_bar(iterable, progress, *, total: int | None = None, desc: str, unit: str, file=None):
+def _widgets_installed() -> bool:
+    return importlib.util.find_spec("ipywidgets") is not None
+
+
+class DisplayLine:
+    """A text file for tqdm in a Jupyter kernel: the last line written, shown as one output updated in place.
+
+    tqdm redraws its bar by writing a carriage return and the new line. On
+    standard error each redraw becomes a new line of the saved notebook; here
+    the output is created at the first line and then replaced, so the cell
+    keeps the final state of the bar and nothing on standard error.
+
+    Parameters
+    ----------
+    display : callable, optional
+        ``IPython.display.display`` (taken from IPython, which a kernel has
+        imported, when not given).
+
+    Examples
+    --------
+    >>> from emkit.em.progress import DisplayLine
+    >>> shown = []
+    >>> class Handle:
+    ...     def update(self, bundle, raw):
+    ...         shown[-1] = bundle["text/plain"]
+    >>> def display(bundle, raw, display_id):
+    ...     shown.append(bundle["text/plain"])
+    ...     return Handle()
+    >>> line = DisplayLine(display)
+    >>> for text in ["\\rfit:   0%| 0/2", "\\rfit:  50%| 1/2", "\\rfit: 100%| 2/2", "\\n"]:
+    ...     _ = line.write(text)
+    >>> shown
+    ['fit: 100%| 2/2']
+    """
+
+    encoding = "utf-8"
+
+    def __init__(self, display=None):
+        self._display = display
+        self._handle = None
+
+    def write(self, text: str) -> int:
+        """Show the last non-blank line of ``text`` in place of the previous one."""
+        line = next((piece.strip() for piece in reversed(text.split("\r")) if piece.strip()), "")
+        if line:
+            bundle = {"text/plain": line}
+            if self._handle is None:
+                display = self._display or sys.modules["IPython"].display.display
+                self._handle = display(bundle, raw=True, display_id=True)
+            else:
+                self._handle.update(bundle, raw=True)
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing to flush: every line is shown when written."""
+
+
+def new_bar(file=None, **options):
+    """A tqdm bar drawn as suits where the code runs.
+
+    Parameters
+    ----------
+    file : file-like, optional
+        Where a text bar is written. When not given: standard error, or in a
+        Jupyter kernel a widget (``tqdm.notebook``) if ipywidgets is
+        installed, else a :class:`DisplayLine`.
+    **options
+        Passed to tqdm (``iterable``, ``total``, ``desc``, ``unit``, ``disable``...).
+
+    Returns
+    -------
+    tqdm.tqdm
+
+    Examples
+    --------
+    >>> import io
+    >>> from emkit.em.progress import new_bar
+    >>> out = io.StringIO()
+    >>> with new_bar(file=out, total=2, desc="steps") as bar:
+    ...     bar.update(2)
+    >>> "steps: 100%" in out.getvalue()
+    True
+    """
+    if file is None and not options.get("disable") and _in_jupyter_kernel():
+        if _widgets_installed():
+            from tqdm.notebook import tqdm as widget_bar  # imports ipywidgets: only where it is used
+
+            return widget_bar(**options)
+        file = DisplayLine()
+    return tqdm(file=file, **options)
+
+
+def progress_bar(iterable, progress, *, total: int | None = None, desc: str, unit: str, file=None, delay: float = 0.0):
     """A tqdm bar over ``iterable``, shown as :func:`resolve_progress` decides.
 
     Parameters
@@ -81,7 +178,9 @@ def progress_bar(iterable, progress, *, total: int | None = None, desc: str, uni
     desc, unit : str
         Label of the bar and name of one item.
     file : file-like, optional
-        Where the text bar is written; standard error by default.
+        Where the text bar is written (see :func:`new_bar`).
+    delay : float, default 0
+        Seconds before the bar appears: a task done sooner shows nothing.
 
     Returns
     -------
@@ -98,7 +197,8 @@ def progress_bar(iterable, progress, *, total: int | None = None, desc: str, uni
     >>> "models: 100%" in out.getvalue() and "3/3" in out.getvalue()
     True
     """
-    return tqdm(iterable, total=total, desc=desc, unit=unit, file=file, disable=not resolve_progress(progress))
+    shown = resolve_progress(progress)
+    return new_bar(file, iterable=iterable, total=total, desc=desc, unit=unit, delay=delay, disable=not shown)
 
 
 class ProgressReporter:
@@ -191,7 +291,7 @@ class FitProgress(ProgressReporter):
         desc = f"{self._rounds} {index + 1}/{n_rounds}"
         if self._bar is None:
             # miniters=0: update(0) redraws whenever mininterval has passed, so iterations show live
-            self._bar = tqdm(total=n_rounds, desc=desc, unit=self._rounds, file=self._file, miniters=0)
+            self._bar = new_bar(self._file, total=n_rounds, desc=desc, unit=self._rounds, miniters=0)
         else:
             self._bar.set_description_str(desc, refresh=False)
         self._previous = math.nan

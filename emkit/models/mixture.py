@@ -527,7 +527,9 @@ class FiniteMixture:
         for family, part in zip(self.families, self._slices):
             ds = family.to_dataset(features)
             parts.append(ds.assign_coords(component=np.arange(part.start, part.stop)))
-        params = parts[0] if len(parts) == 1 else xr.concat(_with_all_variables(parts), dim="component")
+        if len(parts) > 1:  # families with different terms or features: each variable over the union
+            parts = [xr.concat(_with_all_variables(parts), dim="component", join="outer")]
+        params = parts[0]
         params["weights"] = ("component", self.weights)
         params = params[["weights"] + [v for v in params.data_vars if v != "weights"]]
         params = params.assign_coords(feature=np.asarray(features))  # kept even if no variable uses it
@@ -552,6 +554,35 @@ class FiniteMixture:
         ([[0, 2], [1, 3]], (1, (0,), ('x',)))
         """
         return FiniteMixture([bind_family(f, features, categories, data) for f in self.families])
+
+    @property
+    def used_columns(self) -> tuple | None:
+        """The data columns the families name, in the order declared; None if some family uses every column.
+
+        A family names its columns with ``used_columns`` (``Independent``
+        with its parts' columns, ``Regression`` given its features, with its
+        target and features); one without it (Gaussian, Poisson...) uses every
+        column. A fit to data with names reads only the columns named (see
+        :func:`emkit._input.used_positions`).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> FiniteMixture([em.Independent({"h": em.Gaussian(), ("a", "b"): em.Poisson()})]).used_columns
+        ('h', 'a', 'b')
+        >>> FiniteMixture([em.Regression("y", ["x"]), em.Regression("y", ["z"])]).used_columns
+        ('y', 'x', 'z')
+        >>> FiniteMixture([em.Regression("y", ["x"]), em.Gaussian()]).used_columns is None
+        True
+        """
+        named = []
+        for family in self.families:
+            own = getattr(family, "used_columns", None)
+            if own is None:
+                return None
+            named += [column for column in own if column not in named]
+        return tuple(named)
 
     @property
     def accepts_categorical(self) -> bool:

@@ -18,6 +18,7 @@ from .clusters import ClusterData, compute_clusters, compute_pairs, plot_cluster
 from .convergence import ConvergenceData, compute_convergence, plot_convergence
 from .density import compute_density_1d, compute_density_2d, plot_density
 from .predictive import compute_predictive, plot_predictive
+from .profile import compute_profile, plot_profile
 from .selection import compute_selection, plot_selection
 from .uncertainty import compute_uncertainty, plot_uncertainty
 
@@ -31,6 +32,7 @@ __all__ = [
     "compute_density_2d",
     "compute_pairs",
     "compute_predictive",
+    "compute_profile",
     "compute_selection",
     "compute_uncertainty",
     "ellipse_geometry",
@@ -40,6 +42,7 @@ __all__ = [
     "plot_density",
     "plot_pairs",
     "plot_predictive",
+    "plot_profile",
     "plot_selection",
     "plot_uncertainty",
     "radius_for_coverage",

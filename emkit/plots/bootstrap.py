@@ -1,4 +1,4 @@
-"""Bootstrap percentile intervals of the parameters."""
+"""Bootstrap summaries of the parameters: percentile intervals, SD and a MAD-based SD."""
 
 from __future__ import annotations
 
@@ -6,16 +6,46 @@ import itertools
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ._common import get_ax
 
 
+#: ``1 / Phi^{-1}(3/4)``: times the median absolute deviation, a consistent estimate of a normal SD.
+MAD_TO_SD = 1 / stats.norm.ppf(0.75)
+
+
+def _spread(replicates: np.ndarray, tail: float) -> dict:
+    """Percentile interval, SD and MAD-based SD of one parameter's finite ``replicates``."""
+    if not len(replicates):
+        return {"lower": np.nan, "upper": np.nan, "sd": np.nan, "mad_sd": np.nan}
+    lower, upper = np.percentile(replicates, [tail, 100 - tail])
+    median = np.median(replicates)
+    return {
+        "lower": float(lower),
+        "upper": float(upper),
+        "sd": float(np.std(replicates, ddof=1)) if len(replicates) > 1 else np.nan,
+        "mad_sd": float(MAD_TO_SD * np.median(np.abs(replicates - median))),
+    }
+
+
 def compute_bootstrap_intervals(boot, fit=None, variables=("means",), level: float = 0.95) -> pd.DataFrame:
-    """Estimate and percentile interval of every element of the chosen parameters.
+    """Estimate, percentile interval and spread of every element of the chosen parameters.
 
     For level ``1 - alpha`` the interval is
-    ``[q_{alpha/2}, q_{1-alpha/2}]`` of the replicates (``numpy.nanpercentile``
+    ``[q_{alpha/2}, q_{1-alpha/2}]`` of the replicates (``numpy.percentile``
     with linear interpolation; failed replicates, which are NaN, are left out).
+    Two bootstrap standard errors sit next to it: ``sd``, the replicates'
+    standard deviation (``ddof=1``), and ``mad_sd``, the median absolute
+    deviation from their median scaled to estimate a normal SD,
+
+    .. math:: 1.4826 \\, \\mathrm{median}_b |\\theta_b - \\mathrm{median}(\\theta)|,
+
+    equal to ``sd`` for normally spread replicates. A few outlying replicates
+    (a refit that lands on another optimum, a component that swaps or
+    collapses) inflate ``sd`` without bound but barely move ``mad_sd`` or the
+    interval: when ``sd`` is much larger than ``mad_sd``, look at the
+    replicates (``boot[name]``) before quoting ``sd``.
 
     Parameters
     ----------
@@ -33,7 +63,7 @@ def compute_bootstrap_intervals(boot, fit=None, variables=("means",), level: flo
     pandas.DataFrame
         One row per parameter element, indexed by a label such as
         ``"means[1, waiting]"``; columns ``variable``, ``estimate``, ``lower``,
-        ``upper``, ``n_ok`` (replicates used).
+        ``upper``, ``sd``, ``mad_sd``, ``n_ok`` (replicates used).
 
     Examples
     --------
@@ -44,6 +74,8 @@ def compute_bootstrap_intervals(boot, fit=None, variables=("means",), level: flo
     >>> table = em.plot.compute_bootstrap_intervals(boot, fit)
     >>> table.index.tolist()
     ['means[0, eruptions]', 'means[0, waiting]', 'means[1, eruptions]', 'means[1, waiting]']
+    >>> list(table.columns)
+    ['variable', 'estimate', 'lower', 'upper', 'sd', 'mad_sd', 'n_ok']
     >>> bool((table.lower <= table.upper).all())
     True
     """
@@ -67,15 +99,12 @@ def compute_bootstrap_intervals(boot, fit=None, variables=("means",), level: flo
         for e, key in enumerate(itertools.product(*coords)):
             column = values[:, e]
             ok = column[np.isfinite(column)]
-            if len(ok):
-                lower, upper = np.percentile(ok, [tail, 100 - tail])
-                centre = float(estimate[e]) if estimate is not None else float(ok.mean())
+            if estimate is not None:
+                centre = float(estimate[e])
             else:
-                lower = upper = np.nan
-                centre = float(estimate[e]) if estimate is not None else np.nan
+                centre = float(ok.mean()) if len(ok) else np.nan
             labels.append(f"{name}[{', '.join(str(k) for k in key)}]" if key else name)
-            rows.append({"variable": name, "estimate": centre, "lower": float(lower), "upper": float(upper),
-                         "n_ok": len(ok)})
+            rows.append({"variable": name, "estimate": centre, **_spread(ok, tail), "n_ok": len(ok)})
     return pd.DataFrame(rows, index=pd.Index(labels, name="parameter"))
 
 

@@ -1,8 +1,8 @@
-"""Clusters in two features with the components' ellipses, and a pairs grid over all features."""
+"""Clusters in two features with the components' ellipses (or regression lines), and a pairs grid over all features."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,13 @@ from ._common import component_colors, feature_index, get_ax, observations, pypl
 from ._ellipse import ellipse_geometry
 
 _MATRIX_VARIABLES = ("covariances", "scales")
+#: Points on the covariate axis at which a regression line is evaluated.
+LINE_POINTS = 50
+
+
+def _no_lines() -> pd.DataFrame:
+    """The (empty) lines of a plot without regression components."""
+    return pd.DataFrame(columns=["component", "covariate", "mean", "lower", "upper"])
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,16 @@ class ClusterData:
         (degrees, major axis from the x axis). Components of other families
         have no row.
     radius : float
-        The Mahalanobis radius of the ellipses.
+        The Mahalanobis radius of the ellipses, and the half-width of the
+        regression bands in residual standard deviations.
+    lines : pandas.DataFrame
+        For regression components whose covariate and response are the two
+        features: ``LINE_POINTS`` rows per component with ``component``,
+        ``covariate`` (a grid over the data's range), ``mean`` (the line),
+        ``lower`` and ``upper`` (``mean -+ radius * sigma``). Empty otherwise.
+    response_axis : int or None
+        Which plot axis holds the response of the lines (1: y, 0: x); None
+        without lines.
 
     Examples
     --------
@@ -49,10 +65,121 @@ class ClusterData:
     labels: np.ndarray
     ellipses: pd.DataFrame
     radius: float
+    lines: pd.DataFrame = field(default_factory=_no_lines)
+    response_axis: int | None = None
+
+    def swapped(self) -> "ClusterData":
+        """The same data with the two features exchanged (x becomes y).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> X = em.datasets.load("faithful")
+        >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
+        >>> data = em.plot.compute_clusters(fit, X)
+        >>> data.swapped().features, bool((data.swapped().points == data.points[:, ::-1]).all())
+        (('waiting', 'eruptions'), True)
+        """
+        ellipses = self.ellipses.assign(centre_x=self.ellipses.centre_y, centre_y=self.ellipses.centre_x,
+                                        angle=90 - self.ellipses.angle)
+        axis = None if self.response_axis is None else 1 - self.response_axis
+        return ClusterData(self.features[::-1], self.points[:, ::-1], self.labels, ellipses, self.radius,
+                           self.lines, axis)
 
 
-def compute_clusters(fit, X, features=(0, 1), radius: float = 2.0) -> ClusterData:
-    """Points, MAP labels and per-component ellipses in two chosen features.
+def default_features(fit) -> tuple[int, int]:
+    """The two features :func:`plot_clusters` shows by default.
+
+    The first two features; for a mixture of regressions, the first
+    covariate (x axis) and the response (y axis) of its first component.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.plots.clusters import default_features
+    >>> X = em.datasets.load("faithful")
+    >>> default_features(em.GaussianMixture(2).fit(X, random_state=0))
+    (0, 1)
+    >>> default_features(em.Mixture(em.Regression("eruptions", ["waiting"])).fit(X, random_state=0))
+    (1, 0)
+    """
+    for role in _column_roles(fit):
+        covariates = np.flatnonzero(role == 1)
+        if len(covariates):
+            return int(covariates[0]), int(np.flatnonzero(role == 2)[0])
+    return 0, 1
+
+
+def _column_roles(fit) -> np.ndarray:
+    """``(K, d)``: how each component uses each feature (0 unused, 1 covariate, 2 response).
+
+    NaN for components that are not regressions; no rows without regression components.
+    """
+    if "column_role" not in fit.params:
+        return np.empty((0, len(fit.features)))
+    return fit.params["column_role"].transpose("component", "feature").values
+
+
+def _term_values(fit, x: np.ndarray, covariate: int, grid: np.ndarray, terms) -> np.ndarray:
+    """The design ``(LINE_POINTS, p)``: 1 for the intercept, ``grid`` for ``covariate``, others at their mean."""
+    columns = []
+    for term in terms:
+        if term == "intercept":
+            columns.append(np.ones_like(grid))
+        else:
+            j = feature_index(fit, term)
+            columns.append(grid if j == covariate else np.full_like(grid, x[:, j].mean()))
+    return np.column_stack(columns)
+
+
+def regression_lines(fit, x: np.ndarray, i: int, j: int, radius: float) -> tuple[pd.DataFrame, int | None]:
+    """Each regression component's line and band in the plane of features ``i`` (x axis) and ``j`` (y axis).
+
+    A component is drawn when one of the two features is its response and
+    the other one of its covariates: over a grid spanning the data's range
+    of the covariate, ``mean = b_0 + b_c c + sum_(other m) b_m xbar_m`` (the
+    other covariates at their data mean) and the band ``mean -+ radius *
+    sigma_k``. Coefficients, ``sigma`` and the roles of the columns come from
+    ``fit.params``.
+
+    Returns
+    -------
+    (pandas.DataFrame, int or None)
+        The lines (columns as :attr:`ClusterData.lines`) and the axis of
+        the response (1 when ``j`` is the response, 0 when ``i`` is).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, emkit as em
+    >>> from emkit.plots.clusters import regression_lines
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(0, 10, 300)
+    >>> data = pd.DataFrame({"x": x, "y": 1 + 2 * x + rng.normal(0, 0.5, 300)})
+    >>> fit = em.Mixture(em.Regression("y", ["x"])).fit(data, random_state=0)
+    >>> lines, axis = regression_lines(fit, fit.observations(data).values, 0, 1, radius=2.0)
+    >>> len(lines), axis, bool(np.allclose(lines.upper - lines["mean"], 2 * fit.params.sigma.item()))
+    (50, 1, True)
+    """
+    params = fit.params
+    frames, axis = [], None
+    for k, role in enumerate(_column_roles(fit)):
+        if {role[i], role[j]} != {1.0, 2.0}:
+            continue  # not this component's covariate and response, or a component of another family
+        covariate, axis = (i, 1) if role[j] == 2 else (j, 0)
+        grid = np.linspace(x[:, covariate].min(), x[:, covariate].max(), LINE_POINTS)
+        coefficients = params["coefficients"].isel(component=k)
+        coefficients = coefficients.isel(term=np.flatnonzero(np.isfinite(coefficients.values)))  # its family's terms
+        terms = [str(t) for t in coefficients.coords["term"].values]
+        mean = _term_values(fit, x, covariate, grid, terms) @ coefficients.values
+        half = radius * float(params["sigma"].values[k])
+        frames.append(pd.DataFrame({"component": k, "covariate": grid, "mean": mean,
+                                    "lower": mean - half, "upper": mean + half}))
+    lines = pd.concat(frames, ignore_index=True) if frames else _no_lines()
+    return lines, axis
+
+
+def compute_clusters(fit, X, features=None, radius: float = 2.0) -> ClusterData:
+    """Points, MAP labels and per-component ellipses (or regression lines) in two chosen features.
 
     For component k with location ``mu_k`` and matrix ``S_k`` (covariance, or
     Student-t scale), the ellipse is ``{x : (x - m)^T A^{-1} (x - m) = c^2}``
@@ -60,14 +187,24 @@ def compute_clusters(fit, X, features=(0, 1), radius: float = 2.0) -> ClusterDat
     (the 2-d marginal for a Gaussian); its semi-axes are ``c sqrt(lambda_j)``
     along the eigenvectors of ``A`` (:func:`emkit.plots._ellipse.ellipse_geometry`).
 
+    A regression component (``y | x ~ N(z' beta_k, sigma_k^2)``) has no
+    ellipse: when the two features are one of its covariates and its
+    response, it gets its line ``z' beta_k`` with a band of ``radius``
+    residual standard deviations (:func:`regression_lines`; other covariates
+    at their mean).
+
     Parameters
     ----------
     fit : FitResult
     X : data
         Observations to draw (usually the training data).
-    features : pair of str or int, default (0, 1)
+    features : pair of str or int, optional
+        Default: :func:`default_features` (the first two features; for a
+        mixture of regressions its first covariate and the response).
     radius : float, default 2.0
         Mahalanobis radius ``c``; see :func:`emkit.plots._ellipse.radius_for_coverage`.
+        For regression components, the half-width of the band in residual
+        standard deviations.
 
     Returns
     -------
@@ -82,7 +219,7 @@ def compute_clusters(fit, X, features=(0, 1), radius: float = 2.0) -> ClusterDat
     >>> data.points.shape, sorted(data.ellipses.columns)
     ((272, 2), ['angle', 'centre_x', 'centre_y', 'component', 'semi_major', 'semi_minor'])
     """
-    i, j = (feature_index(fit, f) for f in features)
+    i, j = (feature_index(fit, f) for f in (default_features(fit) if features is None else features))
     if i == j:
         raise ValueError("choose two different features")
     x = observations(fit, X)
@@ -103,7 +240,8 @@ def compute_clusters(fit, X, features=(0, 1), radius: float = 2.0) -> ClusterDat
                          "semi_minor": b, "angle": angle})
     ellipses = pd.DataFrame(rows, columns=["component", "centre_x", "centre_y", "semi_major", "semi_minor", "angle"])
     names = (str(fit.features[i]), str(fit.features[j]))
-    return ClusterData(names, x[:, [i, j]], np.asarray(labels), ellipses, float(radius))
+    lines, response_axis = regression_lines(fit, x, i, j, radius)
+    return ClusterData(names, x[:, [i, j]], np.asarray(labels), ellipses, float(radius), lines, response_axis)
 
 
 def _draw_clusters(data: ClusterData, n_components: int, ax, legend: bool = True, s: float = 12):
@@ -119,6 +257,8 @@ def _draw_clusters(data: ClusterData, n_components: int, ax, legend: bool = True
         ax.add_patch(Ellipse((row.centre_x, row.centre_y), 2 * row.semi_major, 2 * row.semi_minor, angle=row.angle,
                              fill=False, color=colors[k], lw=2))
         ax.plot([row.centre_x], [row.centre_y], marker="+", color=colors[k], ms=10, mew=2)
+    for k, line in data.lines.groupby("component"):
+        _draw_line(ax, line, data.response_axis, colors[int(k)])
     ax.set_xlabel(data.features[0])
     ax.set_ylabel(data.features[1])
     if legend:
@@ -126,16 +266,34 @@ def _draw_clusters(data: ClusterData, n_components: int, ax, legend: bool = True
     return ax
 
 
-def plot_clusters(fit, X, features=(0, 1), radius: float = 2.0, ax=None):
+def _draw_line(ax, line: pd.DataFrame, response_axis: int, color) -> None:
+    """One regression line with its band; the response on the y axis (``response_axis`` 1) or the x axis (0)."""
+    if response_axis == 1:
+        ax.plot(line.covariate, line["mean"], color=color, lw=2)
+        ax.fill_between(line.covariate, line.lower, line.upper, color=color, alpha=0.15)
+    else:
+        ax.plot(line["mean"], line.covariate, color=color, lw=2)
+        ax.fill_betweenx(line.covariate, line.lower, line.upper, color=color, alpha=0.15)
+
+
+def plot_clusters(fit, X, features=None, radius: float = 2.0, ax=None):
     """Scatter two features coloured by MAP component, with each component's ellipse and centre.
+
+    A mixture of regressions shows each component's regression line with a
+    band of ``radius`` residual standard deviations instead, by default with
+    its first covariate on the x axis and the response on the y axis; with
+    several covariates the others are held at their mean (see
+    :func:`compute_clusters`).
 
     Parameters
     ----------
     fit : FitResult
     X : data
-    features : pair of str or int, default (0, 1)
+    features : pair of str or int, optional
+        Default: :func:`default_features`.
     radius : float, default 2.0
-        Mahalanobis radius of the ellipses.
+        Mahalanobis radius of the ellipses; half-width of the regression bands
+        in residual standard deviations.
     ax : matplotlib Axes, optional
 
     Returns
@@ -157,7 +315,10 @@ def plot_clusters(fit, X, features=(0, 1), radius: float = 2.0, ax=None):
     data = compute_clusters(fit, X, features, radius)
     ax = get_ax(ax)
     _draw_clusters(data, fit.n_components, ax)
-    ax.set_title(f"clusters (ellipses at Mahalanobis radius {data.radius:g})")
+    if len(data.lines):
+        ax.set_title(f"clusters (regression lines, bands of \u00b1{data.radius:g} residual SD)")
+    else:
+        ax.set_title(f"clusters (ellipses at Mahalanobis radius {data.radius:g})")
     return ax
 
 
@@ -235,11 +396,7 @@ def plot_pairs(fit, X, radius: float = 2.0, fig=None):
             else:
                 data = pairs[min(row, col), max(row, col)]
                 if row < col:  # below/above the diagonal: swap so that x is the column's feature
-                    data = ClusterData(data.features[::-1], data.points[:, ::-1], data.labels,
-                                       data.ellipses.assign(centre_x=data.ellipses.centre_y,
-                                                            centre_y=data.ellipses.centre_x,
-                                                            angle=90 - data.ellipses.angle),
-                                       data.radius)
+                    data = data.swapped()
                 _draw_clusters(data, fit.n_components, ax, legend=False, s=5)
             ax.set_xlabel(names[col] if row == d - 1 else "")
             ax.set_ylabel(names[row] if col == 0 else "")

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 
 from ._common import feature_index, observations, pyplot
-from .density import _is_discrete, compute_density_1d
+from ..results.replicates import draw_replicates, drawn_features
+from .density import compute_density_1d, integer_bin_edges, on_integer_support
+from .profile import label_categories
 
 
 def _ecdf(values: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -15,32 +17,26 @@ def _ecdf(values: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.searchsorted(ordered, at, side="right") / len(ordered)
 
 
-def _draw_replicates(fit, n_obs: int, n_draws: int, random_state=None) -> np.ndarray:
-    """``n_draws`` replicate data sets of ``n_obs`` rows, shape ``(n_draws, n_obs, d)``.
-
-    ``fit.sample(n_draws * n_obs, random_state)`` cut into consecutive blocks
-    of ``n_obs`` rows: the draws are independent, so each block is one data
-    set of the data's size.
-    """
-    n_draws = _positive("n_draws", n_draws)
-    draws = np.asarray(fit.sample(n_draws * n_obs, random_state=random_state).values, dtype=float)
-    return draws.reshape(n_draws, n_obs, -1)
-
-
-def _positive(name: str, value) -> int:
-    """``value`` as a positive int, or a ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be positive, got {value}")
-    return int(value)
-
-
 def _band_quantiles(band: float) -> tuple[float, float]:
     """Lower and upper quantile of a central band holding probability ``band``."""
     if not 0 < band < 1:
         raise ValueError(f"band must be in (0, 1), got {band}")
     return (1 - band) / 2, (1 + band) / 2
+
+
+def _bin_edges(fit, x: np.ndarray, j: int, replicates: np.ndarray, bins: int) -> np.ndarray:
+    """Common bins of feature ``j`` over the data ``x`` (n, d) and its ``replicates`` (n_draws, n).
+
+    A feature on the integers gets one bin per integer (edges ``k - 0.5, k + 0.5``,
+    wider integer-aligned bins over a long range, see
+    :func:`~emkit.plots.density.integer_bin_edges`); a continuous one ``bins``
+    equal bins.
+    """
+    both = np.concatenate([x[:, j], replicates.ravel()])
+    both = both[np.isfinite(both)]
+    if on_integer_support(fit, x, j):
+        return integer_bin_edges(both.min(), both.max())
+    return np.histogram_bin_edges(both, bins=bins)
 
 
 def _replicate_table(replicates: np.ndarray, edges: np.ndarray, quantiles: tuple[float, float]) -> dict:
@@ -66,9 +62,16 @@ def compute_predictive(fit, X, n_draws: int = 100, bins: int = 30, band: float =
     """Histograms and ECDFs of the data and of replicate data sets drawn from the fit, per feature, on common bins.
 
     ``n_draws`` replicate data sets, each of the data's size, are drawn from
-    the fit: ``fit.sample(n_draws * n, random_state)`` cut into consecutive
-    blocks of ``n`` rows. Per feature the bins span the union of
-    data and replicates, and for each bin
+    the fit (:func:`emkit.results.replicates.draw_replicates`). A mixture of
+    regressions draws the response given each observed row's covariates
+    (``fit.sample(given=X)``): the covariates of every replicate are the
+    data's, so only the response is compared
+    (:func:`emkit.results.replicates.drawn_features`). Per feature the bins span the union of
+    data and replicates: ``bins`` equal bins, or for a feature on the integers
+    (counts, binary data, see :func:`compute_density_1d`) one bin per integer,
+    edges ``k - 0.5, k + 0.5``, so the density of a bin is the relative
+    frequency of ``k`` (above ``MAX_INTEGER_BINS`` = 60 integers, bins of
+    ``w`` consecutive integers, still centred on integers). For each bin
 
     - ``data``: the data's histogram density (count / (n * width));
     - ``model``: the mean of the replicates' histogram densities (the density
@@ -91,6 +94,7 @@ def compute_predictive(fit, X, n_draws: int = 100, bins: int = 30, band: float =
     n_draws : int, default 100
         Number of replicate data sets (each with as many rows as ``X``).
     bins : int, default 30
+        Bins of a continuous feature.
     band : float, default 0.9
         Probability of the central band across replicates.
     random_state : int, Generator or None
@@ -98,7 +102,8 @@ def compute_predictive(fit, X, n_draws: int = 100, bins: int = 30, band: float =
     Returns
     -------
     dict
-        Feature name -> pandas.DataFrame with one row per bin and columns
+        Feature name (every feature the replicates draw: all but the
+        covariates of a regression) -> pandas.DataFrame with one row per bin and columns
         ``left``, ``right``, ``data``, ``model``, ``model_median``,
         ``model_lower``, ``model_upper``, ``data_ecdf``, ``model_ecdf``,
         ``model_ecdf_lower``, ``model_ecdf_upper``.
@@ -118,11 +123,11 @@ def compute_predictive(fit, X, n_draws: int = 100, bins: int = 30, band: float =
     """
     quantiles = _band_quantiles(band)
     x = observations(fit, X)
-    replicates = _draw_replicates(fit, len(x), n_draws, random_state)
+    replicates = draw_replicates(fit, x, n_draws, random_state)
     out = {}
-    for j, name in enumerate(fit.features):
-        both = np.concatenate([x[:, j], replicates[:, :, j].ravel()])
-        edges = np.histogram_bin_edges(both[np.isfinite(both)], bins=bins)
+    for j in drawn_features(fit):
+        name = fit.features[j]
+        edges = _bin_edges(fit, x, j, replicates[:, :, j], bins)
         data, _ = np.histogram(x[:, j], bins=edges, density=True)
         out[str(name)] = pd.DataFrame({
             "left": edges[:-1], "right": edges[1:], "data": data, "data_ecdf": _ecdf(x[:, j], edges[1:]),
@@ -137,7 +142,7 @@ def _marginal_density(fit, X, name: str) -> pd.Series | None:
     None where there is no density to draw over a histogram: no closed-form
     marginal, or a count family (its probability mass is not a density per unit).
     """
-    if _is_discrete(fit, observations(fit, X)[:, feature_index(fit, name)]):
+    if on_integer_support(fit, observations(fit, X), feature_index(fit, name)):
         return None
     try:
         return compute_density_1d(fit, X, feature=name)["mixture"]
@@ -212,7 +217,7 @@ def plot_predictive(fit, X, n_draws: int = 100, bins: int = 30, kind: str = "his
     tables = compute_predictive(fit, X, n_draws, bins, band, random_state)
     plt = pyplot()
     if fig is None:
-        fig = plt.figure(figsize=(4 * len(tables), 3.2))
+        fig = plt.figure(figsize=(max(4 * len(tables), 6.4), 3.2))  # room for the title over one panel
     else:
         fig.clear()
     axes = fig.subplots(1, len(tables), squeeze=False)[0]
@@ -222,7 +227,11 @@ def plot_predictive(fit, X, n_draws: int = 100, bins: int = 30, kind: str = "his
         else:
             _draw_ecdf(ax, table)
         ax.set_xlabel(name)
+        label_categories(ax, fit, name)
     axes[0].legend(fontsize="small")
-    fig.suptitle(f"predictive check: data vs {n_draws} replicate data sets from the fit ({band:.0%} band)")
+    title = f"predictive check: data vs {n_draws} replicate data sets from the fit ({band:.0%} band)"
+    if len(tables) < len(fit.features):
+        title += "\nresponse drawn given each observation's covariates"
+    fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -2,7 +2,8 @@
 
 One file, images inline as base64 PNG, no network needed. Sections: the data,
 model selection (when given a :class:`~emkit.selection.Selection`), the chosen
-model's parameters with standard errors, convergence across restarts,
+model's parameters with standard errors, the item-response probabilities and
+profile plot of categorical features, convergence across restarts,
 classification and uncertainty, the fitted density, posterior-predictive
 checks, and the warnings that apply. Every number comes from the diagnostics
 and ``compute_*`` functions; the report only lays them out.
@@ -21,7 +22,8 @@ import pandas as pd
 from .. import notices, plots
 from ..diagnostics.convergence import convergence_diagnostics
 from ..diagnostics.uncertainty import summary
-from ..results.fit_result import FitResult
+from ..results.fit_result import FitResult, item_response_html
+from ..results.replicates import drawn_features
 from ..selection import Selection
 
 _STYLE = """
@@ -32,7 +34,7 @@ h2 { font-size: 1.25em; color: #3b6ea5; margin-top: 2em; }
 table { border-collapse: collapse; margin: .6em 0 1.2em; font-size: .9em; }
 th, td { border-bottom: 1px solid #ddd; padding: .25em .7em; text-align: right; }
 th { background: #f3f6fa; }
-td:first-child, th:first-child { text-align: left; }
+td:first-child, th:first-child, tbody th { text-align: left; }
 img { max-width: 100%; border: 1px solid #eee; margin: .4em 0; }
 .figures { display: flex; flex-wrap: wrap; gap: 1em; }
 .figures figure { margin: 0; flex: 1 1 420px; }
@@ -123,6 +125,8 @@ def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0)
         if selection is not None:
             _selection_section(out, selection)
         _model_section(out, fit, X)
+        if len(fit.item_response_table().columns):
+            _profile_section(out, fit)
         _convergence_section(out, fit)
         _classification_section(out, fit, X)
         _predictive_section(out, fit, X, n_draws, random_state)
@@ -136,11 +140,52 @@ def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0)
 
 
 def _data_section(out, fit, X) -> None:
+    """Numeric features described by their moments and quantiles, categorical ones by category frequencies."""
     obs = fit.observations(X)
-    frame = pd.DataFrame(obs.values, columns=[str(f) for f in fit.features])
-    described = frame.describe().T[["mean", "std", "min", "25%", "50%", "75%", "max"]]
-    body = f"<p>{obs.n_obs} observations of {obs.n_features} feature(s).</p>{_table(described)}"
+    frame = fit.decode(obs.values).rename(columns=str)
+    categorical = list(fit.item_response_table().columns.unique("feature"))
+    numeric = [name for name in frame.columns if name not in categorical]
+    body = f"<p>{obs.n_obs} observations of {obs.n_features} feature(s).</p>"
+    if numeric:
+        body += _table(frame[numeric].describe().T[["mean", "std", "min", "25%", "50%", "75%", "max"]])
+    if categorical:
+        frequencies = category_frequencies(frame, categorical)
+        body += "<p>Categorical features: count and share of each category.</p>" + frequencies.to_html(
+            formatters={"share": "{:.3f}".format}, border=0
+        )
     out.add("data", "Data", body)
+
+
+def category_frequencies(frame: pd.DataFrame, features) -> pd.DataFrame:
+    """Count and share of each category of the ``features`` of ``frame``; rows ``(feature, category)``.
+
+    A pandas categorical column lists its categories in their order, absent
+    ones with count 0; a numeric column its distinct values, increasing
+    (whole numbers without a decimal point).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from emkit.report.html import category_frequencies
+    >>> size = pd.Categorical(["L", "S", "L", "L"], categories=["S", "M", "L"])
+    >>> table = category_frequencies(pd.DataFrame({"size": size, "answer": [2.0, 1.0, 2.0, 2.0]}), ["size", "answer"])
+    >>> table.index.tolist(), table["count"].tolist(), table["share"].tolist()
+    ([('size', 'S'), ('size', 'M'), ('size', 'L'), ('answer', 1), ('answer', 2)], [1, 0, 3, 1, 3], [0.25, 0.0, 0.75, 0.25, 0.75])
+    """
+    blocks = {}
+    for feature in features:
+        column = frame[feature]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            counts = column.value_counts(sort=False)
+        else:
+            counts = column.value_counts().sort_index().rename(index=_whole_number)
+        blocks[feature] = pd.DataFrame({"count": counts, "share": counts / counts.sum()})
+    return pd.concat(blocks, names=["feature", "category"])
+
+
+def _whole_number(value):
+    """A float that is a whole number as an int (category 2.0 is shown as 2); other values unchanged."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _selection_section(out, selection) -> None:
@@ -156,9 +201,17 @@ def _selection_section(out, selection) -> None:
            if degenerate else "")
         + "</p>"
         + _table(selection.marked_table(digits=2))
-        + _figure(lambda: plots.plot_selection(selection), f"{criterion} by number of components and covariance")
+        + _figure(lambda: plots.plot_selection(selection), f"{criterion} by {_grid_axes(selection)}")
     )
     out.add("selection", "Model selection", body)
+
+
+def _grid_axes(selection) -> str:
+    """What the selection grid varies: the number of components, and the covariance when there are several."""
+    if selection.grid.sizes["covariance"] > 1:
+        return "number of components and covariance"
+    label = selection.grid.attrs.get("model", str(selection.grid.covariance.values[0]))
+    return f"number of components ({label})"
 
 
 def _entry_label(name: str, coords) -> str:
@@ -217,6 +270,17 @@ def _model_section(out, fit, X) -> None:
     out.add("model", "Chosen model", body)
 
 
+def _profile_section(out, fit) -> None:
+    """The item-response probabilities of the categorical features, as a table and as the profile plot."""
+    body = (
+        "<p>Probability of each category given the component, <i>P(category | component)</i>, one table per "
+        "feature: each row sums to 1.</p>"
+        + item_response_html(fit.item_response_table())
+        + _figure(lambda: plots.plot_profile(fit), "profile: P(category | component) for each categorical feature")
+    )
+    out.add("profile", "Item-response probabilities", body)
+
+
 # Log-likelihoods of different restarts agree to many digits: fixed decimals keep their gaps visible.
 _CONVERGENCE_FORMATS = {
     "final_log_likelihood": "{:.2f}".format,
@@ -251,10 +315,12 @@ def _classification_section(out, fit, X) -> None:
     frame = pd.DataFrame({"observations": counts, "weight": fit.params.weights.values[counts.index]})
     figures = []
     d = len(fit.features)
-    drawable = "means" in fit.params and d >= 2
+    lines = "coefficients" in fit.params
+    drawable = ("means" in fit.params or lines) and d >= 2
     if drawable:
         draw = (lambda: plots.plot_clusters(fit, X)) if d == 2 else (lambda: plots.plot_pairs(fit, X))
-        figures.append(_figure(draw, "classification with component ellipses"))
+        shapes = "regression lines (bands of \u00b12 residual SD)" if lines else "ellipses"
+        figures.append(_figure(draw, f"classification with component {shapes}"))
     figures.append(_figure(lambda: plots.plot_uncertainty(fit, X), "classification uncertainty (1 - max responsibility)"))
     if d <= 2 and "means" in fit.params:
         figures.append(_figure(lambda: plots.plot_density(fit, X), "fitted density"))
@@ -270,11 +336,22 @@ def _predictive_section(out, fit, X, n_draws, random_state) -> None:
         f"<p>The data's marginal distributions against {n_draws} replicate data sets of the same size drawn "
         "from the fitted model: the shaded band holds 90% of the replicates' histograms in each bin, the "
         "line is their median.</p>"
+        + _conditional_note(fit)
     ) + _figure(
         lambda: plots.plot_predictive(fit, X, n_draws=n_draws, random_state=random_state),
         "posterior-predictive marginals",
     )
     out.add("predictive", "Posterior-predictive checks", body)
+
+
+def _conditional_note(fit) -> str:
+    """Why a mixture of regressions shows only its response in the predictive check."""
+    if len(drawn_features(fit)) == len(fit.features):
+        return ""
+    return (
+        "<p>The model describes the response given the covariates: every replicate keeps the observed "
+        "covariates and draws the response given them, so only the response is compared.</p>"
+    )
 
 
 def _warnings_section(out, fit, selection, messages) -> None:

@@ -14,10 +14,12 @@ import xarray as xr
 from .._dask_input import as_dask_observations, checked_when_computed, is_dask_data
 from .._input import Observations, as_observations
 from ..components.base import family_degenerate_components
+from ..components.categorical import item_response_table
 from ..diagnostics import criteria
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.online import OnlineState
 from ..models.mixture import FiniteMixture
+from .covariates import component_means, covariate_rows, lacks_response, prior_responsibilities
 from .inference_data import to_inference_data
 from .netcdf import read_file, reading, write_groups
 from .trace import trace_dataset
@@ -51,6 +53,39 @@ def _is_metadata(var: xr.DataArray) -> bool:
     return var.attrs.get("kind") == "metadata"
 
 
+def _labelled(codes: np.ndarray, labels: list, ordered: bool, feature) -> pd.Categorical:
+    """Category codes (floats) as a pandas categorical over ``labels``; ValueError naming a code that is not a position."""
+    valid = np.isfinite(codes) & (codes == np.round(codes)) & (codes >= 0) & (codes < len(labels))
+    if not valid.all():
+        raise ValueError(
+            f"column {feature!r}: {float(codes[~valid][0])!r} is not the position of one of its {len(labels)} "
+            f"categories (codes 0 .. {len(labels) - 1})"
+        )
+    return pd.Categorical.from_codes(codes.astype(np.intp), categories=labels, ordered=ordered)
+
+
+def item_response_html(table: pd.DataFrame) -> str:
+    """An item-response table (:meth:`FitResult.item_response_table`) as HTML: one table per feature, side by side.
+
+    Each feature's table has the components as rows and its categories as
+    columns, headed by the feature's name; probabilities with 3 decimals.
+
+    Examples
+    --------
+    >>> import pandas as pd, emkit as em
+    >>> from emkit.results.fit_result import item_response_html
+    >>> fit = em.Mixture(em.Categorical()).fit(pd.DataFrame({"colour": ["red", "blue", "red", "red"] * 10}))
+    >>> page = item_response_html(fit.item_response_table())
+    >>> page.count("<table"), "<th>colour</th>" in page, "0.750" in page
+    (1, True, True)
+    """
+    blocks = [
+        table[feature].rename_axis(columns=feature).to_html(float_format="{:.3f}".format, border=0)
+        for feature in table.columns.unique("feature")
+    ]
+    return f"<div style='display: flex; flex-wrap: wrap; gap: 1em'>{''.join(blocks)}</div>"
+
+
 def _observation_coord(obs) -> dict:
     return {} if obs.index is None else {"observation": obs.index}
 
@@ -79,6 +114,8 @@ class FitResult:
         ``sum_i log max_k r_ik`` on the training data (for ICL).
     categories : dict, optional
         Labels of the columns encoded as category codes, by feature name.
+    ordered_categories : tuple, optional
+        Names of the encoded columns that were ordered pandas categoricals.
     online_state : OnlineState, optional
         Running statistics of a fit by stepwise EM, for :meth:`partial_fit`
         (saved to files too).
@@ -102,6 +139,7 @@ class FitResult:
         classification_log_likelihood: float,
         categories: dict | None = None,
         online_state=None,
+        ordered_categories=(),
     ):
         self._mixture = mixture
         self.features = np.asarray(features)
@@ -111,6 +149,7 @@ class FitResult:
         self.log_likelihood = float(log_likelihood)
         self.classification_log_likelihood = float(classification_log_likelihood)
         self.categories = dict(categories or {})
+        self.ordered_categories = tuple(str(name) for name in ordered_categories)
         self.online_state = online_state
 
     # -- fit statistics ----------------------------------------------------------
@@ -301,8 +340,23 @@ class FitResult:
         >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
         >>> fit.predict_proba(X).sum("component").round(12).min().item()
         1.0
+
+        A mixture of regressions given covariates without the response: the
+        covariates alone say nothing about the component, so the posterior
+        is the mixing weights (see :mod:`emkit.results.covariates`).
+
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> x, line = rng.uniform(0, 10, 400), rng.integers(0, 2, 400)
+        >>> data = pd.DataFrame({"x": x, "y": np.where(line == 0, 1 + 2 * x, 8 - x) + rng.normal(0, 0.5, 400)})
+        >>> lines = em.Mixture(em.Regression("y", ["x"]), 2).fit(data, random_state=0)
+        >>> bool(np.allclose(lines.predict_proba(data[["x"]]), lines.params.weights))
+        True
         """
-        obs, resp = self._posterior_field(X, "resp")
+        if lacks_response(self, X):
+            obs, resp = prior_responsibilities(self, X)
+        else:
+            obs, resp = self._posterior_field(X, "resp")
         return xr.DataArray(
             resp,
             dims=("observation", "component"),
@@ -328,6 +382,58 @@ class FitResult:
         """
         proba = self.predict_proba(X)
         return proba.argmax("component").rename("component")
+
+    def predict_response(self, X, by_component: bool = False) -> xr.DataArray:
+        """Conditional mean of the response of a mixture of regressions given the covariates.
+
+        ``E[y | x] = sum_k w_k z' beta_k`` with ``z = (1, x)``: the mixing
+        weights do not depend on ``x``, so the mixture's mean is the
+        weighted mean of the components' lines. With ``by_component=True``,
+        each component's ``z' beta_k``.
+
+        Parameters
+        ----------
+        X : data
+            The covariates: a DataFrame (or DataArray) with the covariate
+            columns by name, the response column allowed and not read; or an
+            array with the fitted features without the response, in their
+            order (whole rows are accepted too, the response is not read).
+        by_component : bool, default False
+            Return every component's mean instead of the mixture's.
+
+        Returns
+        -------
+        xarray.DataArray
+            Over ``observation``, or ``(observation, component)`` with ``by_component``.
+
+        Raises
+        ------
+        ValueError
+            If the model has components other than :class:`emkit.Regression`,
+            or a covariate is missing.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, emkit as em
+        >>> rng = np.random.default_rng(0)
+        >>> x, line = rng.uniform(0, 10, 400), rng.integers(0, 2, 400)
+        >>> data = pd.DataFrame({"x": x, "y": np.where(line == 0, 1 + 2 * x, 8 - x) + rng.normal(0, 0.5, 400)})
+        >>> fit = em.Mixture(em.Regression("y", ["x"]), 2).fit(data, random_state=0)
+        >>> each = fit.predict_response(pd.DataFrame({"x": [0.0, 10.0]}), by_component=True)
+        >>> each.dims, each.shape
+        (('observation', 'component'), (2, 2))
+        >>> mixture = fit.predict_response(pd.DataFrame({"x": [0.0, 10.0]}))
+        >>> bool(np.allclose(mixture, (each * fit.params.weights).sum("component")))
+        True
+        """
+        means, obs = component_means(self, X)
+        if by_component:
+            return xr.DataArray(
+                means, dims=("observation", "component"),
+                coords={"component": np.arange(self.n_components)} | _observation_coord(obs), name="response_mean",
+            )
+        return xr.DataArray(means @ self._mixture.weights, dims="observation", coords=_observation_coord(obs),
+                            name="response_mean")
 
     def score_samples(self, X) -> xr.DataArray:
         """Log-density ``log p(x_i)`` of each observation.
@@ -366,11 +472,14 @@ class FitResult:
         """
         return float(self.score_samples(X).mean())
 
-    def sample(self, n: int | None = None, random_state=None, given=None) -> xr.DataArray:
-        """Draw observations from the fitted mixture.
+    def sample(self, n: int | None = None, random_state=None, given=None, *, as_frame: bool | None = None):
+        """Draw observations from the fitted mixture, in the data's types.
 
-        Returns a DataArray over ``(observation, feature)`` whose ``component``
-        coordinate tells which component drew each row.
+        For numeric data, a DataArray over ``(observation, feature)`` whose
+        ``component`` coordinate tells which component drew each row. For
+        data with text or pandas categorical columns (the fit has
+        :attr:`categories`), a DataFrame whose columns hold the categories'
+        labels (see ``as_frame``).
 
         Parameters
         ----------
@@ -380,7 +489,28 @@ class FitResult:
         given : data, optional
             Rows for families that sample conditionally (regression
             components draw the response given these rows' features); one
-            draw per row. Read by :meth:`observations`.
+            draw per row. Read by :meth:`observations`; for a mixture of
+            regressions the response column may be left out.
+        as_frame : bool, optional
+            The type of the draws. None: a DataFrame when the fit has
+            :attr:`categories`, otherwise a DataArray. True: a pandas
+            DataFrame, index ``observation``, one column per feature as
+            :meth:`decode` makes them (columns with labels are pandas
+            categoricals with the fitted categories, in their order, ordered
+            as the data were), then the column ``component``. False: the
+            DataArray of the numbers the fit works on, a label's position
+            among its column's categories for columns with labels (what
+            :meth:`observations` makes of data), as computations need.
+
+        Returns
+        -------
+        xarray.DataArray or pandas.DataFrame
+
+        Raises
+        ------
+        ValueError
+            For a bad ``n``, or a DataFrame asked for when a feature is
+            itself named ``component``.
 
         Examples
         --------
@@ -389,22 +519,109 @@ class FitResult:
         >>> draws = fit.sample(500, random_state=1)
         >>> draws.shape, draws.component.shape
         ((500, 2), (500,))
+
+        Categories come back as labels:
+
+        >>> import pandas as pd
+        >>> size = pd.Categorical(["S", "M", "L", "L"] * 25, categories=["S", "M", "L"], ordered=True)
+        >>> sizes = em.Mixture(em.Categorical(), 1).fit(pd.DataFrame({"size": size}))
+        >>> draws = sizes.sample(5, random_state=0)
+        >>> draws.columns.tolist(), draws["size"].cat.categories.tolist()
+        (['size', 'component'], ['S', 'M', 'L'])
+        >>> sizes.sample(5, random_state=0, as_frame=False).values.ravel().tolist() == draws["size"].cat.codes.tolist()
+        True
         """
+        if as_frame not in (None, True, False):
+            raise ValueError(f"as_frame must be None, True or False, got {as_frame!r}")
         rows = None
         if given is not None:
-            rows = self.observations(given, "given").values
+            if lacks_response(self, given, "given"):
+                rows = covariate_rows(self, given, "given")[0]
+            else:
+                rows = self.observations(given, "given").values
             if n is not None and n != len(rows):
                 raise ValueError(f"n={n} but given has {len(rows)} rows; one draw is made per given row")
             n = len(rows)
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
         x, labels = self._mixture.sample(int(n), np.random.default_rng(random_state), given=rows)
+        if as_frame or (as_frame is None and self.has_categories):
+            if "component" in [str(f) for f in self.features]:
+                raise ValueError(
+                    "a feature is named 'component', the DataFrame's column of components: "
+                    "sample with as_frame=False (the components are then the 'component' coordinate)"
+                )
+            return self.decode(x).assign(component=labels)
         return xr.DataArray(
             x,
             dims=("observation", "feature"),
             coords={"observation": np.arange(n), "feature": self.features, "component": ("observation", labels)},
             name="sample",
         )
+
+    @property
+    def has_categories(self) -> bool:
+        """Whether some feature was given as labels (text or pandas categorical), encoded as codes.
+
+        Examples
+        --------
+        >>> import pandas as pd, emkit as em
+        >>> colours = pd.DataFrame({"colour": ["red", "blue", "red"] * 10})
+        >>> em.Mixture(em.Categorical()).fit(colours).has_categories
+        True
+        >>> em.Mixture(em.Categorical()).fit(pd.DataFrame({"answer": [1, 2, 2] * 10})).has_categories
+        False
+        """
+        return any(str(feature) in self.categories for feature in self.features)
+
+    def decode(self, values) -> pd.DataFrame:
+        """Numbers in the fit's encoding as a DataFrame in the data's types.
+
+        The inverse of :meth:`observations` for its ``values`` (and of
+        ``sample(as_frame=False)``): columns encoded from labels
+        (:attr:`categories`) become pandas categoricals with the fitted
+        categories in their order, ordered where the data's column was
+        (:attr:`ordered_categories`); a code ``c`` is the label at position
+        ``c``. Other columns stay numbers.
+
+        Parameters
+        ----------
+        values : array-like (n, d)
+            One column per feature, in the order of :attr:`features`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``observation`` (``0 .. n-1``), columns :attr:`features`.
+
+        Raises
+        ------
+        ValueError
+            If ``values`` is not ``(n, d)`` or a code is not the position
+            of one of its column's labels.
+
+        Examples
+        --------
+        >>> import pandas as pd, emkit as em
+        >>> X = pd.DataFrame({"colour": ["red", "blue", "red"] * 10, "size": [1.0, 2.0, 3.0] * 10})
+        >>> fit = em.Mixture(em.Independent({"colour": em.Categorical(), "size": em.Gaussian()})).fit(X)
+        >>> back = fit.decode(fit.observations(X).values)
+        >>> back.equals(X.astype({"colour": "category"}).rename_axis("observation"))
+        True
+        >>> fit.decode([[2.0, 1.0]])
+        Traceback (most recent call last):
+        ...
+        ValueError: column 'colour': 2.0 is not the position of one of its 2 categories (codes 0 .. 1)
+        """
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 2 or values.shape[1] != len(self.features):
+            raise ValueError(f"values must have shape (n, {len(self.features)}), one column per feature; got {values.shape}")
+        columns = {}
+        for j, feature in enumerate(self.features.tolist()):
+            labels = self.categories.get(str(feature))
+            ordered = str(feature) in self.ordered_categories
+            columns[feature] = values[:, j] if labels is None else _labelled(values[:, j], labels, ordered, feature)
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(values), name="observation"))
 
     def partial_fit(self, X) -> "FitResult":
         """One stepwise-EM update with a new mini-batch; returns a new result.
@@ -443,6 +660,7 @@ class FitResult:
         return FitResult(
             state.mixture, self.features, trace, 0, approximate.n_obs, approximate.log_likelihood,
             approximate.classification_log_likelihood, categories=self.categories, online_state=state,
+            ordered_categories=self.ordered_categories,
         )
 
     def to_inference_data(self, X, bootstrap=None, n_draws: int = 100, random_state=None):
@@ -454,7 +672,10 @@ class FitResult:
             The data the fit was fitted to (observed data, pointwise
             log-likelihood), read by :meth:`observations`.
         bootstrap : xarray.Dataset, optional
-            Replicates from :func:`emkit.bootstrap`, stored as the posterior draws.
+            Replicates from :func:`emkit.bootstrap`, stored as the posterior
+            draws; the ``log_likelihood`` group then holds one draw per
+            replicate (its parameters scoring ``X``), so ``az.loo`` and
+            ``az.waic`` run.
         n_draws : int, default 100
             Posterior-predictive data sets to draw.
         random_state : int, Generator or None
@@ -512,6 +733,9 @@ class FitResult:
     def summary_text(self) -> str:
         """A readable multi-line summary: model, fit statistics, weights and parameters.
 
+        Categorical features add their item-response probabilities, one
+        table (components x categories) per feature (:meth:`item_response_table`).
+
         Examples
         --------
         >>> import emkit as em
@@ -531,7 +755,38 @@ class FitResult:
         ]
         with pd.option_context("display.width", 120, "display.max_columns", 20):
             lines.append(self.parameter_table().to_string(float_format=lambda v: f"{v:.5g}"))
+            lines.extend(self._item_response_lines())
         return "\n".join(lines)
+
+    def item_response_table(self) -> pd.DataFrame:
+        """The item-response probabilities ``P(category | component)`` of the categorical features.
+
+        poLCA's table of a latent class model: rows are components, columns
+        ``(feature, category)`` with each feature's own categories in their
+        order (a pandas categorical's declared order); each feature's
+        probabilities sum to 1 in every row. The numbers are ``params.probs``
+        (see :func:`emkit.components.categorical.item_response_table`); no
+        columns when the model has no categorical features.
+
+        Examples
+        --------
+        >>> import pandas as pd, emkit as em
+        >>> X = pd.DataFrame({"colour": ["red", "blue", "red", "red"] * 10})
+        >>> em.Mixture(em.Categorical()).fit(X).item_response_table().loc[0].to_dict()
+        {('colour', 'blue'): 0.25, ('colour', 'red'): 0.75}
+        """
+        return item_response_table(self.params, self.categories)
+
+    def _item_response_lines(self) -> list[str]:
+        """The item-response table as text, one block (components x categories) per feature."""
+        table = self.item_response_table()
+        features = table.columns.unique("feature")
+        if not len(features):
+            return []
+        lines = ["", "item-response probabilities P(category | component)"]
+        for feature in features:
+            lines += ["", table[feature].rename_axis(columns=feature).to_string(float_format=lambda v: f"{v:.4f}")]
+        return lines
 
     def parameter_table(self) -> pd.DataFrame:
         """Per-component parameters as a DataFrame: one row per component.
@@ -562,7 +817,7 @@ class FitResult:
         return table.dropna(axis=1, how="all")  # parameters of other families' features
 
     def _repr_html_(self) -> str:
-        """A compact HTML summary for Jupyter: model, fit statistics, parameter table."""
+        """A compact HTML summary for Jupyter: model, fit statistics, parameter table, item-response probabilities."""
         status = "converged" if self.converged else "<b>not converged</b>"
         stats = (
             f"log-likelihood {self.log_likelihood:.6g} &middot; parameters {self.n_params} &middot; "
@@ -570,6 +825,9 @@ class FitResult:
             f"{status} {html.escape(self.convergence_counts())}"
         )
         table = self.parameter_table().to_html(float_format=lambda v: f"{v:.5g}", border=0)
+        responses = self.item_response_table()
+        if len(responses.columns):
+            table += "<p>item-response probabilities P(category | component)</p>" + item_response_html(responses)
         return (
             f"<div><p><b>emkit FitResult</b>: {html.escape(self.describe_model())}, "
             f"{self.n_obs:g} observations</p><p>{stats}</p>{table}</div>"
@@ -609,6 +867,7 @@ class FitResult:
             "log_likelihood": self.log_likelihood,
             "classification_log_likelihood": self.classification_log_likelihood,
             "categories": json.dumps(self.categories),
+            "ordered_categories": json.dumps(list(self.ordered_categories)),
         }
         groups = {"params": self.params, "trace": self.trace}
         if self.online_state is not None:
@@ -681,6 +940,7 @@ class FitResult:
             float(attrs["log_likelihood"]),
             float(attrs["classification_log_likelihood"]),
             categories=json.loads(attrs.get("categories", "{}")),
+            ordered_categories=json.loads(attrs.get("ordered_categories", "[]")),
             online_state=None if online is None else OnlineState.from_dataset(online, mixture, len(features)),
         )
         result.__dict__["params"] = params
