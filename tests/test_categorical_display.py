@@ -316,3 +316,90 @@ def _html_tables(page: str) -> list[list[list[str]]]:
     reader = _TableReader()
     reader.feed(page)
     return reader.tables
+
+
+# -- category marginals and labelled scatters -------------------------------------------------------
+def test_categorical_marginal_of_a_multi_feature_fit(anes_fit, anes):
+    """P(x_j = c) = sum_k pi_k p_kjc, by hand from params.probs; at EM's fixed point also the data's frequencies."""
+    weights = anes_fit.params.weights.values
+    for column in anes:
+        table = em.plot.compute_density_1d(anes_fit, anes, feature=column)
+        labels = anes[column].cat.categories.tolist()
+        assert table.index.tolist() == list(range(len(labels)))  # the codes of the categories, in their order
+        for code, label in enumerate(labels):
+            by_hand = sum(weights[k] * anes_fit.params.probs.sel(component=k, feature=column, category=label).item()
+                          for k in range(2))
+            assert table.loc[code, "mixture"] == pytest.approx(by_hand, rel=1e-12)
+        frequencies = anes[column].value_counts(normalize=True)[labels].to_numpy()
+        np.testing.assert_allclose(table["mixture"], frequencies, atol=1e-6)
+        np.testing.assert_allclose(table["data"], frequencies, rtol=1e-12)
+
+
+def test_categorical_marginal_of_numeric_categories():
+    """Numbers as categories sit at their own values; values that are no category get no mass."""
+    X = pd.DataFrame({"answer": [1, 2, 2, 5, 5, 5] * 10, "colour": ["red", "blue", "red"] * 20})
+    fit = em.Mixture(em.Categorical(), 2).fit(X, random_state=0)
+    table = em.plot.compute_density_1d(fit, X, feature="answer", grid=[0, 1, 2, 3, 5])
+    probs = fit.params.probs.sel(feature="answer")
+    weights = fit.params.weights.values
+    for value in (1, 2, 5):
+        expected = sum(weights[k] * probs.sel(component=k, category=str(value)).item() for k in range(2))
+        assert table.loc[value, "mixture"] == pytest.approx(expected, rel=1e-12)
+    assert table.loc[0, "mixture"] == 0 and table.loc[3, "mixture"] == 0
+    assert table["mixture"].sum() == pytest.approx(1.0)
+
+
+def test_predictive_plot_overlays_the_category_probabilities(anes_fit, anes):
+    fig = em.plot.plot_predictive(anes_fit, anes, n_draws=5, random_state=0)
+    for ax, column in zip(fig.axes, anes):
+        (points,) = [line for line in ax.lines if line.get_label() == "fitted probability"]
+        labels = anes[column].cat.categories
+        np.testing.assert_array_equal(points.get_xdata(), np.arange(len(labels)))
+        by_hand = anes_fit.params.weights.values @ anes_fit.params.probs.sel(feature=column, category=labels).values
+        np.testing.assert_allclose(points.get_ydata(), by_hand, rtol=1e-12)
+    plt.close(fig)
+
+
+def _offsets(ax):
+    """The drawn points of every scatter on ``ax``, stacked."""
+    return np.concatenate([collection.get_offsets() for collection in ax.collections
+                           if len(collection.get_offsets())])
+
+
+def test_scatter_plots_label_and_jitter_categories(anes_fit, anes):
+    codes = np.column_stack([anes[c].cat.codes.to_numpy() for c in ("party", "education")]).astype(float)
+    data = em.plot.compute_clusters(anes_fit, anes, features=("party", "education"))
+    np.testing.assert_array_equal(data.points, codes)  # the numbers stay the codes
+    ax = em.plot.plot_clusters(anes_fit, anes, features=("party", "education"))
+    assert [t.get_text() for t in ax.get_xticklabels()] == anes["party"].cat.categories.tolist()
+    assert [t.get_text() for t in ax.get_yticklabels()] == anes["education"].cat.categories.tolist()
+    assert ax.get_title() == "clusters (MAP component)"  # no ellipses for categorical components
+    drawn = _offsets(ax)
+    labels = data.labels
+    ordered = np.concatenate([codes[labels == k] for k in range(2) if (labels == k).any()])
+    shift = drawn - ordered
+    assert np.all(np.abs(shift) < 0.2) and shift.std(axis=0).min() > 0.05  # spread, never past half a category
+    assert abs(np.corrcoef(shift.T)[0, 1]) < 0.1  # x and y jitter independently
+    plt.close(ax.figure)
+
+    ax = em.plot.plot_uncertainty(anes_fit, anes, features=("party", "vote"))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Clinton", "Dole"]
+    np.testing.assert_array_equal(np.round(ax.collections[0].get_offsets()[:, 1]), anes["vote"].cat.codes)
+    plt.close(ax.figure)
+
+
+def test_pairs_plot_labels_categories_and_counts_each_category(anes_fit, anes):
+    fig = em.plot.plot_pairs(anes_fit, anes)
+    axes = np.array(fig.axes).reshape(3, 3)
+    for j, column in enumerate(anes):
+        labels = anes[column].cat.categories.tolist()
+        assert [t.get_text() for t in axes[2, j].get_xticklabels()] == labels
+        if j:
+            assert [t.get_text() for t in axes[j, 0].get_yticklabels()] == labels
+        # the diagonal: one bar per category per component, stacked to the category's count
+        bars = axes[j, j].patches
+        counts = anes[column].value_counts()[labels].to_numpy()
+        top = np.array([max(bar.get_y() + bar.get_height() for bar in bars
+                            if round(bar.get_x() + bar.get_width() / 2) == c) for c in range(len(labels))])
+        np.testing.assert_array_equal(top, counts)
+    plt.close(fig)

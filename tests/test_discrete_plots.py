@@ -176,3 +176,35 @@ def test_plot_predictive_of_counts_draws_a_bar_per_integer(poisson_fit, counts):
     np.testing.assert_array_equal(lefts, np.arange(len(bars)) - 0.5)
     np.testing.assert_array_equal([bar.get_width() for bar in bars], 1.0)
     _close(fig)
+
+
+def test_plot_predictive_of_a_count_part_overlays_its_poisson_masses(counts):
+    mixed = counts.assign(h=np.random.default_rng(5).normal(size=len(counts)))
+    fit = em.Mixture(em.Independent({"n": em.Poisson(), "h": em.Gaussian()}), n_components=2).fit(
+        mixed, random_state=0)
+    fig = em.plot.plot_predictive(fit, mixed, n_draws=10, random_state=0)
+    count_panel, gaussian_panel = fig.axes
+    (masses,) = [line for line in count_panel.lines if line.get_label() == "fitted probability"]
+    k = masses.get_xdata()
+    assert k[0] == 0 and np.all(np.diff(k) == 1)
+    np.testing.assert_allclose(masses.get_ydata(), _poisson_mixture_pmf(fit, k, feature=0).sum(axis=0), rtol=1e-10)
+    assert [line.get_label() for line in gaussian_panel.lines] == ["fitted density"]
+    _close(fig)
+
+
+def test_plot_predictive_of_large_counts_joins_the_masses(large_counts):
+    fit = em.Mixture(em.Poisson(), n_components=2).fit(large_counts, random_state=0)
+    fig = em.plot.plot_predictive(fit, large_counts, n_draws=5, random_state=0)
+    (masses,) = [line for line in fig.axes[0].lines if line.get_label() == "fitted probability"]
+    k = masses.get_xdata()
+    assert len(k) > MAX_INTEGER_BINS and masses.get_linestyle() == "-"  # too many integers for points
+    np.testing.assert_array_equal(np.diff(k), 1.0)
+    np.testing.assert_allclose(masses.get_ydata(), _poisson_mixture_pmf(fit, k).sum(axis=0), rtol=1e-10)
+    # on the bars' scale: a bin's density is the mean mass per integer in it, as the pooled replicates show
+    table = em.plot.compute_predictive(fit, large_counts, n_draws=5, random_state=0)["n"]
+    mean_mass = np.array([masses.get_ydata()[(k > lo) & (k < hi)].mean() for lo, hi in zip(table.left, table.right)])
+    width, pooled = table.right.iloc[0] - table.left.iloc[0], 5 * len(large_counts)
+    standard_error = np.sqrt(mean_mass * width / pooled) / width  # of a pooled bin density
+    one_draw = 1 / (pooled * width)  # the density of a single replicate value: the floor in the far tails
+    np.testing.assert_array_less(np.abs(table.model - mean_mass), 4 * standard_error + one_draw)
+    _close(fig)

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+import xarray as xr  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from scipy import integrate, stats  # noqa: E402
@@ -308,14 +309,45 @@ def test_predictive_band_is_the_spread_of_data_sets_of_the_data_size(fit, faithf
     np.testing.assert_allclose((few.model_upper - few.model_lower)[busy], expected[busy], rtol=0.6)
 
 
-def test_plot_predictive_draws_no_density_over_counts():
+def test_plot_predictive_overlays_the_poisson_mixture_pmf_on_counts():
     rng = np.random.default_rng(0)
     counts = np.concatenate([rng.poisson(2, 150), rng.poisson(9, 150)])[:, None].astype(float)
     poisson = em.Mixture(em.Poisson(n_components=2)).fit(counts, random_state=0)
     fig = em.plot.plot_predictive(poisson, counts, n_draws=10, random_state=0)
-    # a probability mass is no density per unit: only the replicates' median is drawn as a line
-    assert [line.get_label() for line in fig.axes[0].lines] == []
-    assert "fitted density" not in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ax = fig.axes[0]
+    (masses,) = [line for line in ax.lines if line.get_label() == "fitted probability"]
+    k = masses.get_xdata()
+    (table,) = em.plot.compute_predictive(poisson, counts, n_draws=10, random_state=0).values()
+    np.testing.assert_array_equal(k, np.arange(table.left.iloc[0] + 0.5, table.right.iloc[-1]))  # every bar's integer
+    expected = sum(w * stats.poisson.pmf(k, rate) for w, rate in
+                   zip(poisson.params.weights.values, poisson.params.rate.values[:, 0]))
+    np.testing.assert_allclose(masses.get_ydata(), expected, rtol=1e-10)
+    assert masses.get_linestyle() == "None" and masses.get_marker() == "o"  # points, not a density curve
+    assert ax.get_ylabel() == "probability"
+    plt.close(fig)
+
+
+def test_plot_predictive_draws_the_data_over_the_band(fit, faithful):
+    fig = em.plot.plot_predictive(fit, faithful, n_draws=10, random_state=0)
+    for ax in fig.axes:
+        bars = [patch for patch in ax.patches if type(patch).__name__ == "Rectangle"]
+        band = next(patch for patch in ax.patches if patch.get_label() == "replicates (band)")
+        assert min(bar.get_zorder() for bar in bars) > band.get_zorder()
+        assert all(bar.get_facecolor()[3] < 0.5 for bar in bars)  # the band shows through the bars
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("size", [None, (3.0, 2.5)], ids=["default", "narrow"])
+def test_plot_predictive_title_fits_over_one_panel(fit_1d, faithful, size):
+    fig = None if size is None else plt.figure(figsize=size)
+    fig = em.plot.plot_predictive(fit_1d, faithful[["waiting"]], n_draws=1000, bins=10, band=0.95,
+                                  random_state=0, fig=fig)
+    fig.canvas.draw()
+    title = fig.get_suptitle()
+    extent = next(t for t in fig.texts if t.get_text() == title).get_window_extent(fig.canvas.get_renderer())
+    assert "1000 replicate data sets" in title
+    assert extent.x0 >= 0 and extent.x1 <= fig.bbox.x1 and extent.y1 <= fig.bbox.y1
+    assert extent.y0 >= fig.axes[0].get_window_extent().y1  # above the panel
     plt.close(fig)
 
 
@@ -361,7 +393,7 @@ def test_bootstrap_intervals_are_percentiles(boot, fit):
     row = table.loc["weights[1]"]
     assert row.lower == pytest.approx(np.percentile(boot.weights.values[:, 1], 5))
     no_ref = em.plot.compute_bootstrap_intervals(boot)
-    assert no_ref.loc["means[0, waiting]"].estimate == pytest.approx(means[:, 0, 1].mean())
+    assert no_ref.loc["means[0, waiting]"].estimate == pytest.approx(np.median(means[:, 0, 1]))
 
 
 def test_bootstrap_intervals_skip_failed_replicates(boot, fit):
@@ -372,11 +404,35 @@ def test_bootstrap_intervals_skip_failed_replicates(boot, fit):
     assert table.loc["means[1, waiting]"].upper == pytest.approx(np.percentile(boot.means.values[1:, 1, 1], 97.5))
 
 
+def test_bootstrap_estimate_without_a_fit_is_the_median_and_ignores_an_outlier():
+    rng = np.random.default_rng(7)
+    clean = rng.normal(5.0, 0.1, 99)
+    boot = xr.Dataset({"means": (("draw", "component"), np.append(clean, 1e6)[:, None])},
+                      coords={"component": [0]})
+    row = em.plot.compute_bootstrap_intervals(boot).loc["means[0]"]
+    ordered = np.sort(clean)
+    assert row.estimate == pytest.approx((ordered[49] + ordered[50]) / 2)  # middle of 100 values, outlier last
+    assert abs(row.estimate - 5.0) < 0.05  # the mean would be about 10005
+
+
 def test_plot_bootstrap(boot, fit):
     ax = em.plot.plot_bootstrap(boot, fit, variables=("weights",))
     assert isinstance(ax, Axes)
     assert len(ax.lines) + len(ax.collections) > 0
     assert [t.get_text() for t in ax.get_yticklabels()] == ["weights[0]", "weights[1]"]
+
+
+def test_plot_bootstrap_draws_an_estimate_outside_its_interval(fit):
+    draws = np.array([0.70, 0.72, 0.74, 0.76])  # all replicates above the fit's weights[0]
+    boot = xr.Dataset({"weights": (("draw", "component"), np.column_stack([draws, 1 - draws]))},
+                      coords={"component": [0, 1]})
+    assert fit.params.weights.values[0] < 0.7
+    ax = em.plot.plot_bootstrap(boot, fit, variables=("weights",))
+    table = em.plot.compute_bootstrap_intervals(boot, fit, variables=("weights",))
+    (segments,) = ax.collections
+    ends = np.array([segment[:, 0] for segment in segments.get_segments()])
+    np.testing.assert_allclose(ends, table[["lower", "upper"]].to_numpy())
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), fit.params.weights.values)
 
 
 def test_compute_functions_do_not_draw(fit, faithful, selection, boot):

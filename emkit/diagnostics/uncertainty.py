@@ -233,6 +233,12 @@ def summary(
         one not estimated by the likelihood (a fixed value, a noise
         component's box), or one the observed information cannot give
         (a flat log-likelihood, a singular or indefinite information).
+        ``lower`` and ``upper`` are Wald limits, ``estimate -/+ z * std_error``
+        on the parameter's own scale: near a bound of its domain they can
+        cross it (a probability's upper limit above 1, a variance's lower
+        limit below 0). There, percentile intervals of :func:`emkit.bootstrap`
+        replicates (:func:`emkit.plot.compute_bootstrap_intervals`) stay in
+        the domain.
 
     Examples
     --------

@@ -17,10 +17,14 @@ def pyplot():
 
 
 def get_ax(ax=None):
-    """``ax``, or the axes of a new figure when ``ax`` is None."""
+    """``ax``, or the axes of a new figure when ``ax`` is None.
+
+    A new figure uses matplotlib's constrained layout, so long tick labels
+    (category names) and colour bars stay inside it.
+    """
     if ax is not None:
         return ax
-    _, ax = pyplot().subplots()
+    _, ax = pyplot().subplots(layout="constrained")
     return ax
 
 

@@ -53,7 +53,8 @@ def compute_bootstrap_intervals(boot, fit=None, variables=("means",), level: flo
         From :func:`emkit.bootstrap` (a ``draw`` dimension).
     fit : FitResult, optional
         The reference fit; its parameters are the estimates. Without it, the
-        estimate is the mean of the replicates.
+        estimate is the median of the replicates (robust: a few outlying
+        replicates move it by at most as many order statistics).
     variables : sequence of str, default ("means",)
         Parameter variables of ``boot`` (``weights``, ``means``, ``covariances``, ...).
     level : float, default 0.95
@@ -102,7 +103,7 @@ def compute_bootstrap_intervals(boot, fit=None, variables=("means",), level: flo
             if estimate is not None:
                 centre = float(estimate[e])
             else:
-                centre = float(ok.mean()) if len(ok) else np.nan
+                centre = float(np.median(ok)) if len(ok) else np.nan
             labels.append(f"{name}[{', '.join(str(k) for k in key)}]" if key else name)
             rows.append({"variable": name, "estimate": centre, **_spread(ok, tail), "n_ok": len(ok)})
     return pd.DataFrame(rows, index=pd.Index(labels, name="parameter"))
@@ -111,8 +112,12 @@ def compute_bootstrap_intervals(boot, fit=None, variables=("means",), level: flo
 def plot_bootstrap(boot, fit=None, variables=("means",), level: float = 0.95, ax=None):
     """Forest plot: each parameter's estimate with its bootstrap percentile interval.
 
-    Parameters on very different scales are best drawn one variable (or
-    feature) at a time, e.g. ``variables=("weights",)``.
+    The interval is a segment from ``lower`` to ``upper`` and the estimate a
+    point; with a reference fit the point may lie outside the interval (the
+    replicates' percentiles need not surround the fit's own value, e.g. with
+    few replicates or a skewed bootstrap distribution). Parameters on very
+    different scales are best drawn one variable (or feature) at a time,
+    e.g. ``variables=("weights",)``.
 
     Parameters
     ----------
@@ -142,8 +147,9 @@ def plot_bootstrap(boot, fit=None, variables=("means",), level: float = 0.95, ax
     table = compute_bootstrap_intervals(boot, fit, variables, level)
     ax = get_ax(ax)
     y = np.arange(len(table))[::-1]
-    ax.errorbar(table.estimate, y, xerr=[table.estimate - table.lower, table.upper - table.estimate],
-                fmt="o", color="C0", ecolor="C0", capsize=3)
+    # the interval as its own segment: a percentile interval need not contain the reference estimate
+    ax.hlines(y, table.lower, table.upper, color="C0", lw=1.5)
+    ax.plot(table.estimate, y, "o", color="C0")
     ax.set_yticks(y)
     ax.set_yticklabels(table.index)
     ax.set_xlabel(f"estimate with {100 * level:g}% bootstrap percentile interval")

@@ -9,6 +9,8 @@ import pandas as pd
 
 from ._common import component_colors, feature_index, get_ax, observations, pyplot
 from ._ellipse import ellipse_geometry
+from .density import integer_bin_edges, on_integer_support
+from .profile import jitter_categories, label_categories
 
 _MATRIX_VARIABLES = ("covariances", "scales")
 #: Points on the covariate axis at which a regression line is evaluated.
@@ -244,14 +246,16 @@ def compute_clusters(fit, X, features=None, radius: float = 2.0) -> ClusterData:
     return ClusterData(names, x[:, [i, j]], np.asarray(labels), ellipses, float(radius), lines, response_axis)
 
 
-def _draw_clusters(data: ClusterData, n_components: int, ax, legend: bool = True, s: float = 12):
+def _draw_clusters(fit, data: ClusterData, ax, legend: bool = True, s: float = 12):
+    """The points by MAP component (categorical features jittered, labelled), ellipses and regression lines."""
     from matplotlib.patches import Ellipse
 
-    colors = component_colors(n_components)
-    for k in range(n_components):
+    colors = component_colors(fit.n_components)
+    points = np.column_stack([jitter_categories(fit, name, data.points[:, a]) for a, name in enumerate(data.features)])
+    for k in range(fit.n_components):
         mine = data.labels == k
         if mine.any():
-            ax.scatter(data.points[mine, 0], data.points[mine, 1], s=s, color=colors[k], alpha=0.7, label=f"component {k}")
+            ax.scatter(points[mine, 0], points[mine, 1], s=s, color=colors[k], alpha=0.7, label=f"component {k}")
     for row in data.ellipses.itertuples():
         k = int(row.component)
         ax.add_patch(Ellipse((row.centre_x, row.centre_y), 2 * row.semi_major, 2 * row.semi_minor, angle=row.angle,
@@ -261,6 +265,8 @@ def _draw_clusters(data: ClusterData, n_components: int, ax, legend: bool = True
         _draw_line(ax, line, data.response_axis, colors[int(k)])
     ax.set_xlabel(data.features[0])
     ax.set_ylabel(data.features[1])
+    label_categories(ax, fit, data.features[0], "x")
+    label_categories(ax, fit, data.features[1], "y")
     if legend:
         ax.legend(fontsize="small")
     return ax
@@ -284,6 +290,11 @@ def plot_clusters(fit, X, features=None, radius: float = 2.0, ax=None):
     its first covariate on the x axis and the response on the y axis; with
     several covariates the others are held at their mean (see
     :func:`compute_clusters`).
+
+    A categorical feature is drawn at its codes with the category labels as
+    tick labels, each point moved by a small uniform jitter
+    (:func:`emkit.plots.profile.jitter_categories`) so that points do not
+    all stack on a few spots; :func:`compute_clusters` gives the codes.
 
     Parameters
     ----------
@@ -314,11 +325,13 @@ def plot_clusters(fit, X, features=None, radius: float = 2.0, ax=None):
     """
     data = compute_clusters(fit, X, features, radius)
     ax = get_ax(ax)
-    _draw_clusters(data, fit.n_components, ax)
+    _draw_clusters(fit, data, ax)
     if len(data.lines):
         ax.set_title(f"clusters (regression lines, bands of \u00b1{data.radius:g} residual SD)")
-    else:
+    elif len(data.ellipses):
         ax.set_title(f"clusters (ellipses at Mahalanobis radius {data.radius:g})")
+    else:
+        ax.set_title("clusters (MAP component)")
     return ax
 
 
@@ -342,12 +355,23 @@ def compute_pairs(fit, X, radius: float = 2.0) -> dict:
     return {(i, j): compute_clusters(fit, X, (i, j), radius) for i in range(d) for j in range(i + 1, d)}
 
 
+def _diagonal_bins(fit, x: np.ndarray, j: int):
+    """Bins of feature ``j``'s histogram in a pairs grid: one per integer on the integers, else 20."""
+    if on_integer_support(fit, x, j):
+        finite = x[:, j][np.isfinite(x[:, j])]
+        return integer_bin_edges(finite.min(), finite.max())
+    return 20
+
+
 def plot_pairs(fit, X, radius: float = 2.0, fig=None):
     """A d x d grid: clusters with ellipses for every feature pair, per-component histograms on the diagonal.
 
     Panel ``(row, col)`` with ``row != col`` shows feature ``col`` against
     feature ``row``; the diagonal shows each feature's histogram split by MAP
-    component (stacked).
+    component (stacked): 20 bins, or one bar per integer for a feature on
+    the integers (counts, binary and categorical data). Categorical features
+    have their category labels on the axes and are jittered as in
+    :func:`plot_clusters`.
 
     Parameters
     ----------
@@ -392,12 +416,13 @@ def plot_pairs(fit, X, radius: float = 2.0, fig=None):
             ax = axes[row, col]
             if row == col:
                 groups = [x[labels == k, row] for k in range(fit.n_components)]
-                ax.hist(groups, bins=20, stacked=True, color=colors[: len(groups)])
+                ax.hist(groups, bins=_diagonal_bins(fit, x, row), stacked=True, color=colors[: len(groups)])
+                label_categories(ax, fit, names[row], "x")
             else:
                 data = pairs[min(row, col), max(row, col)]
                 if row < col:  # below/above the diagonal: swap so that x is the column's feature
                     data = data.swapped()
-                _draw_clusters(data, fit.n_components, ax, legend=False, s=5)
+                _draw_clusters(fit, data, ax, legend=False, s=5)
             ax.set_xlabel(names[col] if row == d - 1 else "")
             ax.set_ylabel(names[row] if col == 0 else "")
     fig.tight_layout()

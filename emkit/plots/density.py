@@ -115,13 +115,43 @@ def _relative_frequencies(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return pd.Series(finite).value_counts().reindex(grid, fill_value=0).to_numpy() / len(finite)
 
 
-def _closed_form_marginal(params, grid: np.ndarray, k: int, j: int) -> np.ndarray | None:
+def _category_values(fit, feature: str, labels) -> np.ndarray:
+    """The values that stand for a categorical feature's ``labels`` in the data the fit works on.
+
+    The codes ``0 .. C-1`` of a column given as text or a pandas categorical
+    (:attr:`emkit.FitResult.categories`), else the numbers themselves.
+    """
+    if feature in fit.categories:
+        return np.arange(len(labels), dtype=float)
+    return np.array([float(label) for label in labels])
+
+
+def _categorical_marginal(fit, grid: np.ndarray, k: int, j: int) -> np.ndarray | None:
+    """``log P_k(x_j = g)`` at each grid value ``g`` from ``params.probs``; None if feature ``j`` is not categorical.
+
+    Values that are none of the feature's categories get ``-inf``.
+    """
+    table = fit.item_response_table()
+    feature = str(fit.features[j])
+    if feature not in table.columns.unique("feature"):
+        return None
+    probs = table[feature]
+    values = _category_values(fit, feature, probs.columns)
+    mass = pd.Series(probs.iloc[k].to_numpy(), index=values).reindex(grid, fill_value=0.0).to_numpy()
+    with np.errstate(divide="ignore"):
+        return np.log(mass)
+
+
+def _closed_form_marginal(fit, grid: np.ndarray, k: int, j: int) -> np.ndarray | None:
     """``log f_kj(grid)``: component ``k``'s marginal of feature ``j`` from its parameters, None if unknown.
 
     Gaussian ``N(mu_kj, Sigma_kjj)``, Student-t ``t_nu(mu_kj, Sigma_kjj)``,
-    Poisson ``Pois(lambda_kj)`` and Bernoulli ``Bern(p_kj)``; a parameter that
-    is NaN for feature ``j`` belongs to another part of an ``Independent``.
+    Poisson ``Pois(lambda_kj)``, Bernoulli ``Bern(p_kj)`` and categorical
+    ``P(x_j = c) = p_kjc``; a parameter that is NaN for feature ``j`` belongs
+    to another part of an ``Independent``.
     """
+    params = fit.params
+
     def value(name, *index):
         return params[name].values[(k, *index)] if name in params else np.nan
 
@@ -134,7 +164,7 @@ def _closed_form_marginal(params, grid: np.ndarray, k: int, j: int) -> np.ndarra
         return stats.poisson.logpmf(grid, value("rate", j))
     if np.isfinite(value("prob", j)):
         return stats.bernoulli.logpmf(grid, value("prob", j))
-    return None
+    return _categorical_marginal(fit, grid, k, j)
 
 
 def _component_log_prob_1d(fit, x: np.ndarray, grid: np.ndarray, j: int) -> np.ndarray:
@@ -151,11 +181,11 @@ def _component_log_prob_1d(fit, x: np.ndarray, grid: np.ndarray, j: int) -> np.n
         return out
     out = np.full((len(grid), fit.n_components), np.nan)
     for k in range(fit.n_components):
-        marginal = _closed_form_marginal(fit.params, grid, k, j)
+        marginal = _closed_form_marginal(fit, grid, k, j)
         if marginal is None:
             raise ValueError(
                 f"component {k} has no closed-form one-feature marginal; fit a one-feature model "
-                "or use Gaussian, Student-t, Poisson or Bernoulli components"
+                "or use Gaussian, Student-t, Poisson, Bernoulli or Categorical components"
             )
         out[:, k] = marginal
     return out
@@ -172,8 +202,10 @@ def compute_density_1d(fit, X, feature=None, n_grid: int = 400, grid=None) -> pd
     at grid points outside the families' support (their ``check_data``). For a
     multi-feature fit, ``f_k`` is the marginal of the chosen feature, in
     closed form for Gaussian (``N(mu_kj, Sigma_kjj)``), Student-t
-    (``t_nu(mu_kj, Sigma_kjj)``), Poisson (``Pois(lambda_kj)``) and Bernoulli
-    (``Bern(p_kj)``) components, alone or as parts of ``Independent``.
+    (``t_nu(mu_kj, Sigma_kjj)``), Poisson (``Pois(lambda_kj)``), Bernoulli
+    (``Bern(p_kj)``) and categorical (``P(x_j = c) = p_kjc``, the fit's
+    ``params.probs``, so ``mixture`` is ``sum_k pi_k p_kjc``) components,
+    alone or as parts of ``Independent``.
 
     A feature on the integers (count, binary and category-code data: whole
     numbers in the data, non-integers rejected by the families, see

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ._common import feature_index, observations, pyplot
 from ..results.replicates import draw_replicates, drawn_features
-from .density import compute_density_1d, integer_bin_edges, on_integer_support
+from .density import MAX_INTEGER_BINS, compute_density_1d, integer_bin_edges, on_integer_support
 from .profile import label_categories
 
 
@@ -136,32 +136,52 @@ def compute_predictive(fit, X, n_draws: int = 100, bins: int = 30, band: float =
     return out
 
 
-def _marginal_density(fit, X, name: str) -> pd.Series | None:
-    """The fitted marginal density of feature ``name`` on a grid.
+def _fitted_marginal(fit, X, name: str, table: pd.DataFrame, on_integers: bool) -> pd.DataFrame | None:
+    """:func:`compute_density_1d` of feature ``name`` for the histogram panel; None without a closed form.
 
-    None where there is no density to draw over a histogram: no closed-form
-    marginal, or a count family (its probability mass is not a density per unit).
+    A feature on the integers gets the probability mass at every integer
+    the bins of ``table`` cover (the table then has a ``data`` column); a
+    continuous one the density on the default grid.
     """
-    if on_integer_support(fit, observations(fit, X), feature_index(fit, name)):
-        return None
+    grid = None
+    if on_integers:
+        grid = np.arange(np.ceil(table.left.iloc[0]), np.floor(table.right.iloc[-1]) + 1)
     try:
-        return compute_density_1d(fit, X, feature=name)["mixture"]
+        return compute_density_1d(fit, X, feature=name, grid=grid)
     except ValueError:
         return None
 
 
+def _draw_marginal(ax, marginal: pd.DataFrame) -> None:
+    """The fitted mixture marginal: a curve of the density, or the masses at the integers as points.
+
+    Over more than :data:`~emkit.plots.density.MAX_INTEGER_BINS` integers the
+    points would merge, so the masses are joined by a line.
+    """
+    on_integers = "data" in marginal
+    points = on_integers and len(marginal) <= MAX_INTEGER_BINS
+    ax.plot(marginal.index.to_numpy(), marginal["mixture"].to_numpy(), ls="none" if points else "-",
+            marker="o" if points else None, ms=4, lw=1, color="k", zorder=4,
+            label="fitted probability" if on_integers else "fitted density")
+
+
 def _draw_histogram(ax, fit, X, name: str, table: pd.DataFrame) -> None:
-    """Data histogram, the replicates' band and median, and the fitted marginal density if there is one."""
+    """The replicates' band and median under the data's histogram, and the fitted marginal if there is one.
+
+    The data's bars are translucent and drawn over the band, so both the
+    band and the top of every bar stay visible.
+    """
+    on_integers = on_integer_support(fit, observations(fit, X), feature_index(fit, name))
     edges = np.append(table.left.to_numpy(), table.right.iloc[-1])
-    ax.bar(table.left, table.data, width=table.right - table.left, align="edge",
-           color="0.8", edgecolor="0.6", label="data")
     ax.stairs(table.model_upper.to_numpy(), edges, baseline=table.model_lower.to_numpy(), fill=True,
-              color="C1", alpha=0.3, label="replicates (band)")
-    ax.stairs(table.model_median.to_numpy(), edges, color="C1", lw=1.5, label="replicates (median)")
-    density = _marginal_density(fit, X, name)
-    if density is not None:
-        ax.plot(density.index, density.to_numpy(), color="k", lw=1, label="fitted density")
-    ax.set_ylabel("density")
+              color="C1", alpha=0.3, zorder=1, label="replicates (band)")
+    ax.stairs(table.model_median.to_numpy(), edges, color="C1", lw=1.5, zorder=2, label="replicates (median)")
+    ax.bar(table.left, table.data, width=table.right - table.left, align="edge",
+           facecolor=(0.5, 0.5, 0.5, 0.35), edgecolor="0.25", zorder=3, label="data")
+    marginal = _fitted_marginal(fit, X, name, table, on_integers)
+    if marginal is not None:
+        _draw_marginal(ax, marginal)
+    ax.set_ylabel("probability" if on_integers else "density")
 
 
 def _draw_ecdf(ax, table: pd.DataFrame) -> None:
@@ -177,11 +197,17 @@ def plot_predictive(fit, X, n_draws: int = 100, bins: int = 30, kind: str = "his
                     random_state=None, fig=None):
     """One panel per feature: the data against replicate data sets drawn from the fitted model.
 
-    ``kind="hist"``: the data's histogram, the central ``band`` of the
+    ``kind="hist"``: the data's histogram (translucent bars drawn over the
+    band, so the top of each bar shows), the central ``band`` of the
     replicates' histograms per bin (shaded) with their median (step line),
-    and the fitted marginal density where the family has one in closed form
-    (:func:`compute_density_1d`). ``kind="ecdf"``: the data's ECDF against the
-    replicates' pooled ECDF and band. See :func:`compute_predictive`.
+    and the fitted marginal where the family has one in closed form
+    (:func:`compute_density_1d`): a density curve, or for a feature on the
+    integers (counts, binary and categorical data) the mixture's probability
+    mass ``sum_k pi_k f_k(x)`` at each integer as points, on the scale of
+    the bars (the relative frequency of each integer). ``kind="ecdf"``: the
+    data's ECDF against the replicates' pooled ECDF and band. See
+    :func:`compute_predictive`. The title is broken into lines that fit the
+    figure's width.
 
     Parameters
     ----------
@@ -217,7 +243,7 @@ def plot_predictive(fit, X, n_draws: int = 100, bins: int = 30, kind: str = "his
     tables = compute_predictive(fit, X, n_draws, bins, band, random_state)
     plt = pyplot()
     if fig is None:
-        fig = plt.figure(figsize=(max(4 * len(tables), 6.4), 3.2))  # room for the title over one panel
+        fig = plt.figure(figsize=(max(4 * len(tables), 6.4), 3.2))
     else:
         fig.clear()
     axes = fig.subplots(1, len(tables), squeeze=False)[0]
@@ -232,6 +258,6 @@ def plot_predictive(fit, X, n_draws: int = 100, bins: int = 30, kind: str = "his
     title = f"predictive check: data vs {n_draws} replicate data sets from the fit ({band:.0%} band)"
     if len(tables) < len(fit.features):
         title += "\nresponse drawn given each observation's covariates"
-    fig.suptitle(title)
+    fig.suptitle(title, wrap=True)  # broken into lines that fit the figure's width, whatever its size
     fig.tight_layout()
     return fig

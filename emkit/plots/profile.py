@@ -1,4 +1,4 @@
-"""Categorical features: the profile plot of a latent class model, and category labels on axes.
+"""Categorical features: the profile plot of a latent class model, category labels on axes, jitter in scatters.
 
 The profile plot is poLCA's picture of a latent class model: for each item
 (categorical feature) the probability of each of its categories given the
@@ -14,6 +14,8 @@ from ._common import component_colors, pyplot
 
 #: Tick labels are turned when a panel's labels are longer than this many characters in all.
 _LONG_LABELS = 24
+#: Half-width of the uniform jitter that scatter plots add to a categorical feature's values.
+CATEGORY_JITTER = 0.2
 
 
 def compute_profile(fit) -> pd.DataFrame:
@@ -120,6 +122,40 @@ def label_categories(ax, fit, feature, axis: str = "x") -> None:
     labels = fit.categories.get(str(feature))
     if labels is not None:
         set_category_ticks(ax, np.arange(len(labels)), [str(label) for label in labels], axis)
+
+
+def jitter_categories(fit, feature, values: np.ndarray) -> np.ndarray:
+    """A feature's ``values`` as scatter plots draw them: a categorical feature's spread by a small jitter.
+
+    The values of a categorical feature (one with item-response
+    probabilities, :meth:`emkit.FitResult.item_response_table`) are a few
+    codes or numbers, so a scatter would stack all its points on a few
+    spots. Each point gets a uniform offset in ``(-CATEGORY_JITTER,
+    CATEGORY_JITTER)`` = ``(-0.2, 0.2)``, seeded by the feature's position
+    in the fit (the same figure every time, independent offsets for the two
+    axes). Other features come back unchanged. Only the drawing moves: the
+    ``compute_*`` functions give the values themselves.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, emkit as em
+    >>> from emkit.plots.profile import jitter_categories
+    >>> X = pd.DataFrame({"colour": ["red", "blue", "red"] * 10, "size": np.linspace(1, 2, 30)})
+    >>> fit = em.Mixture(em.Independent({"colour": em.Categorical(), "size": em.Gaussian()})).fit(X)
+    >>> codes = fit.observations(X).values[:, 0]
+    >>> moved = jitter_categories(fit, "colour", codes)
+    >>> bool(np.all(np.abs(moved - codes) < 0.2)), bool(np.any(moved != codes))
+    (True, True)
+    >>> sizes = fit.observations(X).values[:, 1]
+    >>> bool(np.array_equal(jitter_categories(fit, "size", sizes), sizes))
+    True
+    """
+    names = [str(f) for f in fit.features]
+    values = np.asarray(values, dtype=float)
+    if str(feature) not in fit.item_response_table().columns.unique("feature"):
+        return values
+    rng = np.random.default_rng(names.index(str(feature)))
+    return values + rng.uniform(-CATEGORY_JITTER, CATEGORY_JITTER, len(values))
 
 
 def plot_profile(fit, features=None, fig=None):

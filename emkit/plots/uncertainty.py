@@ -6,6 +6,7 @@ import numpy as np
 import xarray as xr
 
 from ._common import feature_index, get_ax, observations
+from .profile import jitter_categories, label_categories
 
 
 def compute_uncertainty(fit, X) -> xr.DataArray:
@@ -44,7 +45,10 @@ def plot_uncertainty(fit, X, features=(0, 1), kind: str = "auto", ax=None):
     ``kind="scatter"``: the observations in two features, each point's size
     and colour growing with its uncertainty. ``kind="sorted"``: the
     uncertainties in increasing order against their rank. ``"auto"`` picks
-    scatter when the fit has two or more features, sorted otherwise.
+    scatter when the fit has two or more features, sorted otherwise. In the
+    scatter a categorical feature is drawn at its codes, jittered
+    (:func:`emkit.plots.profile.jitter_categories`) and labelled with its
+    categories.
 
     Parameters
     ----------
@@ -81,10 +85,14 @@ def plot_uncertainty(fit, X, features=(0, 1), kind: str = "auto", ax=None):
         i, j = (feature_index(fit, f) for f in features)
         x = observations(fit, X)
         top = max(float(u.max()), 1e-12)
-        points = ax.scatter(x[:, i], x[:, j], s=5 + 80 * u / top, c=u, cmap="viridis", vmin=0, alpha=0.8)
+        names = (fit.features[i], fit.features[j])
+        points = ax.scatter(jitter_categories(fit, names[0], x[:, i]), jitter_categories(fit, names[1], x[:, j]),
+                            s=5 + 80 * u / top, c=u, cmap="viridis", vmin=0, alpha=0.8)
         ax.figure.colorbar(points, ax=ax, label="1 - max responsibility")
-        ax.set_xlabel(str(fit.features[i]))
-        ax.set_ylabel(str(fit.features[j]))
+        ax.set_xlabel(str(names[0]))
+        ax.set_ylabel(str(names[1]))
+        label_categories(ax, fit, names[0], "x")
+        label_categories(ax, fit, names[1], "y")
     else:
         ordered = np.sort(u)
         ax.plot(np.arange(1, len(ordered) + 1), ordered, drawstyle="steps-mid")
