@@ -165,6 +165,9 @@ class Selection:
     def marked_table(self, criterion: str | None = None, digits: int = 2):
         """:meth:`table` as text: values with ``digits`` decimals, ``"degenerate"`` or ``"failed"``.
 
+        The columns are headed ``covariance`` for the Gaussian grid, ``model``
+        for a grid over one declaration (``select(model=...)``).
+
         Examples
         --------
         >>> import numpy as np, emkit as em
@@ -179,10 +182,12 @@ class Selection:
         table = self.table(criterion)
         status = xr.where(self.grid.degenerate, "degenerate", "failed").transpose("n_components", "covariance")
         marks = status.to_pandas()
-        return table.apply(
+        marked = table.apply(
             lambda column: [f"{v:.{digits}f}" if np.isfinite(v) else marks.loc[k, column.name]
                             for k, v in column.items()]
         )
+        marked.columns.name = "model" if "model" in self.grid.attrs else "covariance"
+        return marked
 
     def _repr_html_(self) -> str:
         """The criterion table for Jupyter, the chosen cell in bold, degenerate and failed cells marked."""
@@ -238,7 +243,7 @@ def select(
         (:class:`~emkit.Poisson`, :class:`~emkit.Categorical`,
         :class:`~emkit.Independent`...) or a :class:`~emkit.Mixture` of one
         family, whose own number of components is ignored. The grid then
-        has a single ``covariance`` label, the family's class name. A
+        has a single ``covariance`` label naming the family (:func:`family_name`). A
         mixture of several families has no single way to add a component
         and is refused.
     criterion : {"bic", "aic", "icl"}, default "bic"
@@ -375,7 +380,21 @@ def _declarations(template, covariance, reg_covar) -> dict:
         )
     if reg_covar is not None:
         raise ValueError("select takes reg_covar only without model: set it on the model's family")
-    return {type(template).__name__: functools.partial(Mixture, template)}
+    return {family_name(template): functools.partial(Mixture, template)}
+
+
+def family_name(family) -> str:
+    """The grid's label of a family: its class name, or for :func:`emkit.from_scipy` the distribution's name.
+
+    Examples
+    --------
+    >>> import scipy.stats, emkit as em
+    >>> from emkit.selection import family_name
+    >>> family_name(em.Poisson()), family_name(em.from_scipy(scipy.stats.gamma))
+    ('Poisson', 'gamma')
+    """
+    distribution = getattr(family, "dist", None)
+    return str(getattr(distribution, "name", "")) or type(family).__name__
 
 
 def _template_family(model):

@@ -406,11 +406,6 @@ REFUSED = {  # (family, plot) -> what the error says
     **{(family, "plot_profile"): "no categorical features"
        for family in FAMILIES if family not in ("categorical", "independent")},
 }
-UNCLEAR = {  # (family, plot): the refusal does not say what the plot needs
-    (family, "plot_clusters"): "a one-feature fit's cluster plot says 'feature 1 out of range for 1 features' "
-                               "(features were not given) instead of asking for two features"
-    for family in ("poisson", "from_scipy")
-}
 def draw(plot: str, case: Case):
     function = getattr(em.plot, plot)
     fit, X = case.fit, case.X
@@ -453,9 +448,7 @@ def check_rendered(figure, case: Case, plot: str) -> None:
 def plot_cases():
     for family in FAMILIES:
         for plot in PLOTS:
-            reason = UNCLEAR.get((family, plot))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            yield pytest.param(family, plot, marks=marks, id=f"{family}-{plot}")
+            yield pytest.param(family, plot, id=f"{family}-{plot}")
 
 
 @pytest.mark.parametrize("family, plot", plot_cases())
@@ -499,24 +492,15 @@ def convergence_axes():
     return ax
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "plot_convergence keeps matplotlib's default x ticks: a fit of one or two iterations gets ticks at "
-    "0.2, 0.4, ... iterations"))
 def test_convergence_plot_counts_whole_iterations(convergence_axes):
     ticks = convergence_axes.get_xticks()
     assert np.array_equal(ticks, np.round(ticks))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "plot_convergence keeps matplotlib's offset notation: log-likelihoods that agree to 4 decimals are read "
-    "as an offset ('1e-5 - 8.720533e2') plus ticks near 0"))
 def test_convergence_plot_shows_the_log_likelihood_itself(convergence_axes):
     assert convergence_axes.yaxis.get_major_formatter().get_offset() == ""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compute_predictive's bins span the data and every replicate: a heavy-tailed fit's replicates reach values "
-    "far beyond the data (-50 for data in [-14, 14]), so the data fall in a few wide bins and the check is unreadable"))
 def test_predictive_bins_resolve_the_data_of_a_heavy_tailed_fit():
     case = fitted("student_t")
     ppc = em.plot.compute_predictive(case.fit, case.X, n_draws=N_DRAWS, bins=30, random_state=1)
@@ -524,6 +508,61 @@ def test_predictive_bins_resolve_the_data_of_a_heavy_tailed_fit():
         low, high = case.X[feature].min(), case.X[feature].max()
         inside = ((table.left >= low) & (table.right <= high)).sum()
         assert inside >= 20, (feature, inside)
+        # replicate values beyond the data fall in no bin: their share is the fit's mass outside [low, high]
+        outside = 1 - bin_probabilities(case, feature, np.array([low, high]))[0]
+        n_values = N_DRAWS * len(case.X)
+        assert abs(table.attrs["model_outside"] - outside) <= 5 * np.sqrt(outside * (1 - outside) / n_values)
+        assert outside > 1e-3  # the heavy tails do reach beyond the data
+        binned = (table.model * (table.right - table.left)).sum()
+        assert binned + table.attrs["model_outside"] == pytest.approx(1.0, abs=1e-12)
+        assert table.model_ecdf.iloc[-1] < 1.0  # the ECDF still counts the values above the last bin
+
+
+def test_predictive_plot_names_the_share_beyond_the_data_and_keeps_its_legend_off_the_panels():
+    case = fitted("student_t")
+    fig = em.plot.plot_predictive(case.fit, case.X, n_draws=N_DRAWS, random_state=1)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (legend,) = fig.legends
+    box = legend.get_window_extent(renderer)
+    for ax in fig.axes:
+        assert "beyond the data's range" in ax.get_xlabel()
+        assert not box.overlaps(ax.get_window_extent(renderer))
+    assert {text.get_text() for text in legend.get_texts()} == {"replicates (band)", "replicates (median)", "data",
+                                                                "fitted density"}
+    plt.close(fig)
+
+
+def test_select_over_a_scipy_family_is_labelled_by_the_distribution():
+    case = fitted("from_scipy")
+    assert case.selection.grid.attrs["model"] == "gamma"
+    assert case.selection.best_key[0] == "gamma"
+    assert "of gamma over" in repr(case.selection)
+    assert case.selection.marked_table().columns.name == "model"
+
+
+def test_report_of_a_selection_marks_the_chosen_cell_and_heads_the_model_column():
+    case = fitted("poisson")
+    page = em.report(case.selection, case.X, n_draws=5)
+    section = page[page.index('<section id="selection">'):]
+    table = section[section.index("<table"):section.index("</table>")]
+    chosen, k = case.selection.best_key
+    assert "<th>model</th>" in table and "<th>covariance</th>" not in table
+    bold = table.split("<b>")[1].split("</b>")[0]
+    assert table.count("<b>") == 1
+    assert float(bold) == pytest.approx(case.selection.grid.bic.sel(covariance=chosen, n_components=k).item(), abs=0.005)
+    assert float(bold) == pytest.approx(np.nanmin(case.selection.table().to_numpy()), abs=0.005)
+
+
+def test_density_of_a_regression_fit_says_it_is_conditional():
+    case = fitted("regression")
+    ax = em.plot.plot_density(case.fit, case.X)
+    assert ax.get_title() == "fitted conditional density of y given x"
+    plt.close(ax.figure)
+    gaussian = fitted("gaussian")
+    ax = em.plot.plot_density(gaussian.fit, gaussian.X)
+    assert ax.get_title() == "fitted mixture density"
+    plt.close(ax.figure)
 
 
 # -- the report -------------------------------------------------------------------------------------------
@@ -556,11 +595,11 @@ PROFILE = "profile: P(category | component) for each categorical feature"
 FIGURES = {  # the report's figures beyond convergence, uncertainty and predictive checks
     "gaussian": [CLUSTERS, "fitted density"],
     "student_t": [CLUSTERS, "fitted density"],
-    "poisson": [],
+    "poisson": ["fitted density"],
     "categorical": [PROFILE],
     "independent": [CLUSTERS, PROFILE],
     "regression": [CLUSTERS],
-    "from_scipy": [],
+    "from_scipy": ["fitted density"],
 }
 
 
@@ -611,9 +650,7 @@ def test_report_tables_describe_the_data_and_hold_no_nan(case, page):
 
 @pytest.mark.parametrize("family", [
     "gaussian", "student_t", "regression",
-    pytest.param("independent", marks=pytest.mark.xfail(strict=True, reason=(
-        "the report's caption says 'ellipses' for any fit with 'means', but a pairs plot of a Gaussian "
-        "part over one feature, next to Poisson and categorical parts, draws none"))),
+    "independent",
 ])
 def test_report_cluster_caption_names_what_is_drawn(family):
     case = fitted(family)
@@ -624,12 +661,7 @@ def test_report_cluster_caption_names_what_is_drawn(family):
     assert ("regression lines" in caption) == (len(lines) > 0)
 
 
-@pytest.mark.parametrize("family", [
-    pytest.param(family, marks=pytest.mark.xfail(strict=True, reason=(
-        "the report draws the fitted density only when the fit has 'means': a one-feature Poisson or "
-        "from_scipy fit gets no density figure, though plot_density draws it")))
-    for family in ("poisson", "from_scipy")
-])
+@pytest.mark.parametrize("family", ["poisson", "from_scipy"])
 def test_report_of_a_one_feature_fit_shows_its_fitted_density(family):
     assert "fitted density" in report_page(family).figures
 

@@ -198,6 +198,20 @@ def test_plot_uncertainty_scatter_and_sorted(fit, fit_1d, faithful):
                                   np.sort(em.plot.compute_uncertainty(fit_1d, faithful[["waiting"]]).values))
 
 
+def test_uncertainty_point_sizes_are_on_the_absolute_scale():
+    """Sizes grow from 5 (certain) to 85 (1 - 1/K, equal responsibilities): nearly certain points stay small."""
+    rng = np.random.default_rng(0)
+    blobs = np.concatenate([rng.normal(0, 1, (100, 2)), rng.normal(40, 1, (100, 2))])
+    separated = em.GaussianMixture(2).fit(blobs, random_state=0)
+    ax = em.plot.plot_uncertainty(separated, blobs)
+    proba = separated.predict_proba(blobs).values
+    sizes = ax.collections[0].get_sizes()
+    np.testing.assert_allclose(sizes, 5 + 80 * (1 - proba.max(axis=1)) / 0.5)
+    assert sizes.max() < 6  # every point nearly certain: none drawn prominently
+    assert ax.collections[0].get_clim() == (0, 0.5)
+    plt.close(ax.figure)
+
+
 # -- density --------------------------------------------------------------------------------
 def test_density_1d_integrates_to_one_and_equals_score_samples(fit_1d, faithful):
     X = faithful[["waiting"]]
@@ -281,9 +295,12 @@ def test_predictive_histograms_and_ecdfs(fit, faithful):
         table = ppc[name]
         pooled = replicates[:, :, j].ravel()
         edges = np.append(table.left.to_numpy(), table.right.iloc[-1])
-        np.testing.assert_allclose(edges, np.histogram_bin_edges(np.concatenate([faithful[name], pooled]), 15))
+        # the bins span the data; replicate values beyond them count in n but in no bin
+        np.testing.assert_allclose(edges, np.linspace(faithful[name].min(), faithful[name].max(), 16))
         np.testing.assert_allclose(table.data, np.histogram(faithful[name], edges, density=True)[0])
-        np.testing.assert_allclose(table.model, np.histogram(pooled, edges, density=True)[0])
+        inside = (pooled >= edges[0]) & (pooled <= edges[-1])
+        np.testing.assert_allclose(table.model, np.histogram(pooled, edges, density=True)[0] * inside.mean())
+        assert table.attrs["model_outside"] == pytest.approx(1 - inside.mean())
         per_replicate = np.stack([np.histogram(rep, edges)[0] / (n * np.diff(edges)) for rep in replicates[:, :, j]])
         np.testing.assert_allclose(table.model_lower, np.percentile(per_replicate, 5, axis=0))
         np.testing.assert_allclose(table.model_upper, np.percentile(per_replicate, 95, axis=0))

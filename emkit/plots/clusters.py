@@ -212,6 +212,12 @@ def compute_clusters(fit, X, features=None, radius: float = 2.0) -> ClusterData:
     -------
     ClusterData
 
+    Raises
+    ------
+    ValueError
+        If the fit has a single feature (there is no plane to draw), or the
+        two features are the same.
+
     Examples
     --------
     >>> import emkit as em
@@ -221,6 +227,11 @@ def compute_clusters(fit, X, features=None, radius: float = 2.0) -> ClusterData:
     >>> data.points.shape, sorted(data.ellipses.columns)
     ((272, 2), ['angle', 'centre_x', 'centre_y', 'component', 'semi_major', 'semi_minor'])
     """
+    if len(fit.features) < 2:
+        raise ValueError(
+            f"a cluster plot needs two features; the fit has one ({fit.features[0]}): "
+            "draw it with em.plot.plot_density or em.plot.plot_uncertainty"
+        )
     i, j = (feature_index(fit, f) for f in (default_features(fit) if features is None else features))
     if i == j:
         raise ValueError("choose two different features")

@@ -76,7 +76,10 @@ def plot_convergence(fit, ax=None):
     starting values), as in ``fit.trace``'s ``iteration`` coordinate, so a
     restart's line ends at its ``n_iter`` (converged, hit ``max_iter`` or
     failed). Restarts are numbered from 1 in the legend, as in
-    :meth:`~emkit.results.fit_result.FitResult.summary_text`.
+    :meth:`~emkit.results.fit_result.FitResult.summary_text`. The x ticks
+    are whole iterations, and the y axis shows the log-likelihood itself,
+    never as an offset plus small ticks, even when the restarts agree to
+    many digits.
 
     Parameters
     ----------
@@ -100,6 +103,8 @@ def plot_convergence(fit, ax=None):
     (True, 'kept restart (3 of 3)')
     >>> plt.close(ax.figure)
     """
+    from matplotlib.ticker import MaxNLocator, ScalarFormatter
+
     data = compute_convergence(fit)
     ax = get_ax(ax)
     label = "other restarts"
@@ -110,6 +115,8 @@ def plot_convergence(fit, ax=None):
     best = data.traces[data.best]
     kept = f"kept restart ({data.best + 1} of {len(data.traces)})"
     ax.plot(np.arange(len(best)), best, color="C0", lw=2.5, marker="o", ms=3, label=kept)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(ScalarFormatter(useOffset=False))
     ax.set_xlabel("EM iterations (0: starting values)")
     ax.set_ylabel("log-likelihood")
     ax.set_title("EM convergence")

@@ -346,6 +346,17 @@ def _draw_integers(ax, fit, table: pd.DataFrame) -> None:
     ax.set_ylabel("probability")
 
 
+def _density_2d_title(fit) -> str:
+    """What ``exp(score_samples)`` of a two-feature fit is: the joint density, or for regressions p(response | covariate)."""
+    if "column_role" not in fit.params:
+        return "fitted mixture density"
+    roles = fit.params["column_role"].transpose("component", "feature").values
+    responses = [str(f) for f, role in zip(fit.features, roles.T) if (role == 2).any()]
+    covariates = [str(f) for f, role in zip(fit.features, roles.T) if (role == 1).any()]
+    given = f" given {', '.join(covariates)}" if covariates else ""
+    return f"fitted conditional density of {', '.join(responses)}{given}"
+
+
 def plot_density(fit, X, feature=None, bins: int = 30, ax=None):
     """Draw the fitted density over the data.
 
@@ -358,7 +369,9 @@ def plot_density(fit, X, feature=None, bins: int = 30, ax=None):
     integers outside the support. Above :data:`MAX_INTEGER_BINS` integers a
     bar covers several integers (:func:`integer_bin_edges`), its height the
     mean frequency per integer. With a two-feature fit and no ``feature``:
-    contours of the mixture density over the scattered data.
+    contours of the mixture density over the scattered data; for a mixture
+    of regressions that density is ``p(response | covariate)`` (what the
+    model describes), and the title says so.
 
     Parameters
     ----------
@@ -404,7 +417,7 @@ def plot_density(fit, X, feature=None, bins: int = 30, ax=None):
         ax.figure.colorbar(contours, ax=ax, label="density")
         ax.set_xlabel(density.attrs["x_feature"])
         ax.set_ylabel(density.attrs["y_feature"])
-        ax.set_title("fitted mixture density")
+        ax.set_title(_density_2d_title(fit))
         return ax
     table = compute_density_1d(fit, X, feature)
     j = feature_index(fit, 0 if feature is None else feature)

@@ -24,19 +24,35 @@ def _band_quantiles(band: float) -> tuple[float, float]:
     return (1 - band) / 2, (1 + band) / 2
 
 
-def _bin_edges(fit, x: np.ndarray, j: int, replicates: np.ndarray, bins: int) -> np.ndarray:
-    """Common bins of feature ``j`` over the data ``x`` (n, d) and its ``replicates`` (n_draws, n).
+def _bin_edges(fit, x: np.ndarray, j: int, bins: int) -> np.ndarray:
+    """Bins of feature ``j`` over the range of the data ``x`` (n, d).
 
     A feature on the integers gets one bin per integer (edges ``k - 0.5, k + 0.5``,
     wider integer-aligned bins over a long range, see
     :func:`~emkit.plots.density.integer_bin_edges`); a continuous one ``bins``
-    equal bins.
+    equal bins. The replicates do not move the bins: a heavy-tailed model's
+    replicates reach far beyond the data, and bins spanning them would lump
+    the data into a few.
     """
-    both = np.concatenate([x[:, j], replicates.ravel()])
-    both = both[np.isfinite(both)]
+    values = x[:, j][np.isfinite(x[:, j])]
     if on_integer_support(fit, x, j):
-        return integer_bin_edges(both.min(), both.max())
-    return np.histogram_bin_edges(both, bins=bins)
+        return integer_bin_edges(values.min(), values.max())
+    return np.histogram_bin_edges(values, bins=bins)
+
+
+def _histogram_density(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``count / (n * width)`` per bin, ``n`` counting every value, those outside the bins too.
+
+    Unlike ``numpy.histogram(density=True)``, values beyond the bins are not
+    spread over the bins: the bins then hold less than probability 1.
+    """
+    counts, _ = np.histogram(values, bins=edges)
+    return counts / (len(values) * np.diff(edges))
+
+
+def _share_outside(replicates: np.ndarray, edges: np.ndarray) -> float:
+    """Share of all replicate values below the first edge or above the last."""
+    return float(np.mean((replicates < edges[0]) | (replicates > edges[-1])))
 
 
 def _replicate_table(replicates: np.ndarray, edges: np.ndarray, quantiles: tuple[float, float]) -> dict:
@@ -44,7 +60,7 @@ def _replicate_table(replicates: np.ndarray, edges: np.ndarray, quantiles: tuple
 
     ``replicates`` is ``(n_draws, n_obs)`` for one feature.
     """
-    densities = np.stack([np.histogram(rep, bins=edges, density=True)[0] for rep in replicates])
+    densities = np.stack([_histogram_density(rep, edges) for rep in replicates])
     ecdfs = np.stack([_ecdf(rep, edges[1:]) for rep in replicates])
     lower, upper = quantiles
     return {
@@ -66,12 +82,17 @@ def compute_predictive(fit, X, n_draws: int = 100, bins: int = 30, band: float =
     regressions draws the response given each observed row's covariates
     (``fit.sample(given=X)``): the covariates of every replicate are the
     data's, so only the response is compared
-    (:func:`emkit.results.replicates.drawn_features`). Per feature the bins span the union of
-    data and replicates: ``bins`` equal bins, or for a feature on the integers
+    (:func:`emkit.results.replicates.drawn_features`). Per feature the bins span the range of
+    the data: ``bins`` equal bins, or for a feature on the integers
     (counts, binary data, see :func:`compute_density_1d`) one bin per integer,
     edges ``k - 0.5, k + 0.5``, so the density of a bin is the relative
     frequency of ``k`` (above ``MAX_INTEGER_BINS`` = 60 integers, bins of
-    ``w`` consecutive integers, still centred on integers). For each bin
+    ``w`` consecutive integers, still centred on integers). Replicate values
+    beyond the data's range fall in no bin but still count in ``n``: a bin's
+    density is its share of all values over its width, so the replicates'
+    bins hold less than probability 1 when the model puts mass beyond the
+    data, and the share of replicate values outside the bins is in the
+    table's ``attrs["model_outside"]``. For each bin
 
     - ``data``: the data's histogram density (count / (n * width));
     - ``model``: the mean of the replicates' histogram densities (the density
@@ -82,7 +103,9 @@ def compute_predictive(fit, X, n_draws: int = 100, bins: int = 30, band: float =
       shows when the model is true;
     - ``data_ecdf``, ``model_ecdf``: the ECDFs ``F(x) = #{x_i <= x} / n`` at
       the bin's right edge (data; replicates pooled), and
-      ``model_ecdf_lower``, ``model_ecdf_upper`` their band across replicates.
+      ``model_ecdf_lower``, ``model_ecdf_upper`` their band across replicates
+      (replicate values below the first bin count in every ECDF value, so a
+      replicate ECDF ends below 1 exactly by its share above the last bin).
 
     "Posterior" is the usual name; for an EM point estimate these are draws
     from the fitted model (plug-in predictive, no parameter uncertainty).
@@ -106,7 +129,8 @@ def compute_predictive(fit, X, n_draws: int = 100, bins: int = 30, band: float =
         covariates of a regression) -> pandas.DataFrame with one row per bin and columns
         ``left``, ``right``, ``data``, ``model``, ``model_median``,
         ``model_lower``, ``model_upper``, ``data_ecdf``, ``model_ecdf``,
-        ``model_ecdf_lower``, ``model_ecdf_upper``.
+        ``model_ecdf_lower``, ``model_ecdf_upper``; ``attrs["model_outside"]``
+        is the share of replicate values beyond the data's range.
 
     Examples
     --------
@@ -127,12 +151,13 @@ def compute_predictive(fit, X, n_draws: int = 100, bins: int = 30, band: float =
     out = {}
     for j in drawn_features(fit):
         name = fit.features[j]
-        edges = _bin_edges(fit, x, j, replicates[:, :, j], bins)
-        data, _ = np.histogram(x[:, j], bins=edges, density=True)
-        out[str(name)] = pd.DataFrame({
-            "left": edges[:-1], "right": edges[1:], "data": data, "data_ecdf": _ecdf(x[:, j], edges[1:]),
-            **_replicate_table(replicates[:, :, j], edges, quantiles),
+        edges = _bin_edges(fit, x, j, bins)
+        table = pd.DataFrame({
+            "left": edges[:-1], "right": edges[1:], "data": _histogram_density(x[:, j], edges),
+            "data_ecdf": _ecdf(x[:, j], edges[1:]), **_replicate_table(replicates[:, :, j], edges, quantiles),
         })
+        table.attrs["model_outside"] = _share_outside(replicates[:, :, j], edges)
+        out[str(name)] = table
     return out
 
 
@@ -206,8 +231,10 @@ def plot_predictive(fit, X, n_draws: int = 100, bins: int = 30, kind: str = "his
     mass ``sum_k pi_k f_k(x)`` at each integer as points, on the scale of
     the bars (the relative frequency of each integer). ``kind="ecdf"``: the
     data's ECDF against the replicates' pooled ECDF and band. See
-    :func:`compute_predictive`. The title is broken into lines that fit the
-    figure's width.
+    :func:`compute_predictive`. The bins span the data's range; when
+    replicate values fall beyond it, the x label gives their share. The
+    legend sits below the panels, clear of the bars, and the title is broken
+    into lines that fit the figure's width.
 
     Parameters
     ----------
@@ -252,12 +279,20 @@ def plot_predictive(fit, X, n_draws: int = 100, bins: int = 30, kind: str = "his
             _draw_histogram(ax, fit, X, name, table)
         else:
             _draw_ecdf(ax, table)
-        ax.set_xlabel(name)
+        ax.set_xlabel(_axis_label(name, table.attrs["model_outside"]))
         label_categories(ax, fit, name)
-    axes[0].legend(fontsize="small")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.set_layout_engine("constrained")  # makes room for the legend below the panels
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize="small")
     title = f"predictive check: data vs {n_draws} replicate data sets from the fit ({band:.0%} band)"
     if len(tables) < len(fit.features):
         title += "\nresponse drawn given each observation's covariates"
     fig.suptitle(title, wrap=True)  # broken into lines that fit the figure's width, whatever its size
-    fig.tight_layout()
     return fig
+
+
+def _axis_label(name: str, outside: float) -> str:
+    """The feature's name, with the share of replicate values beyond the data's range when it shows (0.1% or more)."""
+    if outside < 0.001:
+        return name
+    return f"{name}\n({outside:.1%} of replicate values beyond the data's range)"

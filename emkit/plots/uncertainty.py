@@ -39,11 +39,28 @@ def compute_uncertainty(fit, X) -> xr.DataArray:
     return (1.0 - proba.max("component")).rename("uncertainty")
 
 
+def largest_uncertainty(n_components: int) -> float:
+    """The largest possible uncertainty ``1 - 1/K`` (equal responsibilities); 1 for a single component.
+
+    The scale of the scatter's point sizes and colours, so that sizes compare
+    across fits: a point is large only when it is truly uncertain.
+
+    Examples
+    --------
+    >>> from emkit.plots.uncertainty import largest_uncertainty
+    >>> largest_uncertainty(2), largest_uncertainty(4), largest_uncertainty(1)
+    (0.5, 0.75, 1.0)
+    """
+    return 1 - 1 / n_components if n_components > 1 else 1.0
+
+
 def plot_uncertainty(fit, X, features=(0, 1), kind: str = "auto", ax=None):
     """Draw the classification uncertainty.
 
     ``kind="scatter"``: the observations in two features, each point's size
-    and colour growing with its uncertainty. ``kind="sorted"``: the
+    and colour growing with its uncertainty on the absolute scale
+    ``[0, 1 - 1/K]`` (:func:`largest_uncertainty`): a fit whose points are all
+    nearly certain shows them all small. ``kind="sorted"``: the
     uncertainties in increasing order against their rank. ``"auto"`` picks
     scatter when the fit has two or more features, sorted otherwise. In the
     scatter a categorical feature is drawn at its codes, jittered
@@ -84,10 +101,10 @@ def plot_uncertainty(fit, X, features=(0, 1), kind: str = "auto", ax=None):
     if kind == "scatter":
         i, j = (feature_index(fit, f) for f in features)
         x = observations(fit, X)
-        top = max(float(u.max()), 1e-12)
+        top = largest_uncertainty(fit.n_components)
         names = (fit.features[i], fit.features[j])
         points = ax.scatter(jitter_categories(fit, names[0], x[:, i]), jitter_categories(fit, names[1], x[:, j]),
-                            s=5 + 80 * u / top, c=u, cmap="viridis", vmin=0, alpha=0.8)
+                            s=5 + 80 * u / top, c=u, cmap="viridis", vmin=0, vmax=top, alpha=0.8)
         ax.figure.colorbar(points, ax=ax, label="1 - max responsibility")
         ax.set_xlabel(str(names[0]))
         ax.set_ylabel(str(names[1]))

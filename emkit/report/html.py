@@ -106,6 +106,15 @@ def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0)
     str
         The HTML page.
 
+    Notes
+    -----
+    The classification section shows the clusters (two features) or the
+    pairs grid when the fit has locations or regression lines, its caption
+    naming what is drawn around the points (ellipses, regression lines, or
+    only the MAP colours); and the fitted density of a one-feature fit of
+    any family, or of a two-feature fit with locations. A selection's table
+    shows the chosen cell in bold.
+
     Examples
     --------
     >>> import emkit as em
@@ -200,10 +209,20 @@ def _selection_section(out, selection) -> None:
         + (f" {degenerate} cell(s) have a degenerate component and are not considered (see warnings)."
            if degenerate else "")
         + "</p>"
-        + _table(selection.marked_table(digits=2))
+        + _selection_table(selection)
         + _figure(lambda: plots.plot_selection(selection), f"{criterion} by {_grid_axes(selection)}")
     )
     out.add("selection", "Model selection", body)
+
+
+def _selection_table(selection) -> str:
+    """The criterion table (:meth:`~emkit.selection.Selection.marked_table`), the chosen cell in bold."""
+    table = selection.marked_table(digits=2).apply(lambda column: column.map(html.escape))
+    chosen = selection.chosen()
+    if chosen is not None:
+        covariance, k = chosen
+        table.loc[k, covariance] = f"<b>{table.loc[k, covariance]}</b>"
+    return table.to_html(border=0, escape=False)
 
 
 def _grid_axes(selection) -> str:
@@ -315,20 +334,28 @@ def _classification_section(out, fit, X) -> None:
     frame = pd.DataFrame({"observations": counts, "weight": fit.params.weights.values[counts.index]})
     figures = []
     d = len(fit.features)
-    lines = "coefficients" in fit.params
-    drawable = ("means" in fit.params or lines) and d >= 2
-    if drawable:
+    if ("means" in fit.params or "coefficients" in fit.params) and d >= 2:
         draw = (lambda: plots.plot_clusters(fit, X)) if d == 2 else (lambda: plots.plot_pairs(fit, X))
-        shapes = "regression lines (bands of \u00b12 residual SD)" if lines else "ellipses"
-        figures.append(_figure(draw, f"classification with component {shapes}"))
+        figures.append(_figure(draw, f"classification with component {_drawn_shapes(fit, X)}"))
     figures.append(_figure(lambda: plots.plot_uncertainty(fit, X), "classification uncertainty (1 - max responsibility)"))
-    if d <= 2 and "means" in fit.params:
+    if d == 1 or (d == 2 and "means" in fit.params):
         figures.append(_figure(lambda: plots.plot_density(fit, X), "fitted density"))
     body = (
         f"<p>Mean uncertainty {uncertainty.mean():.3f}; {int((uncertainty > 0.2).sum())} observation(s) "
         f"above 0.2.</p>{_table(frame)}<div class='figures'>{''.join(figures)}</div>"
     )
     out.add("classification", "Classification and uncertainty", body)
+
+
+def _drawn_shapes(fit, X) -> str:
+    """What the cluster (two features) or pairs figure draws around the points, for its caption."""
+    panels = [plots.compute_clusters(fit, X)] if len(fit.features) == 2 else plots.compute_pairs(fit, X).values()
+    shapes = []
+    if any(len(panel.lines) for panel in panels):
+        shapes.append("regression lines (bands of \u00b12 residual SD)")
+    if any(len(panel.ellipses) for panel in panels):
+        shapes.append("ellipses")
+    return " and ".join(shapes) if shapes else "colours (MAP component)"
 
 
 def _predictive_section(out, fit, X, n_draws, random_state) -> None:

@@ -728,7 +728,8 @@ class FitResult:
         >>> fit.best_restart, fit.n_iter
         (2, 7)
         """
-        return f"after {self.n_iter} iterations (restart {self.best_restart + 1} of {self.trace.sizes['restart']})"
+        iterations = "iteration" if self.n_iter == 1 else "iterations"
+        return f"after {self.n_iter} {iterations} (restart {self.best_restart + 1} of {self.trace.sizes['restart']})"
 
     def summary_text(self) -> str:
         """A readable multi-line summary: model, fit statistics, weights and parameters.
