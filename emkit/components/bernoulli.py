@@ -15,8 +15,10 @@ import numpy as np
 
 from ._support import reject_rows
 from .parametric import ParametricFamily, SumStats, safe_log
+from .registry import register_family
 
 
+@register_family
 class Bernoulli(ParametricFamily):
     """Bernoulli components: one probability of a 1 per component and feature.
 

@@ -41,11 +41,13 @@ from .base import Evaluation
 from .parametric import (
     ParametricFamily, SumStats, check_finite_parameter, safe_log, simplex_from_free, simplex_to_free,
 )
+from .registry import register_family
 
 #: Most categories a column may have by default (``max_categories``).
 MAX_CATEGORIES = 10_000
 
 
+@register_family
 class Categorical(ParametricFamily):
     """Categorical components, one probability vector per component and column.
 

@@ -15,8 +15,10 @@ import numpy as np
 from ..exceptions import DegenerateComponentError
 from ._support import reject_rows
 from .parametric import ParametricFamily, SumStats
+from .registry import register_family
 
 
+@register_family
 class Exponential(ParametricFamily):
     """Exponential components: one rate per component and feature.
 

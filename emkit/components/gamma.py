@@ -37,6 +37,7 @@ from ..exceptions import DegenerateComponentError
 from ._support import reject_rows
 from .base import collapsed_variances, pooled_variance, with_collapsed_spread
 from .parametric import ParametricFamily, SumStats
+from .registry import register_family
 
 #: Relative tolerance of the shape iteration.
 SHAPE_RTOL = 1e-12
@@ -87,6 +88,7 @@ def gamma_shape(delta: np.ndarray) -> np.ndarray:
     return a
 
 
+@register_family
 class Gamma(ParametricFamily):
     """Gamma components: a shape and a rate per component and feature.
 

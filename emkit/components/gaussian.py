@@ -27,6 +27,7 @@ import xarray as xr
 from .base import Evaluation
 from .covariance import DiagonalCovariance, FullCovariance
 from .location_scale import DEFAULT_REG_COVAR, LocationScaleFamily  # noqa: F401 (DEFAULT_REG_COVAR: public here)
+from .registry import register_family
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -134,6 +135,7 @@ def _weighted_outer(weight: np.ndarray, delta: np.ndarray, full: bool) -> np.nda
 _SCATTER = {"full": FullCovariance.scatter, "diag": DiagonalCovariance.scatter}
 
 
+@register_family
 class Gaussian(LocationScaleFamily):
     """A batch of K multivariate Gaussian components.
 

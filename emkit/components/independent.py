@@ -28,6 +28,7 @@ from .base import (
 )
 from .categorical import common_categories
 from .parametric import check_n_components
+from .registry import family_from_spec, register_family
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class ProductStats:
     __rmul__ = __mul__
 
 
+@register_family
 class Independent:
     """Components whose column groups are independent, each modelled by its own family.
 
@@ -556,8 +558,6 @@ class Independent:
         >>> em.Independent.from_spec(fam.spec())
         Independent({'h': Gaussian(covariance='VVV', n_components=2, reg_covar=1e-06), ('a', 'b'): Poisson(n_components=2)}, n_components=2)
         """
-        from .registry import family_from_spec
-
         parts = {tuple(key) if len(key) > 1 else key[0]: family_from_spec(s) for key, s in spec["parts"]}
         return cls(parts, spec["n_components"])
 

@@ -22,6 +22,7 @@ from ._support import reject_rows
 from .base import collapsed_variances, pooled_variance, with_collapsed_spread
 from .gaussian import GaussianStats
 from .parametric import ParametricFamily, SumStats
+from .registry import register_family
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -29,6 +30,7 @@ _LOG_2PI = np.log(2.0 * np.pi)
 DEFAULT_REG_VAR = 1e-6
 
 
+@register_family
 class LogNormal(ParametricFamily):
     """Log-normal components: ``mu`` and ``sigma`` of ``log x`` per component and feature.
 

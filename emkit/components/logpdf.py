@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from .numeric import NumericFamily, check_constraint
+from .registry import register_family
 
 
 def _declaration(params) -> dict:
@@ -54,6 +55,7 @@ def _declaration(params) -> dict:
     return out
 
 
+@register_family
 class LogpdfFamily(NumericFamily):
     """Components with a user-given vectorised log-density; build with :func:`from_logpdf`.
 

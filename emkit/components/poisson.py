@@ -12,7 +12,9 @@ import numpy as np
 from scipy.special import gammaln
 
 from .parametric import ParametricFamily, SumStats, safe_log
+from .registry import register_family
 
+@register_family
 class Poisson(ParametricFamily):
     """Poisson components: one rate per component and feature.
 

@@ -1,31 +1,28 @@
-"""Families by name, to rebuild a model declaration from its saved description."""
+"""Families by name, to rebuild a model declaration from its saved description.
+
+Each family module registers its class here when it is imported (the
+``@register_family`` decorator on the class), so this module imports no
+family: a family that needs to rebuild other families from their
+descriptions (``Independent``) can import :func:`family_from_spec` without
+an import cycle. ``emkit.components`` imports every built-in family, so all
+of them are registered as soon as any part of ``emkit`` is imported.
+"""
 
 from __future__ import annotations
 
-from .bernoulli import Bernoulli
-from .categorical import Categorical
-from .exponential import Exponential
-from .gamma import Gamma
-from .gaussian import Gaussian
-from .independent import Independent
-from .lognormal import LogNormal
-from .logpdf import LogpdfFamily
-from .poisson import Poisson
-from .regression import Regression
-from .scipy_dist import ScipyFamily
-from .student_t import StudentT
-from .uniform import Uniform
-from .vonmises import VonMises
-
-_BUILT_IN = (
-    Bernoulli, Categorical, Exponential, Gamma, Gaussian, Independent, LogNormal,
-    LogpdfFamily, Poisson, Regression, ScipyFamily, StudentT, Uniform, VonMises,
-)
-_FAMILIES = {cls.kind: cls for cls in _BUILT_IN}
+_FAMILIES: dict[str, type] = {}
 
 
 def register_family(cls) -> type:
     """Make a family class loadable from saved results by its ``kind``.
+
+    Usable as a class decorator. Registering a second class under a
+    ``kind`` already taken replaces the first.
+
+    Raises
+    ------
+    TypeError
+        If the class has no ``kind`` (a non-empty string).
 
     Examples
     --------
@@ -34,7 +31,13 @@ def register_family(cls) -> type:
     >>> register_family(Gaussian) is Gaussian
     True
     """
-    _FAMILIES[cls.kind] = cls
+    kind = getattr(cls, "kind", None)
+    if not isinstance(kind, str) or not kind:
+        raise TypeError(
+            f"{getattr(cls, '__name__', cls)!r} has no `kind` name; set a class attribute "
+            "such as `kind = \"my-family\"` (the name saved with fits) before registering it"
+        )
+    _FAMILIES[kind] = cls
     return cls
 
 

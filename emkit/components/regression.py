@@ -55,6 +55,7 @@ from scipy.linalg import solve_triangular
 from .._input import close_match_hint
 from .base import collapsed_variances, pooled_variance, too_few_observations, with_collapsed_spread
 from .parametric import check_finite_parameter, check_n_components
+from .registry import register_family
 
 DEFAULT_REG_VAR = 1e-6
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -182,6 +183,7 @@ def solve_factor(factor: np.ndarray) -> tuple[np.ndarray, float]:
     return beta, float(rho * rho + resid @ resid)
 
 
+@register_family
 class Regression:
     """Mixture-of-regressions components: ``y | x ~ N(z' beta_k, sigma_k^2)``, ``z = (1, x)``.
 

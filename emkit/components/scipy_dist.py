@@ -51,6 +51,7 @@ import scipy.stats
 from scipy.optimize import minimize
 
 from .numeric import DEFAULT_START, NumericFamily, check_constraint, from_unconstrained, to_unconstrained
+from .registry import register_family
 
 _PROBES = {"real": (-2.0, -0.5, 0.0, 0.5, 2.0), "positive": (0.5, 1.0, 2.0, 5.0), "unit": (0.1, 0.5, 0.9)}
 
@@ -157,6 +158,7 @@ def infer_shape_constraints(dist) -> dict:
     return out
 
 
+@register_family
 class ScipyFamily(NumericFamily):
     """Components following a univariate scipy.stats distribution, per feature.
 

@@ -58,6 +58,7 @@ from .base import Evaluation
 from .covariance import CovarianceStructure
 from .gaussian import GaussianStats
 from .location_scale import DEFAULT_REG_COVAR, LocationScaleFamily
+from .registry import register_family
 
 #: Range searched for the degrees of freedom; the nearer bound is taken when
 #: the estimating equation has no root inside it.
@@ -165,6 +166,7 @@ class StudentTStats:
     __rmul__ = __mul__
 
 
+@register_family
 class StudentT(LocationScaleFamily):
     """A batch of K multivariate Student-t components.
 

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .parametric import ParametricFamily
+from .registry import register_family
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class BoxStats:
         return self.weight <= relative * max(self.weight.sum(), 0.0)
 
 
+@register_family
 class Uniform(ParametricFamily):
     """A uniform noise component with density ``1 / V`` over the data's bounding box.
 

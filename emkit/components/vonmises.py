@@ -30,6 +30,7 @@ from scipy.special import i0e, i1e
 from ..exceptions import DegenerateComponentError
 from ._support import reject_rows
 from .parametric import ParametricFamily, SumStats
+from .registry import register_family
 
 _LOG_2PI = np.log(2.0 * np.pi)
 #: Relative tolerance of the concentration iteration.
@@ -69,6 +70,7 @@ def vonmises_kappa(r_bar: np.ndarray) -> np.ndarray:
     return kappa
 
 
+@register_family
 class VonMises(ParametricFamily):
     """Von Mises components for angles in radians: ``mu`` and ``kappa`` per component and feature.
 
