@@ -17,6 +17,7 @@ import numpy as np
 from ._dask_input import as_dask_observations, as_dask_sample_weight, check_blocks, is_dask_data, scan_blocks
 from ._input import as_observations, as_sample_weight
 from .components.base import check_family
+from .components.capabilities import capabilities
 from .components.gaussian import DEFAULT_REG_COVAR, Gaussian
 from .components.parametric import check_n_components
 from . import notices
@@ -348,7 +349,7 @@ def _bind_dask(declaration, obs, weight, chunk_size):
     scanned = DaskData(obs.values, weight, chunk_size=1)
     summary = scan_blocks(scanned, distinct=declaration.accepts_categorical)  # categories are the values held
     declaration = declaration.bind(obs.features, obs.categories, summary)
-    if any(hasattr(family, "check_data") for family in declaration.families):
+    if any(capabilities(family).check_data for family in declaration.families):
         check_blocks(scanned, declaration.check_data)
     rows = check_chunk_size(chunk_size, declaration.fit_floats_per_row(obs.n_features))
     return declaration, DaskData(obs.values, weight, rows)

@@ -22,6 +22,8 @@ from typing import Any, Callable, NamedTuple, Protocol, runtime_checkable
 import numpy as np
 import xarray as xr
 
+from .capabilities import capabilities, declared
+
 
 @runtime_checkable
 class Stats(Protocol):
@@ -62,7 +64,8 @@ class Family(Protocol):
     current parameters in ``m_step``: with no data there is nothing to
     estimate, and keeping them is still a (generalised) EM step.
 
-    Optional: ``degenerate_components(counts) -> {component: reason}``, given
+    Optional hooks (all listed in :mod:`emkit.components.capabilities`) include
+    ``degenerate_components(counts) -> {component: reason}``, given
     the components' effective sample sizes. A family without it gets the
     count rule of :func:`too_few_observations`; families whose scale can
     collapse add a scale rule (see :func:`family_degenerate_components`, the
@@ -394,10 +397,9 @@ def mixture_e_step(family, x: np.ndarray, log_weights: np.ndarray, sample_weight
     >>> mixture_e_step(poisson, np.array([[1.0]]), np.zeros(1)) is None
     True
     """
-    fused = getattr(family, "mixture_e_step", None)
-    if fused is None:
+    if not capabilities(family).one_pass:
         return None
-    result = fused(supported_chunk(family, x), log_weights, sample_weight, offset)
+    result = family.mixture_e_step(supported_chunk(family, x), log_weights, sample_weight, offset)
     if not isinstance(result, FusedEStep):
         raise TypeError(f"{type(family).__name__}.mixture_e_step must return a FusedEStep, got {type(result).__name__}")
     return result
@@ -420,9 +422,8 @@ def evaluate(family, x: np.ndarray) -> Evaluation:
     (4, 2)
     """
     x = supported_chunk(family, x)
-    fused = getattr(family, "evaluate", None)
-    if fused is not None:
-        result = fused(x)
+    if capabilities(family).evaluate:
+        result = family.evaluate(x)
         checked_log_prob(family, result.log_prob, len(x))
         return result
     return Evaluation(checked_log_prob(family, family.log_prob(x), len(x)), lambda resp: family.stats(x, resp))
@@ -431,10 +432,10 @@ def evaluate(family, x: np.ndarray) -> Evaluation:
 def supported_chunk(family, x: np.ndarray) -> np.ndarray:
     """``x`` in a type the family computes with: float32 only if it sets ``supports_float32``.
 
-    A float32 chunk is passed on unchanged to a family whose
-    ``supports_float32`` attribute is true (it computes its log-densities and
-    statistics from float32 data and returns them as float64); every other
-    family gets the chunk as float64.
+    A float32 chunk is passed on unchanged to a family whose class sets
+    ``supports_float32 = True`` (its ``float32`` capability: it computes its
+    log-densities and statistics from float32 data and returns them as
+    float64); every other family gets the chunk as float64.
 
     Examples
     --------
@@ -444,7 +445,7 @@ def supported_chunk(family, x: np.ndarray) -> np.ndarray:
     >>> supported_chunk(em.Gaussian(), x).dtype, supported_chunk(em.Poisson(), x).dtype
     (dtype('float32'), dtype('float64'))
     """
-    if x.dtype == np.float32 and not getattr(family, "supports_float32", False):
+    if x.dtype == np.float32 and not capabilities(family).float32:
         return x.astype(np.float64)
     return x
 
@@ -506,11 +507,11 @@ def declared_init(families) -> str:
     >>> declared_init([em.Gaussian()]), declared_init([em.Gaussian(), em.Categorical()])
     ('kmeans++', 'short_em')
     """
-    declared = [getattr(family, "default_init", "kmeans++") for family in families]
-    unknown = [name for name in declared if name not in DECLARABLE_INITS]
+    inits = [declared(family, "default_init") for family in families]
+    unknown = [name for name in inits if name not in DECLARABLE_INITS]
     if unknown:
         raise ValueError(f"a family declares default_init={unknown[0]!r}; choose one of {', '.join(DECLARABLE_INITS)}")
-    return min(declared, key=DECLARABLE_INITS.index)
+    return min(inits, key=DECLARABLE_INITS.index)
 
 
 #: A component whose spread along some direction is below this fraction of the data's is degenerate.
@@ -709,10 +710,9 @@ def family_degenerate_components(family, counts: np.ndarray) -> dict[int, str]:
     >>> family_degenerate_components(g, np.array([50.0, 10.0]))
     {1: "spread along some direction is below 0.001 of the data's"}
     """
-    declared = getattr(family, "degenerate_components", None)
-    if declared is None:
+    if not capabilities(family).degenerate:
         return too_few_observations(family, counts)
-    return declared(np.asarray(counts, dtype=float))
+    return family.degenerate_components(np.asarray(counts, dtype=float))
 
 
 #: What the EM driver and results use of every family.
@@ -757,9 +757,8 @@ def bind_family(family, features, categories=None, data=None):
     >>> g = em.Gaussian(); bind_family(g, np.array(["x"])) is g
     True
     """
-    hook = getattr(family, "bind", None)
-    if hook is None:
+    if not capabilities(family).bind:
         return family
-    accepted = inspect.signature(hook).parameters
+    accepted = inspect.signature(family.bind).parameters
     given = {"categories": categories, "data": data}
-    return hook(features, **{k: v for k, v in given.items() if k in accepted})
+    return family.bind(features, **{k: v for k, v in given.items() if k in accepted})

@@ -26,6 +26,7 @@ from .base import (
     family_degenerate_components,
     too_few_observations,
 )
+from .capabilities import check_data, declared, description, working_floats
 from .categorical import common_categories
 from .parametric import check_n_components
 from .registry import family_from_spec, register_family
@@ -135,7 +136,7 @@ class Independent:
         >>> em.Independent({"h": em.Gaussian(), "v": em.Poisson()}, n_components=2).describe()
         '2 independent-parts components (h: 2 Gaussian components, covariance VVV (full); v: 2 Poisson components)'
         """
-        inner = "; ".join(f"{', '.join(map(str, k))}: {_describe(p)}" for k, p in zip(self.keys, self.parts))
+        inner = "; ".join(f"{', '.join(map(str, k))}: {description(p)}" for k, p in zip(self.keys, self.parts))
         return f"{self.n_components} independent-parts components ({inner})"
 
     @property
@@ -153,7 +154,7 @@ class Independent:
     @property
     def accepts_categorical(self) -> bool:
         """Whether a part takes category codes."""
-        return any(getattr(p, "accepts_categorical", False) for p in self.parts)
+        return any(declared(p, "accepts_categorical") for p in self.parts)
 
     @property
     def default_init(self) -> str:
@@ -254,9 +255,7 @@ class Independent:
         ValueError: Poisson components need non-negative integer counts; row 0 is [1.5]
         """
         for part, idx in zip(self.parts, self.columns):
-            check = getattr(part, "check_data", None)
-            if check is not None:
-                check(x[:, idx])
+            check_data(part, x[:, idx])
 
     # -- the protocol ----------------------------------------------------------------
     def evaluate(self, x) -> Evaluation:
@@ -452,11 +451,7 @@ class Independent:
         >>> fam.working_floats_per_row(2)
         10
         """
-        total = 0
-        for part, idx in zip(self.parts, self.columns):
-            own = getattr(part, "working_floats_per_row", None)
-            total += own(len(idx)) if own else part.n_components * len(idx)
-        return total
+        return sum(working_floats(part, len(idx)) for part, idx in zip(self.parts, self.columns))
 
     def sample(self, component, rng):
         """One draw per row from component ``component[i]``, each part filling its columns.
@@ -560,10 +555,6 @@ class Independent:
         """
         parts = {tuple(key) if len(key) > 1 else key[0]: family_from_spec(s) for key, s in spec["parts"]}
         return cls(parts, spec["n_components"])
-
-
-def _describe(family) -> str:
-    return family.describe() if hasattr(family, "describe") else repr(family)
 
 
 def _json_key(column):

@@ -56,6 +56,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import notices
+from ..components.capabilities import HOOKS, capabilities, missing_hooks
 from ..components.parametric import simplex_from_free, simplex_to_free
 from .._input import as_sample_weight
 from ..em.chunks import ChunkedData, auto_chunk_size
@@ -151,16 +152,11 @@ def free_parameter_bounds(mixture: FiniteMixture) -> tuple[np.ndarray, np.ndarra
     return tuple(np.concatenate([np.asarray(b[side], dtype=float) for b in bounds]) for side in (0, 1))
 
 
-#: What a family provides for standard errors (``ParametricFamily`` provides all three).
-_HOOKS = ("free_parameters", "with_free_parameters", "free_parameter_bounds")
-
-
 def _free_of(family) -> np.ndarray:
-    missing = [hook for hook in _HOOKS if not hasattr(family, hook)]
-    if missing:
+    if not capabilities(family).free_params:
         raise TypeError(
-            f"{type(family).__name__} has no {', '.join(missing)}(); standard errors need "
-            f"{', '.join(_HOOKS)} (or use em.bootstrap)"
+            f"{type(family).__name__} has no {', '.join(missing_hooks(family, 'free_params'))}(); "
+            f"standard errors need {', '.join(HOOKS['free_params'])} (or use em.bootstrap)"
         )
     return np.asarray(family.free_parameters(), dtype=float)
 

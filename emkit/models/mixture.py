@@ -28,6 +28,7 @@ import xarray as xr
 from ..components.base import (
     bind_family, declared_init, evaluate, family_log_prob, mixture_e_step, supported_chunk,
 )
+from ..components.capabilities import capabilities, check_data, declared, working_floats
 from ..components.registry import family_from_spec
 from ..exceptions import NonFiniteDensityError
 
@@ -395,7 +396,8 @@ class FiniteMixture:
     def working_floats_per_row(self, n_features: int) -> int:
         """Floats of E-step temporaries per observation, to size chunks.
 
-        Families may say (``working_floats_per_row``); otherwise ``K d`` is assumed.
+        Families may say (``working_floats_per_row``); otherwise ``K d`` is assumed
+        (:func:`~emkit.components.capabilities.working_floats`).
 
         Examples
         --------
@@ -407,16 +409,14 @@ class FiniteMixture:
         >>> FiniteMixture([Gaussian("full", 3)]).working_floats_per_row(2)
         24
         """
-        total = 2 * self.n_components  # log-joint and responsibilities
-        for family in self.families:
-            own = getattr(family, "working_floats_per_row", None)
-            total += own(n_features) if own else family.n_components * n_features
-        return total
+        log_joint_and_responsibilities = 2 * self.n_components
+        return log_joint_and_responsibilities + sum(working_floats(family, n_features) for family in self.families)
 
     def fit_floats_per_row(self, n_features: int) -> int:
         """Floats of temporaries per observation in a fit's passes, to size its chunks.
 
-        A single family with a one-pass E-step (``mixture_e_step``) works on
+        A single family with a one-pass E-step (the ``one_pass`` capability of
+        :mod:`~emkit.components.capabilities`) works on
         fixed-size blocks whatever the chunk's length, so a fit's chunks are
         sized by what the initialisation holds per row: the responsibilities
         and a difference row, ``2 K + 2 d`` floats (few, long chunks keep the
@@ -433,7 +433,7 @@ class FiniteMixture:
         >>> mixed.fit_floats_per_row(2) == mixed.working_floats_per_row(2)
         True
         """
-        if len(self.families) == 1 and hasattr(self.families[0], "mixture_e_step"):
+        if len(self.families) == 1 and capabilities(self.families[0]).one_pass:
             return 2 * self.n_components + 2 * n_features
         return self.working_floats_per_row(n_features)
 
@@ -578,7 +578,7 @@ class FiniteMixture:
         """
         named = []
         for family in self.families:
-            own = getattr(family, "used_columns", None)
+            own = declared(family, "used_columns")
             if own is None:
                 return None
             named += [column for column in own if column not in named]
@@ -587,7 +587,7 @@ class FiniteMixture:
     @property
     def accepts_categorical(self) -> bool:
         """Whether some family takes category codes (then pandas categories are encoded)."""
-        return any(getattr(f, "accepts_categorical", False) for f in self.families)
+        return any(declared(f, "accepts_categorical") for f in self.families)
 
     @property
     def default_init(self) -> str:
@@ -619,9 +619,7 @@ class FiniteMixture:
         ValueError: Poisson components need non-negative integer counts; row 0 is [0.5, 1.0]
         """
         for family in self.families:
-            check = getattr(family, "check_data", None)
-            if check is not None:
-                check(x)
+            check_data(family, x)
 
     def from_dataset(self, params: xr.Dataset) -> "FiniteMixture":
         """A fitted copy of this declaration holding the parameters in ``params``.

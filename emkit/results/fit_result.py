@@ -14,6 +14,7 @@ import xarray as xr
 from .._dask_input import as_dask_observations, checked_when_computed, is_dask_data
 from .._input import Observations, as_observations
 from ..components.base import family_degenerate_components
+from ..components.capabilities import description
 from ..components.categorical import item_response_table
 from ..diagnostics import criteria
 from ..em.chunks import ChunkedData, auto_chunk_size
@@ -707,7 +708,7 @@ class FitResult:
         >>> fit.describe_model()
         'mixture of 2 Gaussian components, covariance VVI (diagonal)'
         """
-        parts = [f.describe() if hasattr(f, "describe") else repr(f) for f in self._mixture.families]
+        parts = [description(f) for f in self._mixture.families]
         return "mixture of " + " + ".join(parts)
 
     def convergence_counts(self) -> str:
