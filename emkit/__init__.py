@@ -36,6 +36,7 @@ from .components import (
 )
 from .diagnostics import classification_diagnostics, convergence_diagnostics, summary
 from .estimators import GaussianMixture, Mixture
+from .hidden_markov import HiddenMarkovModel
 from .exceptions import (
     ConvergenceWarning,
     DegenerateComponentError,
@@ -44,7 +45,7 @@ from .exceptions import (
     LocalOptimumWarning,
     NonFiniteDensityError,
 )
-from .results import FitResult, load_fit
+from .results import FitResult, HMMFitResult, load_fit
 from .selection import Selection, select
 from .report import report
 from . import plots as plot
@@ -66,6 +67,8 @@ __all__ = [
     "Gamma",
     "Gaussian",
     "GaussianMixture",
+    "HMMFitResult",
+    "HiddenMarkovModel",
     "Independent",
     "LikelihoodDecreaseWarning",
     "LocalOptimumWarning",

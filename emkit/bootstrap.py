@@ -22,6 +22,7 @@ from ._input import as_sample_weight
 from .diagnostics.alignment import align
 from .em.progress import progress_bar
 from .estimators import Mixture
+from .results.fit_result import require_mixture
 from .results.fit_result import FitResult
 
 KINDS = ("nonparametric", "parametric")
@@ -88,6 +89,7 @@ def bootstrap(
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
         raise ValueError(f"n_boot must be a positive integer, got {n_boot!r}")
+    require_mixture(fit, "em.bootstrap")
     obs = fit.observations(X)
     weight = as_sample_weight(sample_weight, obs.n_obs)
     fit_options.setdefault("tol", REPLICATE_TOL)

@@ -33,7 +33,9 @@ from . import datasets, notices
 from ._input import as_observations, non_numeric_columns
 from .em.init import INIT_METHODS
 from .components.covariance import COVARIANCE_NAMES, covariance_structure
+from .components.gaussian import Gaussian
 from .estimators import DEFAULT_MAX_ITER, DEFAULT_TOL, GaussianMixture
+from .hidden_markov import HiddenMarkovModel
 from .report import report
 from .selection import CRITERIA, select
 
@@ -95,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--tol", type=_non_negative_float, default=DEFAULT_TOL, help="tolerance on the mean log-likelihood" + _DEFAULT
     )
     fit.add_argument("--out", metavar="PATH", help="save the fit as netCDF (read it with emkit.load_fit)")
+    fit.add_argument(
+        "--hmm", action="store_true",
+        help="fit a hidden Markov model with Gaussian emissions (rows in time order) instead of a mixture",
+    )
+    fit.add_argument("--states", type=_positive_int, metavar="K", help="number of hidden states (with --hmm)")
+    fit.add_argument(
+        "--sequence-column", metavar="NAME",
+        help="column of sequence ids (with --hmm; each sequence's rows consecutive); default: one sequence",
+    )
     fit.set_defaults(run=_fit_command)
 
     report = commands.add_parser(
@@ -261,17 +272,24 @@ def _components_range(text: str) -> list[int]:
     return counts
 
 
-def _numeric_table(args: argparse.Namespace) -> pd.DataFrame:
-    """The selected columns of the data, checked to be numeric and finite."""
+def _numeric_table(args: argparse.Namespace, keep: str | None = None) -> pd.DataFrame:
+    """The selected columns of the data, checked to be numeric and finite; the column ``keep`` (ids) last, unchecked."""
     source = args.csv if args.dataset is None else f"data set {args.dataset!r}"
-    table = _select_columns(_read_table(args), args.columns)
+    table = _read_table(args)
+    ids = None
+    if keep is not None:
+        if keep not in table.columns:
+            raise _DataError(f"{source} has no column {keep!r} (--sequence-column); its columns: "
+                             f"{', '.join(map(str, table.columns))}")
+        ids, table = table[keep], table.drop(columns=[keep])
+    table = _select_columns(table, args.columns)
     bad = non_numeric_columns(table)
     if bad:
         raise _DataError(
             f"{source} has non-numeric column(s): {', '.join(bad)}; choose numeric columns with --columns"
         )
     as_observations(table, name=source)  # names the data in errors about its values
-    return table
+    return table if ids is None else table.assign(**{keep: ids})
 
 
 def _report_command(args: argparse.Namespace) -> int:
@@ -291,13 +309,17 @@ def _report_command(args: argparse.Namespace) -> int:
 
 def _fit_command(args: argparse.Namespace) -> int:
     """``emkit fit``: read the data, fit, print the summary, save the fit; errors are raised."""
-    model = GaussianMixture(args.n_components, covariance=args.covariance)
+    if not args.hmm and (args.states is not None or args.sequence_column is not None):
+        raise _DataError("--states and --sequence-column need --hmm")
     if args.out is not None:
         _check_writable(args.out)
-    table = _numeric_table(args)
-    fit = model.fit(
-        table, n_init=args.n_init, init=args.init, max_iter=args.max_iter, tol=args.tol, random_state=args.seed
-    )
+    options = dict(n_init=args.n_init, init=args.init, max_iter=args.max_iter, tol=args.tol, random_state=args.seed)
+    if args.hmm:
+        model = HiddenMarkovModel(Gaussian(args.covariance), n_states=args.states or args.n_components)
+        table = _numeric_table(args, keep=args.sequence_column)
+        fit = model.fit(table, sequence_column=args.sequence_column, **options)
+    else:
+        fit = GaussianMixture(args.n_components, covariance=args.covariance).fit(_numeric_table(args), **options)
     print(fit.summary_text())
     if args.out is not None:
         try:

@@ -23,10 +23,11 @@ from .components.parametric import check_n_components
 from . import notices
 from .em.chunks import ChunkedData, auto_chunk_size, check_chunk_size
 from .em.convergence import check_stopping
-from .em.dask_data import DaskData
+from .em.dask_data import DaskData, aligned_blocks
 from .em.driver import EMRun, e_step, fit_restarts
 from .em.init import check_init
 from .em.online import OnlineState, check_alpha
+from .em.sequences import sequence_bounds
 from .exceptions import DegenerateComponentWarning
 from .em.parallel import default_workers, single_threaded_blas
 from .em.progress import fit_progress
@@ -63,19 +64,7 @@ class Mixture:
     """
 
     def __init__(self, families, n_components: int | None = None):
-        for family in families if isinstance(families, (list, tuple)) else [families]:
-            check_family(family)
-        if isinstance(families, (list, tuple)):
-            families = list(families)
-            if not families:
-                raise ValueError("a mixture needs at least one family")
-            total = sum(f.n_components for f in families)
-            if n_components is not None and check_n_components(n_components) != total:
-                raise ValueError(f"n_components={n_components} but the families hold {total} components")
-        else:
-            count = families.n_components if n_components is None else check_n_components(n_components)
-            families = [families.with_components(count)]
-        self._declaration = FiniteMixture([f.with_components(f.n_components) for f in families])
+        self._declaration = FiniteMixture(declared_families(families, n_components))
 
     @property
     def n_components(self) -> int:
@@ -168,43 +157,10 @@ class Mixture:
         >>> sorted(lca.params.weights.values.round(1).tolist())
         [0.4, 0.6]
         """
-        K = self.n_components
-        _check_positive_int("n_init", n_init)
-        tol, max_iter = check_stopping(tol, max_iter)
-        check_chunk_size(chunk_size, 1)  # a bad chunk_size is refused before the data are read
-        lazy = is_dask_data(X)
-        if lazy:
-            obs = as_dask_observations(X)
-            weight = as_dask_sample_weight(sample_weight, obs.values)
-        else:
-            obs = as_observations(
-                X, categories={} if self._declaration.accepts_categorical else None,
-                columns=self._declaration.used_columns,
-            )
-            weight = as_sample_weight(sample_weight, obs.n_obs)
-        if obs.n_obs < K:
-            raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} components")
-        init = check_init(init, obs.n_obs, obs.n_features, K, auto=self._declaration.default_init)
-        if not lazy:
-            obs, weight, init = _weighted_rows(obs, weight, init)
-        declaration, data = (_bind_dask if lazy else _bind_in_memory)(self._declaration, obs, weight, chunk_size)
-        # single-threaded BLAS: small matrices; chunks use the cores instead
-        with single_threaded_blas(), fit_progress(progress) as reporter:
-            outcome = fit_restarts(
-                declaration, data, init=init, n_init=n_init, tol=tol, max_iter=max_iter,
-                random_state=random_state, progress=reporter,
-            )
-        best = outcome.best
-        result = _result(
-            best.mixture,
-            obs,
-            outcome.runs,
-            outcome.best_index,
-            best.stats,
+        return fit_latent_model(
+            self._declaration, X, FitResult, n_init=n_init, init=init, max_iter=max_iter, tol=tol,
+            chunk_size=chunk_size, sample_weight=sample_weight, random_state=random_state, progress=progress,
         )
-        if outcome.warning:
-            result.trace.attrs["restart_warning"] = outcome.warning
-        return result
 
     def fit_online(
         self,
@@ -311,9 +267,103 @@ class Mixture:
         return _result(state.mixture, obs, [run], 0, final, online_state=state)
 
 
+def declared_families(families, count: int | None, name: str = "n_components") -> list:
+    """Fresh unfitted families from a declaration: a template family times ``count``, or a list (``count`` its total).
+
+    Raises
+    ------
+    TypeError
+        If something is not a family.
+    ValueError
+        For an empty list, or a ``count`` (named ``name`` in errors) that is
+        not a positive integer or disagrees with the list.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.estimators import declared_families
+    >>> [f.n_components for f in declared_families(em.Poisson(), 3)]
+    [3]
+    >>> declared_families([em.Poisson(2), em.Gaussian()], 2, "n_states")
+    Traceback (most recent call last):
+    ...
+    ValueError: n_states=2 but the families hold 3 components
+    """
+    listed = isinstance(families, (list, tuple))
+    for family in families if listed else [families]:
+        check_family(family)
+    if listed:
+        families = list(families)
+        if not families:
+            raise ValueError("a model needs at least one family")
+        total = sum(f.n_components for f in families)
+        if count is not None and check_n_components(count, name) != total:
+            raise ValueError(f"{name}={count} but the families hold {total} components")
+    else:
+        size = families.n_components if count is None else check_n_components(count, name)
+        families = [families.with_components(size)]
+    return [f.with_components(f.n_components) for f in families]
+
+
 def _check_positive_int(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def fit_latent_model(
+    declaration,
+    X,
+    result_type,
+    *,
+    lengths=None,
+    n_init: int,
+    init,
+    max_iter: int,
+    tol: float,
+    chunk_size,
+    sample_weight,
+    random_state,
+    progress,
+):
+    """Fit any latent model declaration by EM: read and check the data, run the restarts, wrap the best.
+
+    The one fit function behind :meth:`Mixture.fit` and
+    :meth:`emkit.HiddenMarkovModel.fit`. ``lengths`` (sequence lengths, None
+    for independent rows) makes the chunks and dask blocks hold whole
+    sequences; ``result_type`` is the :class:`~emkit.results.FitResult`
+    class of the result.
+    """
+    K = declaration.n_components
+    _check_positive_int("n_init", n_init)
+    tol, max_iter = check_stopping(tol, max_iter)
+    check_chunk_size(chunk_size, 1)  # a bad chunk_size is refused before the data are read
+    lazy = is_dask_data(X)
+    if lazy:
+        obs = as_dask_observations(X)
+        weight = as_dask_sample_weight(sample_weight, obs.values)
+    else:
+        obs = as_observations(
+            X, categories={} if declaration.accepts_categorical else None, columns=declaration.used_columns,
+        )
+        weight = as_sample_weight(sample_weight, obs.n_obs)
+    bounds = None if lengths is None else sequence_bounds(lengths, obs.n_obs)
+    if obs.n_obs < K:
+        raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} {declaration.latent_dim}s")
+    init = check_init(init, obs.n_obs, obs.n_features, K, auto=declaration.default_init)
+    if not lazy:
+        obs, weight, init = _weighted_rows(obs, weight, init)
+    declaration, data = (_bind_dask if lazy else _bind_in_memory)(declaration, obs, weight, chunk_size, bounds)
+    # single-threaded BLAS: small matrices; chunks use the cores instead
+    with single_threaded_blas(), fit_progress(progress) as reporter:
+        outcome = fit_restarts(
+            declaration, data, init=init, n_init=n_init, tol=tol, max_iter=max_iter,
+            random_state=random_state, progress=reporter,
+        )
+    best = outcome.best
+    result = _result(best.mixture, obs, outcome.runs, outcome.best_index, best.stats, result_type=result_type)
+    if outcome.warning:
+        result.trace.attrs["restart_warning"] = outcome.warning
+    return result
 
 
 def _weighted_rows(obs, weight, init):
@@ -330,15 +380,15 @@ def _weighted_rows(obs, weight, init):
     return rows, weight[kept], init[kept] if isinstance(init, np.ndarray) else init
 
 
-def _bind_in_memory(declaration, obs, weight, chunk_size):
-    """The declaration bound to in-memory data, checked, and the data in chunks."""
+def _bind_in_memory(declaration, obs, weight, chunk_size, bounds=None):
+    """The declaration bound to in-memory data, checked, and the data in chunks (of whole sequences)."""
     declaration = declaration.bind(obs.features, obs.categories, obs.values)
     declaration.check_data(obs.values)
     rows = check_chunk_size(chunk_size, declaration.fit_floats_per_row(obs.n_features))
-    return declaration, ChunkedData(obs.values, weight, rows, default_workers())
+    return declaration, ChunkedData(obs.values, weight, rows, default_workers(), sequence_bounds=bounds)
 
 
-def _bind_dask(declaration, obs, weight, chunk_size):
+def _bind_dask(declaration, obs, weight, chunk_size, bounds=None):
     """The declaration bound to dask data, checked, and the data's executor.
 
     One pass checks the values are finite and finds each column's range, or
@@ -352,10 +402,12 @@ def _bind_dask(declaration, obs, weight, chunk_size):
     if any(capabilities(family).check_data for family in declaration.families):
         check_blocks(scanned, declaration.check_data)
     rows = check_chunk_size(chunk_size, declaration.fit_floats_per_row(obs.n_features))
-    return declaration, DaskData(obs.values, weight, rows)
+    if bounds is None:
+        return declaration, DaskData(obs.values, weight, rows)
+    return declaration, DaskData(aligned_blocks(obs.values, bounds), None, rows, sequence_bounds=bounds)
 
 
-def _result(mixture, obs, runs, best_index, stats, online_state=None) -> FitResult:
+def _result(mixture, obs, runs, best_index, stats, online_state=None, result_type=FitResult) -> FitResult:
     """The FitResult of ``runs`` keeping ``mixture``; warns about degenerate components."""
     trace = trace_dataset(
         [run.log_likelihood for run in runs],
@@ -363,7 +415,7 @@ def _result(mixture, obs, runs, best_index, stats, online_state=None) -> FitResu
         [run.error for run in runs],
         [None if run.mixture is None else run.mixture.to_dataset(obs.features) for run in runs],
     )
-    result = FitResult(
+    result = result_type(
         mixture,
         obs.features,
         trace,
@@ -376,11 +428,12 @@ def _result(mixture, obs, runs, best_index, stats, online_state=None) -> FitResu
         online_state=online_state,
     )
     degenerate = result.degenerate_components
+    latent = mixture.latent_dim
     if degenerate:
         notices.warn(
-            f"degenerate component(s): {'; '.join(f'component {k}: {why}' for k, why in degenerate.items())}. "
+            f"degenerate {latent}(s): {'; '.join(f'{latent} {k}: {why}' for k, why in degenerate.items())}. "
             "Their fit is an artefact (too few observations, or a spread set by a ridge or floor rather than "
-            "the data), and so are the likelihood and information criteria; use fewer components or "
+            f"the data), and so are the likelihood and information criteria; use fewer {latent}s or "
             "another model",
             DegenerateComponentWarning,
             stacklevel=3,

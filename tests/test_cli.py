@@ -308,3 +308,45 @@ def test_report_rejects_bad_covariance_list(capsys, tmp_path, names, message):
     code, out, err = run(capsys, "report", "--dataset", "faithful", "--covariance", names, "--out", tmp_path / "r.html")
     assert_one_error_line(code, out, err, 2, message)
     assert not (tmp_path / "r.html").exists()
+
+
+def test_fit_hmm_matches_the_api_and_saves(capsys, tmp_path, faithful):
+    out_path = tmp_path / "hmm.nc"
+    code, out, err = run(
+        capsys, "fit", "--dataset", "faithful", "--columns", "waiting", "--hmm", "--states", 2,
+        "--n-init", 2, "--seed", 0, "--out", out_path,
+    )
+    assert code == 0, err
+    expected = em.HiddenMarkovModel(em.Gaussian("full"), n_states=2).fit(
+        faithful[["waiting"]], n_init=2, init="kmeans++", random_state=0
+    )
+    assert log_likelihood_line(expected) in out
+    assert "hidden Markov model with 2 states" in out and "transmat[1]" in out
+    assert em.load_fit(out_path).params.identical(expected.params)
+
+
+def test_fit_hmm_with_sequence_column(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "id": np.repeat(["s1", "s2", "s3"], [60, 50, 40]),
+        "y": np.r_[rng.normal(0, 1, 60), rng.normal(5, 1, 50), rng.normal(0, 1, 40)] + 100,
+    })
+    path = tmp_path / "sequences.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, "fit", path, "--hmm", "--states", 2, "--sequence-column", "id", "--seed", 0)
+    assert code == 0, err
+    expected = em.HiddenMarkovModel(em.Gaussian(), 2).fit(frame[["y"]], lengths=[60, 50, 40], init="kmeans++",
+                                                          random_state=0)
+    assert log_likelihood_line(expected) in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--states", 2], "--states and --sequence-column need --hmm"),
+        (["--hmm", "--sequence-column", "nope"], "has no column 'nope' (--sequence-column)"),
+    ],
+)
+def test_fit_hmm_option_errors(capsys, argv, message):
+    code, out, err = run(capsys, "fit", "--dataset", "faithful", *argv)
+    assert code != 0 and message in err and out == ""

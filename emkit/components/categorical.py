@@ -665,7 +665,7 @@ def item_response_table(params: xr.Dataset, categories: dict | None = None) -> p
     Returns
     -------
     pandas.DataFrame
-        Index ``component``; columns a MultiIndex ``(feature, category)``;
+        Index ``component`` (``state`` for a hidden Markov model); columns a MultiIndex ``(feature, category)``;
         no columns when ``params`` hold no ``probs``.
 
     Examples
@@ -681,10 +681,11 @@ def item_response_table(params: xr.Dataset, categories: dict | None = None) -> p
     >>> table.loc[0].round(2).tolist()
     [0.25, 0.25, 0.5, 0.25, 0.75]
     """
-    component = pd.Index(params["component"].values, name="component")
+    latent = "state" if "state" in params.dims else "component"  # a hidden Markov model's emissions are over states
+    component = pd.Index(params[latent].values, name=latent)
     blocks = {}
     if "probs" in params:
-        probs = params["probs"].transpose("component", "feature", "category")
+        probs = params["probs"].transpose(latent, "feature", "category")
         union = probs["category"].values
         for j, feature in enumerate(probs["feature"].values):
             finite = np.isfinite(probs.values[:, j, :]).any(axis=0)

@@ -123,8 +123,8 @@ def _not_reference(probs: np.ndarray) -> np.ndarray:
     return np.arange(probs.shape[-1]) != np.argmax(probs, axis=-1)[..., None]
 
 
-def check_n_components(n_components) -> int:
-    """Validate a number of components (a positive integer).
+def check_n_components(n_components, name: str = "n_components") -> int:
+    """Validate a number of components (a positive integer); ``name`` is how errors call it.
 
     Examples
     --------
@@ -133,9 +133,9 @@ def check_n_components(n_components) -> int:
     3
     """
     if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)):
-        raise TypeError(f"n_components must be an integer, not {type(n_components).__name__}")
+        raise TypeError(f"{name} must be an integer, not {type(n_components).__name__}")
     if n_components < 1:
-        raise ValueError(f"n_components must be at least 1, got {n_components}")
+        raise ValueError(f"{name} must be at least 1, got {n_components}")
     return int(n_components)
 
 

@@ -64,6 +64,7 @@ from ..em.driver import e_step
 from ..em.progress import progress_bar
 from ..exceptions import DegenerateComponentError, NonFiniteDensityError
 from ..models.mixture import FiniteMixture
+from ..results.fit_result import require_mixture
 
 
 #: Drop ``2 l(t) - l(t + h_i e_i) - l(t - h_i e_i)``, about ``h_i^2 I_ii``, aimed at by each
@@ -261,8 +262,9 @@ def summary(
     >>> bool(table.std_error.drop(table.index[table.estimate < 1e-6]).notna().all())
     True
     """
-    if not callable(getattr(fit, "observations", None)) or not isinstance(getattr(fit, "mixture", None), FiniteMixture):
+    if not callable(getattr(fit, "observations", None)) or not hasattr(fit, "mixture"):
         raise TypeError(f"fit must be a FitResult, not {type(fit).__name__}")
+    require_mixture(fit, "em.summary")
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level}")
     obs = fit.observations(X)

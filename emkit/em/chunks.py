@@ -8,11 +8,13 @@ beyond the data itself is bounded by one chunk's temporaries: about
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterator
 
 import numpy as np
 
 from .parallel import map_chunks, single_threaded_blas
+from .sequences import lengths_within, packed_chunk_bounds
 
 #: Target number of floats in one chunk's temporaries (4 MiB): small enough
 #: for the caches, large enough that per-call overhead does not dominate.
@@ -51,6 +53,12 @@ class ChunkedData:
         Rows per chunk (the last chunk may be shorter).
     n_workers : int, default 1
         Threads used by :meth:`reduce`.
+    sequence_bounds : ndarray of int, optional
+        Row offsets ``[0, l_1, l_1 + l_2, ..., n]`` of sequences
+        (:func:`~emkit.em.sequences.sequence_bounds`): chunks then hold whole
+        sequences (:func:`~emkit.em.sequences.packed_chunk_bounds`), and
+        :meth:`lengths_within` gives a chunk's sequence lengths. None for
+        independent rows.
 
     Examples
     --------
@@ -59,12 +67,19 @@ class ChunkedData:
     >>> data = ChunkedData(np.arange(10.0).reshape(5, 2), None, chunk_size=2)
     >>> data.n_obs, [len(x) for _, x, _ in data.chunks()]
     (5, [2, 2, 1])
+
+    Sequences of 3 and 2 rows are never split:
+
+    >>> sequences = ChunkedData(np.arange(10.0).reshape(5, 2), None, 2, sequence_bounds=np.array([0, 3, 5]))
+    >>> [(offset, len(x), sequences.lengths_within(offset, len(x)).tolist()) for offset, x, _ in sequences.chunks()]
+    [(0, 3, [3]), (3, 2, [2])]
     """
 
     values: np.ndarray
     sample_weight: np.ndarray | None
     chunk_size: int
     n_workers: int = 1
+    sequence_bounds: np.ndarray | None = None
 
     @property
     def n_obs(self) -> int:
@@ -92,8 +107,7 @@ class ChunkedData:
         >>> offset, x.tolist(), w
         (4, [[8.0, 9.0]], None)
         """
-        start = index * self.chunk_size
-        stop = start + self.chunk_size
+        start, stop = int(self._chunk_bounds[index]), int(self._chunk_bounds[index + 1])
         weight = None if self.sample_weight is None else self.sample_weight[start:stop]
         return start, self.values[start:stop], weight
 
@@ -117,7 +131,31 @@ class ChunkedData:
     @property
     def n_chunks(self) -> int:
         """Number of chunks."""
-        return -(-self.n_obs // self.chunk_size)
+        return len(self._chunk_bounds) - 1
+
+    @cached_property
+    def _chunk_bounds(self) -> np.ndarray:
+        return packed_chunk_bounds(self.sequence_bounds, self.n_obs, self.chunk_size)
+
+    def lengths_within(self, offset: int, n_rows: int) -> np.ndarray | None:
+        """Lengths of the sequences in rows ``offset:offset + n_rows``, None for independent rows.
+
+        Raises
+        ------
+        ValueError
+            If those rows split a sequence.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.em.chunks import ChunkedData
+        >>> data = ChunkedData(np.zeros((6, 1)), None, 4, sequence_bounds=np.array([0, 1, 3, 6]))
+        >>> data.lengths_within(1, 5).tolist(), ChunkedData(np.zeros((6, 1)), None, 4).lengths_within(0, 6)
+        ([2, 3], None)
+        """
+        if self.sequence_bounds is None:
+            return None
+        return lengths_within(self.sequence_bounds, offset, offset + n_rows)
 
     def map(self, chunk_value: Callable[[int, np.ndarray, np.ndarray | None], object]) -> list:
         """``chunk_value(offset, x, w)`` of every chunk, in chunk order.
@@ -135,7 +173,7 @@ class ChunkedData:
     def _workers(self) -> int:
         return min(self.n_workers, self.n_chunks)
 
-    def reduce(self, chunk_stats: Callable[[int, np.ndarray, np.ndarray | None], object]):
+    def reduce(self, chunk_stats: Callable[..., object], with_lengths: bool = False):
         """Sum ``chunk_stats(offset, x, w)`` over all chunks, in chunk order.
 
         Parameters
@@ -143,6 +181,10 @@ class ChunkedData:
         chunk_stats : callable
             ``chunk_stats(offset, x_chunk, weight_chunk)`` returns a value
             supporting ``+`` (such as :class:`~emkit.models.mixture.MixtureStats`).
+        with_lengths : bool, default False
+            Call ``chunk_stats(offset, x_chunk, weight_chunk, lengths)`` with
+            the chunk's sequence lengths (:meth:`lengths_within`; None for
+            independent rows), as a latent model's E-step takes them.
 
         Returns
         -------
@@ -159,7 +201,11 @@ class ChunkedData:
         """
         total = None
         with single_threaded_blas():
-            for part in map_chunks(lambda chunk: chunk_stats(*chunk), self.chunks(), self._workers()):
+            if with_lengths:
+                call = lambda chunk: chunk_stats(*chunk, self.lengths_within(chunk[0], len(chunk[1])))  # noqa: E731
+            else:
+                call = lambda chunk: chunk_stats(*chunk)  # noqa: E731
+            for part in map_chunks(call, self.chunks(), self._workers()):
                 total = part if total is None else total + part
         return total
 

@@ -24,15 +24,16 @@ from typing import Callable
 import numpy as np
 
 from .chunks import ChunkedData
+from .sequences import lengths_within
 
 #: Per-block values summed together in one task of the tree reduction.
 SPLIT_EVERY = 8
 
 
-def _block_sum(chunk_stats, offset, x, w, chunk_size):
-    """Sum ``chunk_stats`` over cache-sized chunks of one block (offsets global)."""
-    block = ChunkedData(np.asarray(x), None if w is None else np.asarray(w), chunk_size)
-    return block.reduce(lambda start, xc, wc: chunk_stats(offset + start, xc, wc))
+def _block_sum(chunk_stats, offset, x, w, chunk_size, bounds, with_lengths):
+    """Sum ``chunk_stats`` over cache-sized chunks of one block (offsets global; sequences whole)."""
+    block = ChunkedData(np.asarray(x), None if w is None else np.asarray(w), chunk_size, sequence_bounds=bounds)
+    return block.reduce(lambda start, *rest: chunk_stats(offset + start, *rest), with_lengths)
 
 
 def _ordered_sum(*parts):
@@ -58,6 +59,15 @@ class DaskData:
         Observation weights chunked like the rows of ``values``, None for unit weights.
     chunk_size : int
         Rows per chunk of the in-memory passes inside a block.
+    sequence_bounds : ndarray of int, optional
+        Row offsets of sequences (see :class:`~emkit.em.chunks.ChunkedData`);
+        every block must then end at a sequence end (:func:`aligned_blocks`
+        rechunks so).
+
+    Raises
+    ------
+    ValueError
+        If a block boundary splits a sequence.
 
     Examples
     --------
@@ -71,6 +81,23 @@ class DaskData:
     values: object
     sample_weight: object | None
     chunk_size: int
+    sequence_bounds: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.sequence_bounds is not None:
+            ends = np.cumsum(self.values.chunks[0])
+            for start, stop in zip([0, *ends[:-1].tolist()], ends.tolist()):
+                lengths_within(self.sequence_bounds, start, stop)
+
+    def lengths_within(self, offset: int, n_rows: int) -> np.ndarray | None:
+        """Lengths of the sequences in rows ``offset:offset + n_rows`` (see :meth:`ChunkedData.lengths_within`)."""
+        if self.sequence_bounds is None:
+            return None
+        return lengths_within(self.sequence_bounds, offset, offset + n_rows)
+
+    def _block_bounds(self, offset: int, n_rows: int) -> np.ndarray | None:
+        lengths = self.lengths_within(offset, n_rows)
+        return None if lengths is None else np.concatenate(([0], np.cumsum(lengths)))
 
     @property
     def n_obs(self) -> int:
@@ -102,8 +129,11 @@ class DaskData:
         w_blocks = [None] * len(x_blocks) if self.sample_weight is None else self.sample_weight.to_delayed().tolist()
         return list(zip(self._offsets, x_blocks, w_blocks))
 
-    def reduce(self, chunk_stats: Callable[[int, np.ndarray, np.ndarray | None], object]):
+    def reduce(self, chunk_stats: Callable[..., object], with_lengths: bool = False):
         """Sum ``chunk_stats(offset, x, w)`` over all rows, tree-reduced over blocks.
+
+        ``with_lengths`` passes each chunk's sequence lengths as a fourth
+        argument (see :meth:`ChunkedData.reduce`).
 
         Inside a block the sum runs over chunks of ``chunk_size`` rows in
         order; blocks are summed in a tree of fan-in :data:`SPLIT_EVERY`. The
@@ -123,8 +153,10 @@ class DaskData:
 
         stats = dask.delayed(chunk_stats, pure=True)
         parts = [
-            dask.delayed(_block_sum, pure=True)(stats, offset, x, w, self.chunk_size)
-            for offset, x, w in self._blocks()
+            dask.delayed(_block_sum, pure=True)(
+                stats, offset, x, w, self.chunk_size, self._block_bounds(offset, int(rows)), with_lengths
+            )
+            for (offset, x, w), rows in zip(self._blocks(), self.values.chunks[0])
         ]
         while len(parts) > 1:
             parts = [
@@ -165,3 +197,25 @@ class DaskData:
         x = np.asarray(self.values.blocks[index].compute())
         w = None if self.sample_weight is None else np.asarray(self.sample_weight.blocks[index].compute())
         return self._offsets[index], x, w
+
+
+def aligned_blocks(values, bounds: np.ndarray):
+    """``values`` (a dask array) rechunked along rows so that every block ends at a sequence end.
+
+    Each block boundary moves to the nearest sequence boundary at or after
+    it; blocks left empty are dropped.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from emkit.em.dask_data import aligned_blocks
+    >>> x = da.zeros((10, 1), chunks=(4, 1))
+    >>> aligned_blocks(x, np.array([0, 3, 7, 10])).chunks[0]
+    (7, 3)
+    """
+    ends = np.cumsum(values.chunks[0])
+    moved = np.unique(bounds[np.searchsorted(bounds, ends)])
+    sizes = np.diff(np.concatenate(([0], moved)))
+    if tuple(sizes.tolist()) == tuple(values.chunks[0]):
+        return values
+    return values.rechunk({0: tuple(int(s) for s in sizes)})

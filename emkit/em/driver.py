@@ -131,7 +131,7 @@ def e_step(mixture: FiniteMixture, data: ChunkedData) -> MixtureStats:
     >>> math.isclose(stats.log_likelihood, mixture.e_step(x).log_likelihood)
     True
     """
-    return data.reduce(lambda offset, x, w: mixture.e_step(x, w, offset))
+    return data.reduce(lambda offset, x, w, lengths: mixture.e_step(x, w, offset, lengths), with_lengths=True)
 
 
 def run_em(
@@ -158,13 +158,13 @@ def run_em(
     """
     monitor = ConvergenceMonitor(tol, max_iter, data.total_weight, data.values.dtype)
     stats = e_step(mixture, data)
-    monitor.update(stats.log_likelihood)
-    progress.iteration(monitor.n_iter, stats.log_likelihood)
+    monitor.update(mixture.objective(stats))
+    progress.iteration(monitor.n_iter, monitor.history[-1])
     while not monitor.done:
         mixture = mixture.m_step(stats)
         stats = e_step(mixture, data)
-        monitor.update(stats.log_likelihood)
-        progress.iteration(monitor.n_iter, stats.log_likelihood)
+        monitor.update(mixture.objective(stats))
+        progress.iteration(monitor.n_iter, monitor.history[-1])
     if monitor.decreases:
         iteration, amount = max(monitor.decreases, key=lambda item: item[1])
         notices.warn(
@@ -248,7 +248,14 @@ def short_em_start(
 
 
 def starting_mixture(declaration: FiniteMixture, data: ChunkedData, init, rng: np.random.Generator, tol: float):
-    """The initial fitted mixture of one restart: ``"short_em"`` here, the rest by :func:`~emkit.em.init.initialise`.
+    """The initial fitted model of one restart: ``"short_em"`` here, the rest by :func:`~emkit.em.init.initialise`.
+
+    Short EM runs are those of the mixture of the model's families
+    (``declaration.mixture_for_starts()``), rows taken as independent; the
+    latent model then starts from the best (``start_from_mixture``): a
+    hidden Markov model with those emissions, whose chain starts as the
+    mixture (every row of ``transmat`` the mixing weights), so that symmetric
+    starts of a chain over discrete emissions are avoided.
 
     Examples
     --------
@@ -263,8 +270,8 @@ def starting_mixture(declaration: FiniteMixture, data: ChunkedData, init, rng: n
     >>> sorted(start.families[0].means.ravel().round(2).tolist())
     [0.05, 5.05]
     """
-    if isinstance(init, str) and init == "short_em":
-        return short_em_start(declaration, data, rng, tol)
+    if isinstance(init, str) and init == "short_em":  # short runs of the mixture over the latent model's families
+        return declaration.start_from_mixture(short_em_start(declaration.mixture_for_starts(), data, rng, tol))
     return initialise(declaration, data, init, rng)
 
 
@@ -491,8 +498,8 @@ def fit_restarts(
     empty = np.flatnonzero(outcome.best.mixture.weights <= np.finfo(float).eps)
     if empty.size:
         notices.warn(
-            f"component(s) {', '.join(map(str, empty))} ended with zero weight and explain no "
-            "observations; their parameters are those of their last update; consider fewer components",
+            f"{declaration.latent_dim}(s) {', '.join(map(str, empty))} ended with zero weight and explain no "
+            f"observations; their parameters are those of their last update; consider fewer {declaration.latent_dim}s",
             UserWarning,
             stacklevel=2,
         )

@@ -404,17 +404,27 @@ def _checked_log_densities(log_b):
     return log_b
 
 
-def _checked_probabilities(name, p, shape):
+def checked_probabilities(name, p, shape):
+    """``p`` as float64 if it has ``shape``, is finite, non-negative and sums to 1 along its last axis; else ValueError.
+
+    Examples
+    --------
+    >>> from emkit.latent.hmm_inference import checked_probabilities
+    >>> checked_probabilities("startprob", [0.5, 0.6], (2,))
+    Traceback (most recent call last):
+    ...
+    ValueError: startprob must sum to 1 along the last axis, but it sums to 1.1; normalise it first
+    """
     p = np.ascontiguousarray(p, dtype=np.float64)
     if p.shape != shape:
-        raise ValueError(f"{name} must have shape {shape} to match log_b, got {p.shape}")
+        raise ValueError(f"{name} must have shape {shape} (one entry per state), got {p.shape}")
     if not np.all(np.isfinite(p)) or np.any(p < 0):
         raise ValueError(f"{name} must hold finite non-negative probabilities")
     sums = p.sum(axis=-1)
     if np.any(np.abs(sums - 1.0) > _PROBABILITY_TOLERANCE):
         what = "its rows" if p.ndim == 2 else "it"
         raise ValueError(
-            f"{name} must sum to 1 along the last axis, but {what} sum to "
+            f"{name} must sum to 1 along the last axis, but {what} sum{'s' if p.ndim == 1 else ''} to "
             f"{np.round(sums, 10).tolist()}; normalise it first"
         )
     return p
@@ -423,8 +433,8 @@ def _checked_probabilities(name, p, shape):
 def _checked_model(startprob, transmat, log_b):
     log_b = _checked_log_densities(log_b)
     n_states = log_b.shape[1]
-    startprob = _checked_probabilities("startprob", startprob, (n_states,))
-    transmat = _checked_probabilities("transmat", transmat, (n_states, n_states))
+    startprob = checked_probabilities("startprob", startprob, (n_states,))
+    transmat = checked_probabilities("transmat", transmat, (n_states, n_states))
     return startprob, transmat, log_b
 
 

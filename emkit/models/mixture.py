@@ -252,7 +252,9 @@ class FiniteMixture:
         log_total = np.log(total)
         return Posterior(resp=joint.T, log_density=top + log_total, log_max_resp=-log_total)
 
-    def e_step(self, x: np.ndarray, sample_weight: np.ndarray | None = None, offset: int = 0) -> MixtureStats:
+    def e_step(
+        self, x: np.ndarray, sample_weight: np.ndarray | None = None, offset: int = 0, lengths=None
+    ) -> MixtureStats:
         """Additive statistics of a chunk of observations (see :class:`MixtureStats`).
 
         One pass: every family is evaluated once, and its statistics reuse
@@ -269,6 +271,10 @@ class FiniteMixture:
         offset : int, default 0
             Index of the chunk's first row, to name a faulty observation in
             errors.
+        lengths : array_like of int, optional
+            Sequence lengths of a chunk of sequential data (what a hidden
+            Markov model's E-step needs); unused, a mixture's rows being
+            independent.
 
         Returns
         -------
@@ -296,8 +302,8 @@ class FiniteMixture:
                 return MixtureStats(
                     fused.log_likelihood, n_obs, fused.class_log_likelihood, fused.component_weight, (fused.stats,)
                 )
-        evaluations = [evaluate(f, x) for f in self.families]
-        post = self._posterior(self._log_joint([e.log_prob for e in evaluations]), offset)
+        log_probs, family_stats = self.evaluate_components(x)
+        post = self._posterior(self._log_joint(log_probs), offset)
         resp = post.resp
         if sample_weight is None:
             loglik = float(post.log_density.sum())
@@ -306,8 +312,47 @@ class FiniteMixture:
             resp *= sample_weight[:, None]
             loglik = float(sample_weight @ post.log_density)
             class_ll = float(sample_weight @ post.log_max_resp)
-        family_stats = tuple(e.stats(resp[:, part]) for e, part in zip(evaluations, self._slices))
-        return MixtureStats(loglik, n_obs, class_ll, resp.sum(axis=0), family_stats)
+        return MixtureStats(loglik, n_obs, class_ll, resp.sum(axis=0), family_stats(resp))
+
+    def evaluate_components(self, x: np.ndarray):
+        """Every family evaluated on a chunk: ``(log_probs, family_stats)``.
+
+        ``log_probs`` lists each family's ``(n, K_f)`` log-densities, in the
+        order of the component axis; ``family_stats(weights)`` turns
+        per-observation component weights ``(n, K)`` (responsibilities,
+        smoothed state posteriors) into the families' statistics, reusing
+        the work done for the log-densities. This is all a latent model
+        needs from the families: it never hands them its own parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> log_probs, family_stats = mixture.evaluate_components(x)
+        >>> log_probs[0].shape, family_stats(np.eye(2)[[0, 0, 1, 1]])[0].mean.tolist()
+        ((4, 2), [[0.5], [4.5]])
+        """
+        evaluations = [evaluate(f, x) for f in self.families]
+
+        def family_stats(weights: np.ndarray) -> tuple:
+            return tuple(e.stats(weights[:, part]) for e, part in zip(evaluations, self._slices))
+
+        return [e.log_prob for e in evaluations], family_stats
+
+    def component_slices(self) -> tuple[slice, ...]:
+        """Each family's components as a slice of the component axis.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> FiniteMixture([em.Gaussian("full", 2), em.Poisson(1)]).component_slices()
+        (slice(0, 2, None), slice(2, 3, None))
+        """
+        return self._slices
 
     def stats_from_responsibilities(self, x: np.ndarray, resp: np.ndarray) -> MixtureStats:
         """Statistics from given (already weighted) responsibilities, without an E-step.
@@ -347,6 +392,21 @@ class FiniteMixture:
             f.stats(supported_chunk(f, x), resp[:, part]) for f, part in zip(self.families, self._slices)
         )
         return MixtureStats(0.0, float(resp.sum()), 0.0, resp.sum(axis=0), family_stats)
+
+    def objective(self, stats: MixtureStats) -> float:
+        """What EM climbs: the log-likelihood (a latent model with priors adds its log prior density)."""
+        return stats.log_likelihood
+
+    #: Name of the latent dimension in results.
+    latent_dim = "component"
+
+    def mixture_for_starts(self) -> "FiniteMixture":
+        """The mixture whose short EM runs start this model (itself)."""
+        return self
+
+    def start_from_mixture(self, mixture: "FiniteMixture") -> "FiniteMixture":
+        """This model started from a fitted mixture of its families (the mixture itself)."""
+        return mixture
 
     # -- M-step ----------------------------------------------------------------
     def m_step(self, stats: MixtureStats) -> "FiniteMixture":
@@ -480,6 +540,23 @@ class FiniteMixture:
         [[0.0, 1.0], [1.0, 3.0]]
         """
         labels = rng.choice(self.n_components, size=n, p=self.weights)
+        return self.sample_components(labels, rng, given), labels
+
+    def sample_components(self, labels: np.ndarray, rng: np.random.Generator, given: np.ndarray | None = None):
+        """One draw from component ``labels[i]`` for every i: an array (n, d).
+
+        ``given`` is as in :meth:`sample`.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [0.1], [50.0], [50.1]])
+        >>> mixture = FiniteMixture([em.Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> mixture.sample_components(np.array([1, 0, 1]), np.random.default_rng(0)).round(-1).ravel().tolist()
+        [50.0, 0.0, 50.0]
+        """
+        n = len(labels)
         x = None
         for family, part in zip(self.families, self._slices):
             mask = (labels >= part.start) & (labels < part.stop)
@@ -489,7 +566,7 @@ class FiniteMixture:
             if x is None:
                 x = np.empty((n,) + draws.shape[1:], dtype=float)
             x[mask] = draws
-        return x, labels
+        return x
 
     def spec(self) -> list[dict]:
         """JSON-serialisable declaration of the families.

@@ -22,7 +22,7 @@ import pandas as pd
 from .. import notices, plots
 from ..diagnostics.convergence import convergence_diagnostics
 from ..diagnostics.uncertainty import summary
-from ..results.fit_result import FitResult, item_response_html
+from ..results.fit_result import FitResult, item_response_html, require_mixture
 from ..results.replicates import drawn_features
 from ..selection import Selection
 
@@ -128,6 +128,7 @@ def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0)
     fit = selection.best if selection is not None else fit_or_selection
     if not isinstance(fit, FitResult):
         raise TypeError(f"report needs a FitResult or a Selection, not {type(fit_or_selection).__name__}")
+    require_mixture(fit, "em.report")
     out = _Report(f"emkit report: {fit.describe_model()}")
     with notices.collect() as caught:
         _data_section(out, fit, X)

@@ -19,6 +19,7 @@ from ..components.categorical import item_response_table
 from ..diagnostics import criteria
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.online import OnlineState
+from ..latent.models import latent_kind, latent_model_from_params
 from ..models.mixture import FiniteMixture
 from .covariates import component_means, covariate_rows, lacks_response, prior_responsibilities
 from .inference_data import to_inference_data
@@ -85,6 +86,25 @@ def item_response_html(table: pd.DataFrame) -> str:
         for feature in table.columns.unique("feature")
     ]
     return f"<div style='display: flex; flex-wrap: wrap; gap: 1em'>{''.join(blocks)}</div>"
+
+
+def require_mixture(fit, what: str) -> None:
+    """``NotImplementedError`` naming ``what`` when ``fit`` is not a finite mixture's (a hidden Markov model's).
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.results.fit_result import require_mixture
+    >>> waiting = em.datasets.load("faithful")[["waiting"]]
+    >>> require_mixture(em.HiddenMarkovModel(em.Gaussian(), 2).fit(waiting, random_state=0), "em.report")
+    Traceback (most recent call last):
+    ...
+    NotImplementedError: em.report works on mixture fits; it is not available yet for hidden Markov models (a latent state sequence)
+    """
+    if fit.mixture.latent_dim != "component":
+        raise NotImplementedError(
+            f"{what} works on mixture fits; it is not available yet for hidden Markov models (a latent state sequence)"
+        )
 
 
 def _observation_coord(obs) -> dict:
@@ -552,7 +572,7 @@ class FitResult:
                     "a feature is named 'component', the DataFrame's column of components: "
                     "sample with as_frame=False (the components are then the 'component' coordinate)"
                 )
-            return self.decode(x).assign(component=labels)
+            return self.labelled(x).assign(component=labels)
         return xr.DataArray(
             x,
             dims=("observation", "feature"),
@@ -613,6 +633,18 @@ class FitResult:
         Traceback (most recent call last):
         ...
         ValueError: column 'colour': 2.0 is not the position of one of its 2 categories (codes 0 .. 1)
+        """
+        return self.labelled(values)
+
+    def labelled(self, values) -> pd.DataFrame:
+        """Numbers in the fit's encoding as a DataFrame in the data's types (what :meth:`decode` does for a mixture).
+
+        Examples
+        --------
+        >>> import pandas as pd, emkit as em
+        >>> fit = em.Mixture(em.Categorical()).fit(pd.DataFrame({"colour": ["red", "blue", "red"] * 10}))
+        >>> fit.labelled([[0.0], [1.0]])["colour"].tolist()
+        ['blue', 'red']
         """
         values = np.asarray(values, dtype=float)
         if values.ndim != 2 or values.shape[1] != len(self.features):
@@ -805,13 +837,13 @@ class FitResult:
         >>> fit.parameter_table().columns.tolist()
         ['weight', 'means[eruptions]', 'means[waiting]']
         """
-        table = pd.DataFrame({"weight": self.params["weights"].values}, index=self.params.component.values)
-        table.index.name = "component"
+        latent = self._mixture.latent_dim
+        table = pd.DataFrame(index=pd.Index(self.params[latent].values, name=latent))
         for name, var in self.params.data_vars.items():
-            if name == "weights" or var.dims[0] != "component" or var.ndim > 2 or _is_metadata(var):
+            if var.dims[0] != latent or var.ndim > 2 or _is_metadata(var):
                 continue
             if var.ndim == 1:
-                table[name] = var.values
+                table["weight" if name == "weights" else name] = var.values
             else:
                 columns = var.to_pandas()
                 columns.columns = [f"{name}[{c}]" for c in columns.columns]
@@ -923,14 +955,14 @@ class FitResult:
         if missing:
             raise ValueError(f"{path} has no group(s) {', '.join(map(repr, missing))}")
         with reading(path):
-            return cls._from_groups(attrs, groups)
+            return RESULT_TYPES.get(latent_kind(groups["params"]), cls)._from_groups(attrs, groups)
 
     @classmethod
     def _from_groups(cls, attrs: dict, groups: dict) -> "FitResult":
         """The result held by the root attributes and groups of a saved file."""
         params, trace = groups["params"], groups["trace"]
         trace["converged"] = trace["converged"].astype(bool)
-        mixture = FiniteMixture.from_params(params)
+        mixture = latent_model_from_params(params)
         features = params["feature"].values if "feature" in params.coords else np.arange(0)
         online = groups.get("online")
         result = cls(
@@ -947,6 +979,10 @@ class FitResult:
         )
         result.__dict__["params"] = params
         return result
+
+
+#: Result classes by latent model kind (:func:`~emkit.latent.models.latent_kind`); others register theirs.
+RESULT_TYPES = {"finite_mixture": FitResult}
 
 
 def load_fit(path) -> FitResult:

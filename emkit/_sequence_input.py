@@ -1,0 +1,118 @@
+"""Sequential data: the rows of several sequences and where each sequence ends.
+
+A hidden Markov model reads its data as :func:`emkit._input.as_observations`
+does, plus the sequence each row belongs to, given one of three ways:
+
+* ``lengths``: the length of each sequence, in row order (as hmmlearn);
+* a list of arrays or DataFrames, one per sequence;
+* a DataFrame column of sequence ids (``sequence_column``): each sequence's
+  rows must be consecutive.
+
+Without any of these, all rows form one sequence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .em.sequences import sequence_bounds
+
+
+def split_sequences(X, lengths=None, sequence_column=None, name: str = "X"):
+    """``(data, lengths)``: the rows of all sequences, and their lengths (None when not given).
+
+    Parameters
+    ----------
+    X : data, or list of data
+        All rows (arrays, DataFrames, DataArrays...), or one item per sequence.
+    lengths : array_like of int, optional
+        Sequence lengths in row order.
+    sequence_column : str, optional
+        Name of a DataFrame column holding each row's sequence id; the
+        column is removed from the data returned.
+    name : str, default "X"
+        How error messages name the data.
+
+    Returns
+    -------
+    data : the rows, as given or concatenated
+    lengths : ndarray of int64, or None (one sequence)
+
+    Raises
+    ------
+    ValueError
+        If more than one way is used, a sequence id's rows are not
+        consecutive (a gap), the column is missing, or the list is empty.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from emkit._sequence_input import split_sequences
+    >>> data, lengths = split_sequences([np.zeros((3, 1)), np.ones((2, 1))])
+    >>> data.shape, lengths.tolist()
+    ((5, 1), [3, 2])
+    >>> frame = pd.DataFrame({"id": ["a", "a", "b"], "y": [1.0, 2.0, 3.0]})
+    >>> data, lengths = split_sequences(frame, sequence_column="id")
+    >>> data.columns.tolist(), lengths.tolist()
+    (['y'], [2, 1])
+    >>> split_sequences(pd.DataFrame({"id": ["a", "b", "a"], "y": [1.0, 2.0, 3.0]}), sequence_column="id")
+    Traceback (most recent call last):
+    ...
+    ValueError: X: the rows of sequence 'a' are not consecutive (rows 0 and 2 with another sequence between them); sort the rows by sequence first
+    """
+    ways = [lengths is not None, sequence_column is not None, isinstance(X, list) and _is_list_of_sequences(X)]
+    if sum(ways) > 1:
+        raise ValueError(
+            f"{name}: give the sequences one way only: lengths, sequence_column, or a list with one item per sequence"
+        )
+    if sequence_column is not None:
+        return _by_column(X, sequence_column, name)
+    if ways[2]:
+        if not X:
+            raise ValueError(f"{name} is an empty list: it needs at least one sequence")
+        frames = all(isinstance(item, pd.DataFrame) for item in X)
+        data = pd.concat(X, ignore_index=True) if frames else np.concatenate([np.asarray(item) for item in X])
+        if not frames and data.ndim == 1:
+            data = data[:, None]
+        return data, np.array([len(item) for item in X], dtype=np.int64)
+    return X, None if lengths is None else np.asarray(lengths)
+
+
+def _is_list_of_sequences(X: list) -> bool:
+    """Whether a list holds one array or frame per sequence (rather than rows of numbers)."""
+    return bool(X) and all(isinstance(item, (np.ndarray, pd.DataFrame)) and np.ndim(item) >= 1 for item in X)
+
+
+def _by_column(X, column, name: str):
+    if not isinstance(X, pd.DataFrame):
+        raise ValueError(f"sequence_column={column!r} needs {name} to be a DataFrame, not {type(X).__name__}")
+    if column not in X.columns:
+        raise ValueError(f"{name} has no column {column!r} (its columns: {', '.join(map(str, X.columns))})")
+    ids = X[column].to_numpy()
+    if pd.isna(ids).any():
+        raise ValueError(f"{name}: the sequence column {column!r} has missing ids (row {int(np.flatnonzero(pd.isna(ids))[0])})")
+    starts = np.r_[0, np.flatnonzero(ids[1:] != ids[:-1]) + 1]
+    seen = {}
+    for start in starts.tolist():
+        key = ids[start].item() if isinstance(ids[start], np.generic) else ids[start]
+        if key in seen:
+            raise ValueError(
+                f"{name}: the rows of sequence {key!r} are not consecutive (rows {seen[key]} and {start} with "
+                "another sequence between them); sort the rows by sequence first"
+            )
+        seen[key] = start
+    lengths = np.diff(np.r_[starts, len(ids)]).astype(np.int64)
+    return X.drop(columns=[column]), lengths
+
+
+def checked_bounds(lengths, n_obs: int) -> np.ndarray:
+    """Sequence row offsets from ``lengths`` (None: one sequence of all rows); see :func:`~emkit.em.sequences.sequence_bounds`.
+
+    Examples
+    --------
+    >>> from emkit._sequence_input import checked_bounds
+    >>> checked_bounds(None, 4).tolist(), checked_bounds([1, 3], 4).tolist()
+    ([0, 4], [0, 1, 4])
+    """
+    return sequence_bounds([n_obs] if lengths is None else lengths, n_obs)
