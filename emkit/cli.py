@@ -4,17 +4,20 @@
 
     emkit report --dataset faithful -o report.html
     emkit report data.csv --columns a,b -k 1..6 -o report.html
+    emkit report --dataset faithful --columns waiting --hmm --states 4 -o hmm.html
     emkit fit --dataset faithful -k 3 --covariance full --n-init 10 --seed 0 --out fit.nc
     emkit fit data.csv -k 4 --columns a,b,c
     emkit datasets
 
 ``emkit report`` fits the grid of covariance structures and numbers of
 components (:func:`emkit.select`), chooses by BIC and writes the HTML report
-(:func:`emkit.report`). ``emkit fit`` prints :meth:`emkit.FitResult.summary_text` and, with
-``--out``, saves the fit with :meth:`emkit.FitResult.to_netcdf`. Problems are
-reported as one line ``emkit: error: ...`` on stderr with exit status 2 for
-a malformed command line and 1 for bad data or a failed fit; emkit's warnings
-raised during the fit become ``emkit: warning: ...`` lines.
+(:func:`emkit.report`); with ``--hmm``, hidden Markov models with Gaussian
+emissions over numbers of states (rows in time order). ``emkit fit`` prints
+:meth:`emkit.FitResult.summary_text` and, with ``--out``, saves the fit with
+:meth:`emkit.FitResult.to_netcdf`. Problems are reported as one line
+``emkit: error: ...`` on stderr with exit status 2 for a malformed command
+line and 1 for bad data or a failed fit; emkit's warnings raised during the
+fit become ``emkit: warning: ...`` lines.
 """
 
 from __future__ import annotations
@@ -116,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_arguments(report)
     report.add_argument(
-        "-k", "--n-components", type=_components_range, default=_components_range("1..9"), metavar="K",
+        "-k", "--n-components", type=_components_range, metavar="K",
         help="numbers of components: a range 1..6, a list 2,3,5 or one number (default: 1..9)",
     )
     report.add_argument(
@@ -124,6 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated covariance structures (default: all six)",
     )
     report.add_argument("--criterion", choices=CRITERIA, default="bic", help="selection criterion" + _DEFAULT)
+    report.add_argument(
+        "--hmm", action="store_true",
+        help="select hidden Markov models with Gaussian emissions (rows in time order) instead of mixtures",
+    )
+    report.add_argument(
+        "--states", type=_states_range, metavar="K",
+        help="numbers of hidden states (with --hmm): K for 1..K, a range 2..5 or a list 2,3,5 (default: 1..4)",
+    )
+    report.add_argument(
+        "--sequence-column", metavar="NAME",
+        help="column of sequence ids (with --hmm; each sequence's rows consecutive); default: one sequence",
+    )
     _add_restart_arguments(report, "EM restarts per model")
     report.add_argument("-o", "--out", metavar="PATH", default="report.html", help="the HTML file" + _DEFAULT)
     report.set_defaults(run=_report_command)
@@ -272,6 +287,19 @@ def _components_range(text: str) -> list[int]:
     return counts
 
 
+def _states_range(text: str) -> list[int]:
+    """``"K"`` as ``1..K``, or a range ``"2..5"`` or list ``"2,3,5"`` of numbers of states (argparse type).
+
+    Examples
+    --------
+    >>> from emkit.cli import _states_range
+    >>> _states_range("3"), _states_range("2..4"), _states_range("2,5")
+    ([1, 2, 3], [2, 3, 4], [2, 5])
+    """
+    counts = _components_range(text)
+    return list(range(1, counts[0] + 1)) if text.strip().isdigit() else counts
+
+
 def _numeric_table(args: argparse.Namespace, keep: str | None = None) -> pd.DataFrame:
     """The selected columns of the data, checked to be numeric and finite; the column ``keep`` (ids) last, unchecked."""
     source = args.csv if args.dataset is None else f"data set {args.dataset!r}"
@@ -293,16 +321,27 @@ def _numeric_table(args: argparse.Namespace, keep: str | None = None) -> pd.Data
 
 
 def _report_command(args: argparse.Namespace) -> int:
-    """``emkit report``: select over the grid, then write the HTML report."""
+    """``emkit report``: select over the grid (of mixtures, or of hidden Markov models), then write the HTML report."""
+    if args.hmm and args.n_components is not None:
+        raise _DataError("with --hmm, give the numbers of states with --states, not -k")
+    if not args.hmm and (args.states is not None or args.sequence_column is not None):
+        raise _DataError("--states and --sequence-column need --hmm")
     _check_writable(args.out)
-    table = _numeric_table(args)
-    selection = select(
-        table, n_components=args.n_components, covariance=args.covariance, criterion=args.criterion,
-        n_init=args.n_init, random_state=args.seed, progress=sys.stderr.isatty(),
-    )
+    options = dict(criterion=args.criterion, n_init=args.n_init, random_state=args.seed, progress=sys.stderr.isatty())
+    if args.hmm:
+        table = _numeric_table(args, keep=args.sequence_column)
+        models = [HiddenMarkovModel(Gaussian(name), n_states=1) for name in args.covariance]
+        selection = select(table, n_components=args.states or [1, 2, 3, 4], model=models,
+                           sequence_column=args.sequence_column, **options)
+        counted = "states"
+    else:
+        table = _numeric_table(args)
+        selection = select(table, n_components=args.n_components or _components_range("1..9"),
+                           covariance=args.covariance, **options)
+        counted = "components"
     key = selection.best_key
-    report(selection, table, args.out)
-    print(f"chosen by {args.criterion.upper()}: {key[0]} with {key[1]} components")
+    report(selection, table, args.out, sequence_column=args.sequence_column)
+    print(f"chosen by {args.criterion.upper()}: {key[0]} with {key[1]} {counted}")
     print(f"report written to {args.out}")
     return 0
 

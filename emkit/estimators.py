@@ -346,10 +346,17 @@ def fit_latent_model(
             X, categories={} if declaration.accepts_categorical else None, columns=declaration.used_columns,
         )
         weight = as_sample_weight(sample_weight, obs.n_obs)
-    bounds = None if lengths is None else sequence_bounds(lengths, obs.n_obs)
+    if declaration.sequential:  # whole sequences per chunk; no lengths: all rows are one sequence
+        bounds = sequence_bounds([obs.n_obs] if lengths is None else lengths, obs.n_obs)
+    elif lengths is not None:
+        raise ValueError(f"lengths describe sequences, but a {type(declaration).__name__} takes independent rows")
+    else:
+        bounds = None
     if obs.n_obs < K:
         raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} {declaration.latent_dim}s")
-    init = check_init(init, obs.n_obs, obs.n_features, K, auto=declaration.default_init)
+    init = check_init(
+        init, obs.n_obs, obs.n_features, K, auto=declaration.default_init, sequential=declaration.sequential
+    )
     if not lazy:
         obs, weight, init = _weighted_rows(obs, weight, init)
     declaration, data = (_bind_dask if lazy else _bind_in_memory)(declaration, obs, weight, chunk_size, bounds)

@@ -86,6 +86,11 @@ class HiddenMarkovModel:
         """The (unfitted) emission families."""
         return self._declaration.families
 
+    @property
+    def latent_model(self) -> HiddenMarkovChain:
+        """The unfitted chain this declares: its ``startprob``/``transmat`` (None when not declared), ``fixed`` and priors."""
+        return self._declaration
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({list(self.families)!r}, n_states={self.n_states})"
 

@@ -4,7 +4,10 @@
 cell, as mclust's ``Mclust`` does, or, given a ``model`` (any family, an
 :class:`~emkit.Independent` or a one-family :class:`~emkit.Mixture`), that
 model with every number of components, under a single ``covariance`` label
-naming the model. It keeps the cell with the best
+naming the model. A :class:`~emkit.HiddenMarkovModel` as ``model`` is fitted
+with every number of states (``n_components``); a list of models (say hidden
+Markov models with different emission covariances) gives one label each.
+It keeps the cell with the best
 information criterion (lower is better on emkit's scale; see
 :mod:`emkit.diagnostics.criteria`). A cell that cannot be fitted is recorded
 with its reason and NaN criteria rather than stopping the grid. A cell with a
@@ -27,9 +30,11 @@ from ._dask_input import is_dask_data
 from ._input import as_observations
 from .components.base import check_family
 from .components.covariance import COVARIANCE_NAMES, covariance_structure
+from ._sequence_input import checked_bounds, split_sequences
 from .components.parametric import check_n_components
 from .em.progress import progress_bar
 from .estimators import GaussianMixture, Mixture
+from .hidden_markov import HiddenMarkovModel
 from .results.fit_result import FitResult
 
 CRITERIA = ("bic", "aic", "icl")
@@ -49,8 +54,10 @@ class Selection:
         cells are never chosen, as mclust reports them missing), ``error`` (why
         a cell failed; empty otherwise) and ``warning`` (the first warning a
         cell raised). Failed cells have NaN criteria. A selection over a
-        ``model`` has a single ``covariance`` label naming it, also in
-        ``grid.attrs["model"]``.
+        ``model`` has a single ``covariance`` label naming it (one per model
+        for a list), also in ``grid.attrs["model"]``; over hidden Markov
+        models, ``n_components`` counts states and ``grid.attrs["latent"]``
+        is ``"state"``.
     criterion : str
         The criterion used to choose: ``"bic"``, ``"aic"`` or ``"icl"``.
     fits : dict
@@ -106,9 +113,10 @@ class Selection:
         >>> em.select([0, 1, 1, 2, 5, 6, 7, 9], n_components=[1, 2], model=em.Poisson())
         <Selection by BIC of Poisson over 2 numbers of components: Poisson with 2 components>
         """
+        latent = self.grid.attrs.get("latent", "component")
         try:
             covariance, k = self.best_key
-            chosen = f"{covariance} with {k} components"
+            chosen = f"{covariance} with {k} {latent}s"
         except ValueError:
             chosen = "no cell could be chosen"
         if "model" in self.grid.attrs:
@@ -117,7 +125,7 @@ class Selection:
             scope = f"over {self.grid.sizes['covariance']} covariance structures x"
         return (
             f"<Selection by {self.criterion.upper()} {scope} "
-            f"{self.grid.sizes['n_components']} numbers of components: {chosen}>"
+            f"{self.grid.sizes['n_components']} numbers of {latent}s: {chosen}>"
         )
 
     @property
@@ -203,7 +211,7 @@ class Selection:
             f"<tr><th>{k}</th>" + "".join(f"<td>{cell(c, k)}</td>" for c in table.columns) + "</tr>"
             for k in table.index
         )
-        chosen = f"{best[0]} with {best[1]} components" if best else "none"
+        chosen = f"{best[0]} with {best[1]} {self.grid.attrs.get('latent', 'component')}s" if best else "none"
         return (
             f"<div><p><b>emkit Selection</b> by {self.criterion.upper()} (lower is better): chosen {chosen}</p>"
             f"<table><tr><th>K</th>{header}</tr>{rows}</table></div>"
@@ -216,6 +224,8 @@ def select(
     covariance=None,
     *,
     model=None,
+    lengths=None,
+    sequence_column=None,
     criterion: str = "bic",
     n_init: int = 1,
     random_state=0,
@@ -227,14 +237,17 @@ def select(
 
     Without ``model``, Gaussian mixtures over covariance structures and
     numbers of components; with ``model``, that model over numbers of
-    components only.
+    components only (of states, for a hidden Markov model).
 
     Parameters
     ----------
     X : data
         As for :meth:`emkit.Mixture.fit` (categorical or text columns too
-        when ``model`` takes categories).
+        when ``model`` takes categories); for hidden Markov models as for
+        :meth:`emkit.HiddenMarkovModel.fit` (also a list with one item per
+        sequence).
     n_components : iterable of int, default 1..9
+        Numbers of components, or of states of a hidden Markov model.
     covariance : list of str, optional
         Covariance structures (mclust or scikit-learn names); by default all
         six. Not with ``model``.
@@ -246,6 +259,21 @@ def select(
         has a single ``covariance`` label naming the family (:func:`family_name`). A
         mixture of several families has no single way to add a component
         and is refused.
+
+        A :class:`~emkit.HiddenMarkovModel` of one emission family: the
+        grid is over its number of states, labelled ``"HMM <family>"`` (with
+        the covariance structure of a Gaussian emission, ``"HMM Gaussian
+        VVV"``); its ``fixed`` parameters and priors are kept. A declared
+        ``startprob`` or ``transmat`` (or a prior that differs across states)
+        fits only its own number of states.
+
+        A list of such models: one label each, all fitted over the same
+        numbers; for instance hidden Markov models whose Gaussian emissions
+        differ in covariance structure. Hidden Markov models and mixtures
+        are not mixed in one list.
+    lengths, sequence_column
+        The sequences of ``X``, as :meth:`emkit.HiddenMarkovModel.fit`
+        takes them; only with hidden Markov models.
     criterion : {"bic", "aic", "icl"}, default "bic"
         Lower is better.
     n_init : int, default 1
@@ -273,8 +301,10 @@ def select(
         Before any fit, for arguments every cell would refuse: a bad
         ``criterion``, ``n_components`` or ``n_init``, a negative
         ``random_state``, data with missing or infinite values, ``model``
-        together with ``covariance`` or ``reg_covar``, or a mixture of
-        several families.
+        together with ``covariance`` or ``reg_covar``, a mixture of
+        several families, models whose labels clash, ``lengths`` without a
+        hidden Markov model, or a hidden Markov model whose declared
+        ``startprob``/``transmat`` does not fit some number of states.
     TypeError
         If ``model`` is neither a family nor a :class:`~emkit.Mixture`, or
         the data have non-numeric columns the model cannot take.
@@ -294,18 +324,29 @@ def select(
     >>> counts = np.random.default_rng(0).poisson(np.repeat([2, 15], 200))
     >>> em.select(counts, n_components=range(1, 4), model=em.Poisson()).best_key
     ('Poisson', 2)
+
+    The number of states of a hidden Markov model: Old Faithful's waiting
+    times in row order.
+
+    >>> waiting = em.datasets.load("faithful")[["waiting"]]
+    >>> em.select(waiting, n_components=range(1, 4), model=em.HiddenMarkovModel(em.Gaussian(), 2))
+    <Selection by BIC of HMM Gaussian VVV over 3 numbers of states: HMM Gaussian VVV with 2 states>
     """
     criterion = _check_criterion(criterion)
-    template = None if model is None else _template_family(model)
-    declarations = _declarations(template, covariance, reg_covar)
-    names = list(declarations)
     counts = [check_n_components(k) for k in n_components]
+    models = _listed(model)
+    X, lengths = _sequence_data(X, models, lengths, sequence_column)
+    declarations = _declarations(models, covariance, reg_covar, counts)
+    names = list(declarations)
     if not names or not counts:
         raise ValueError("select needs at least one covariance and one number of components")
-    _check_shared_arguments(
-        X, n_init, random_state, categorical=getattr(template, "accepts_categorical", False),
-        columns=getattr(template, "used_columns", None),
-    )
+    for template in [None] if models is None else [_template_family(m) for m in models]:
+        _check_shared_arguments(
+            X, n_init, random_state, categorical=getattr(template, "accepts_categorical", False),
+            columns=getattr(template, "used_columns", None),
+        )
+    if lengths is not None:
+        fit_options["lengths"] = lengths
     shape = (len(names), len(counts))
     table = {name: np.full(shape, np.nan) for name in ("log_likelihood", "n_params", "bic", "aic", "icl", "n_iter")}
     converged = np.zeros(shape, dtype=bool)
@@ -346,30 +387,72 @@ def select(
         },
         coords={"covariance": names, "n_components": counts},
         attrs={"criterion": criterion, "note": "criteria on scikit-learn's scale: lower is better"}
-        | ({} if template is None else {"model": names[0]}),
+        | ({} if models is None else {"model": ", ".join(names)})
+        | ({"latent": "state"} if lengths is not None else {}),
     )
     return Selection(grid, criterion, fits)
 
 
-def _declarations(template, covariance, reg_covar) -> dict:
-    """The grid's covariance labels, each mapped to a function of K returning the mixture to fit.
+def _listed(model) -> list | None:
+    """``model`` as a list of models (None without one)."""
+    if model is None:
+        return None
+    models = list(model) if isinstance(model, (list, tuple)) else [model]
+    if not models:
+        raise ValueError("model is an empty list: pass at least one model")
+    return models
 
-    ``template`` is the model's family, None for the Gaussian grid.
+
+def _sequence_data(X, models, lengths, sequence_column):
+    """``(X, lengths)``: the rows and sequence lengths for hidden Markov models, ``(X, None)`` for mixtures.
+
+    Raises
+    ------
+    ValueError
+        For hidden Markov models mixed with mixtures in ``model``,
+        ``lengths``/``sequence_column`` without hidden Markov models, or
+        lengths that do not cover the rows.
+    """
+    markov = [isinstance(m, HiddenMarkovModel) for m in models or []]
+    if any(markov) and not all(markov):
+        raise ValueError(
+            "model mixes hidden Markov models with mixtures: select over one kind at a time (their data are read "
+            "differently)"
+        )
+    if not any(markov):
+        if lengths is not None or sequence_column is not None:
+            raise ValueError(
+                "select takes lengths and sequence_column only with model=em.HiddenMarkovModel(...): a mixture's "
+                "rows are independent"
+            )
+        return X, None
+    data, lengths = split_sequences(X, lengths, sequence_column)
+    return data, np.diff(checked_bounds(lengths, len(data)))
+
+
+def _declarations(models, covariance, reg_covar, counts) -> dict:
+    """The grid's covariance labels, each mapped to a function of K returning the model to fit.
+
+    ``models`` is the list of models, None for the Gaussian grid; ``counts``
+    the numbers of components (states) the grid fits.
 
     Examples
     --------
     >>> import emkit as em
     >>> from emkit.selection import _declarations
-    >>> sorted(_declarations(None, ["EII", "full"], None))
+    >>> sorted(_declarations(None, ["EII", "full"], None, [1, 2]))
     ['EII', 'VVV']
-    >>> _declarations(em.Poisson(), None, None)["Poisson"](3).n_components
+    >>> _declarations([em.Poisson()], None, None, [3])["Poisson"](3).n_components
     3
-    >>> _declarations(em.Poisson(), ["VVV"], None)
+    >>> sorted(_declarations([em.HiddenMarkovModel(em.Gaussian("EII"), 2), em.HiddenMarkovModel(em.Poisson(), 2)],
+    ...                      None, None, [1, 2]))
+    ['HMM Gaussian EII', 'HMM Poisson']
+    >>> _declarations([em.Poisson()], ["VVV"], None, [1])
     Traceback (most recent call last):
     ...
     ValueError: select takes either model or covariance, not both: covariance structures are Gaussian (pass model=em.Gaussian("VVV") to fit one)
     """
-    if template is None:
+    if models is None:
         options = {} if reg_covar is None else {"reg_covar": reg_covar}
         names = [covariance_structure(c).name for c in (COVARIANCE_NAMES if covariance is None else covariance)]
         return {name: functools.partial(GaussianMixture, covariance=name, **options) for name in names}
@@ -380,7 +463,80 @@ def _declarations(template, covariance, reg_covar) -> dict:
         )
     if reg_covar is not None:
         raise ValueError("select takes reg_covar only without model: set it on the model's family")
-    return {family_name(template): functools.partial(Mixture, template)}
+    declarations = {}
+    for model in models:
+        template = _template_family(model)
+        if isinstance(model, HiddenMarkovModel):
+            name, declare = _hidden_markov_label(template), _hidden_markov_declaration(model, template, counts)
+        else:
+            name, declare = family_name(template), functools.partial(Mixture, template)
+        if name in declarations:
+            raise ValueError(
+                f"two models are both labelled {name!r} in the grid: select over distinct models (a mixture of "
+                "Gaussians over covariance structures is covariance=[...] without model)"
+            )
+        declarations[name] = declare
+    return declarations
+
+
+def _hidden_markov_label(template) -> str:
+    """``"HMM <family>"``, with the covariance structure of a family that has one (``"HMM Gaussian VVV"``).
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.selection import _hidden_markov_label
+    >>> _hidden_markov_label(em.Gaussian("diag")), _hidden_markov_label(em.Poisson())
+    ('HMM Gaussian VVI', 'HMM Poisson')
+    """
+    structure = getattr(getattr(template, "covariance", None), "name", None)
+    return " ".join(["HMM", family_name(template)] + ([structure] if isinstance(structure, str) else []))
+
+
+def _hidden_markov_declaration(model: HiddenMarkovModel, template, counts):
+    """A function of K returning ``model`` with K states: its emission family, fixed parameters and priors.
+
+    A prior equal across states is passed as that number, so it fits any
+    number of states.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` declares a ``startprob`` or ``transmat`` (or a prior
+        differing across states) and ``counts`` holds another number of
+        states.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.selection import _hidden_markov_declaration
+    >>> model = em.HiddenMarkovModel(em.Poisson(), 2, transition_prior=2.0, fixed="startprob")
+    >>> hmm = _hidden_markov_declaration(model, em.Poisson(), [1, 3])(3)
+    >>> hmm.n_states, hmm.latent_model.transition_prior.tolist()[0], hmm.latent_model.fixed
+    (3, [2.0, 2.0, 2.0], ('startprob',))
+    >>> lr = em.HiddenMarkovModel(em.Poisson(), 2, transmat=[[0.5, 0.5], [0, 1]])
+    >>> _hidden_markov_declaration(lr, em.Poisson(), [2, 3])
+    Traceback (most recent call last):
+    ...
+    ValueError: model declares transmat for 2 states, which cannot be used with 3 states: select over n_components=[2] only, or declare the model without it
+    """
+    chain = model.latent_model
+    options = {"fixed": chain.fixed}
+    for name in ("startprob", "transmat", "start_prior", "transition_prior"):
+        value = getattr(chain, name)
+        if value is None:
+            continue
+        same = name.endswith("prior") and np.all(value == value.flat[0])
+        options[name] = float(value.flat[0]) if same else value
+    sized = [name for name, value in options.items() if isinstance(value, np.ndarray)]
+    others = [k for k in counts if k != model.n_states]
+    if sized and others:
+        raise ValueError(
+            f"model declares {' and '.join(sized)} for {model.n_states} states, which cannot be used with "
+            f"{others[0]} states: select over n_components=[{model.n_states}] only, or declare the model without "
+            f"{'them' if len(sized) > 1 else 'it'}"
+        )
+    return functools.partial(HiddenMarkovModel, template, **options)
 
 
 def family_name(family) -> str:
@@ -398,7 +554,7 @@ def family_name(family) -> str:
 
 
 def _template_family(model):
-    """The single family that ``model`` (a family or a one-family Mixture) declares.
+    """The single family that ``model`` (a family, or a one-family Mixture or hidden Markov model) declares.
 
     Examples
     --------
@@ -413,13 +569,15 @@ def _template_family(model):
     >>> _template_family("Poisson")
     Traceback (most recent call last):
     ...
-    TypeError: model must be a component family or an em.Mixture: str is not a component family: it lacks n_components, is_fitted, log_prob, stats, m_step, n_params, sample, with_components, to_dataset, from_dataset, spec (see docs/custom_components.md)
+    TypeError: model must be a component family, an em.Mixture or an em.HiddenMarkovModel: str is not a component family: it lacks n_components, is_fitted, log_prob, stats, m_step, n_params, sample, with_components, to_dataset, from_dataset, spec (see docs/custom_components.md)
     """
-    if not isinstance(model, Mixture):
+    if not isinstance(model, (Mixture, HiddenMarkovModel)):
         try:
             check_family(model)
         except TypeError as err:
-            raise TypeError(f"model must be a component family or an em.Mixture: {err}") from None
+            raise TypeError(
+                f"model must be a component family, an em.Mixture or an em.HiddenMarkovModel: {err}"
+            ) from None
         return model
     families = model.families
     if len(families) != 1:

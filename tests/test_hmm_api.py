@@ -657,3 +657,41 @@ def test_docs_hmm_code_blocks_run_in_order(tmp_path, monkeypatch):
         warnings.simplefilter("ignore", em.LocalOptimumWarning)
         for block in blocks:
             exec(compile(block, "docs/hmm.md", "exec"), namespace)
+
+
+def test_one_sequence_without_lengths_is_never_cut_into_chunks():
+    rng = np.random.default_rng(0)
+    states = np.repeat(np.tile([0, 1], 10), 100)
+    x = rng.normal(np.where(states == 0, 0.0, 3.0))[:, None]
+    small = em.HiddenMarkovModel(em.Gaussian(), 2).fit(x, random_state=0, chunk_size=50)
+    whole = em.HiddenMarkovModel(em.Gaussian(), 2).fit(x, lengths=[len(x)], random_state=0)
+    np.testing.assert_allclose(small.trace.log_likelihood.values, whole.trace.log_likelihood.values, rtol=1e-12)
+    assert small.score(x) == pytest.approx(small.log_likelihood, rel=1e-12)
+
+
+def test_lengths_are_refused_for_a_mixture():
+    with pytest.raises(ValueError, match="lengths describe sequences, but a FiniteMixture takes independent rows"):
+        from emkit.estimators import fit_latent_model
+        from emkit.models.mixture import FiniteMixture
+
+        fit_latent_model(
+            FiniteMixture([em.Gaussian("full", 2)]), np.zeros((10, 1)), em.FitResult, lengths=[5, 5], n_init=1,
+            init="auto", max_iter=1, tol=1e-6, chunk_size=None, sample_weight=None, random_state=0, progress=False,
+        )
+
+
+def test_left_right_chain_starts_from_segments_and_keeps_its_order():
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(60, 120, size=20)
+    sequences = []
+    for n in lengths:  # three consecutive segments of random lengths, means 0, 6, 12
+        cuts = np.sort(rng.choice(np.arange(10, n - 10), 2, replace=False))
+        sizes = np.diff([0, *cuts, n])
+        sequences.append(np.concatenate([rng.normal(mean, 1.0, (size, 1)) for mean, size in zip((0, 6, 12), sizes)]))
+    x = np.concatenate(sequences)
+    banded = [[0.9, 0.1, 0.0], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]]
+    model = em.HiddenMarkovModel(em.Gaussian(), 3, startprob=[1, 0, 0], transmat=banded)
+    fit = model.fit(x, lengths=lengths, random_state=0)  # one restart, default start
+    np.testing.assert_allclose(fit.params.means.values.ravel(), [0.0, 6.0, 12.0], atol=0.2)
+    assert np.tril(fit.params.transmat.values, -1).max() == 0 and fit.params.startprob.values.tolist() == [1, 0, 0]
+    assert fit.trace.attrs.get("restart_warning") is None

@@ -51,11 +51,11 @@ class WrongOnePass(WrongShape):
     def log_prob(self, x):
         return -np.square(x[:, None, :] - self.params["centre"][None]).sum(axis=2)
 
-    def mixture_e_step(self, x, log_weights, sample_weight=None, offset=0):
-        return (0.0, 0.0)  # not a FusedEStep
+    def one_pass_kernel(self):
+        return (None, None, None)  # not a OnePassKernel
 
 
 def test_a_one_pass_e_step_of_the_wrong_type_is_named():
     x = np.random.default_rng(0).normal(size=(50, 2))
-    with pytest.raises(TypeError, match="WrongOnePass.mixture_e_step must return a FusedEStep, got tuple"):
+    with pytest.raises(TypeError, match="WrongOnePass.one_pass_kernel must return a OnePassKernel, got tuple"):
         em.Mixture(WrongOnePass(), n_components=2).fit(x)

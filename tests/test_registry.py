@@ -30,6 +30,7 @@ SAVED_SPECS = [
     '{"kind": "uniform", "n_components": 1, "expand": 0.0}',
     '{"kind": "regression", "n_components": 2, "target": "y", "features": ["x"], "intercept": true, "reg_var": 1e-06}',
     '{"kind": "scipy", "n_components": 2, "dist": "laplace"}',
+    '{"kind": "gaussian_mixture", "covariance": "VVV", "n_mixture": 2, "n_components": 2, "reg_covar": 1e-06}',
     '{"kind": "independent", "n_components": 2, "parts": [[["h"], {"kind": "gaussian", "covariance": "VVV",'
     ' "n_components": 2, "reg_covar": 1e-06}], [["a", "b"], {"kind": "poisson", "n_components": 2}], [["c"],'
     ' {"kind": "categorical", "n_components": 2, "n_categories": null, "max_categories": 10000, "labels": null,'

@@ -13,6 +13,7 @@ from .covariance import (
 from .exponential import Exponential
 from .gamma import Gamma
 from .gaussian import Gaussian, GaussianStats
+from .gaussian_mixture_family import GaussianMixtureEmission, GaussianMixtureStats
 from .independent import Independent
 from .lognormal import LogNormal
 from .logpdf import LogpdfFamily, from_logpdf
@@ -37,6 +38,8 @@ __all__ = [
     "FullCovariance",
     "Gamma",
     "Gaussian",
+    "GaussianMixtureEmission",
+    "GaussianMixtureStats",
     "GaussianStats",
     "Independent",
     "LogNormal",

@@ -349,60 +349,68 @@ class Evaluation:
     stats: Callable[[np.ndarray], Stats]
 
 
-class FusedEStep(NamedTuple):
-    """The E-step of one chunk for a mixture made of one family alone.
+class OnePassKernel(NamedTuple):
+    """The pieces of a compiled one-pass E-step that a family supplies, free of any latent model.
 
-    A family may offer ``mixture_e_step(x, log_weights, sample_weight,
-    offset)`` returning this: the mixture then skips its own posterior
-    computation for that chunk (see :func:`mixture_e_step`).
+    A family may offer ``one_pass_kernel()`` returning this. A latent model
+    whose every component is in that family (a finite mixture of one
+    family) adds its own log-weights to ``log_norm`` and calls ``kernel``
+    once per chunk: log-densities, posterior, log-likelihood and statistics
+    in one compiled pass, with no ``(n, K)`` array (see
+    :meth:`emkit.models.mixture.FiniteMixture.e_step`). The family never
+    sees the weights' meaning.
 
     Attributes
     ----------
-    log_likelihood : float
-        ``sum_i w_i log p(x_i)``, with ``w_i`` the row weights (1 without).
-    class_log_likelihood : float
-        ``sum_i w_i log max_k r_ik``.
-    component_weight : ndarray (K,)
-        ``sum_i w_i r_ik``.
-    stats : Stats
-        The family's statistics given the (weighted) responsibilities.
+    kernel : callable
+        ``kernel(x, log_const, sample_weight, offset)`` -> a chunk result
+        with ``log_likelihood``, ``class_log_likelihood`` and ``count``
+        (see :meth:`~emkit.components.covariance.CovarianceStructure.fused_kernel`),
+        where ``log_const[k]`` is the log-weight of component k plus
+        ``log_norm[k]``.
+    log_norm : ndarray of shape (K,)
+        The terms of each component's log-density that do not depend on x.
+    stats : callable
+        ``stats(chunk_result)`` -> the family's statistics.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from emkit.components.base import FusedEStep
+    >>> from emkit.components.base import one_pass_kernel
     >>> from emkit.components.gaussian import Gaussian
     >>> x = np.array([[0.0], [2.0]])
     >>> fitted = Gaussian("full").m_step(Gaussian("full").stats(x, np.ones((2, 1))))
-    >>> isinstance(fitted.mixture_e_step(x, np.zeros(1)), FusedEStep)
-    True
+    >>> pieces = one_pass_kernel(fitted)
+    >>> chunk = pieces.kernel(x, np.log([1.0]) + pieces.log_norm, None, 0)
+    >>> round(chunk.log_likelihood, 6) == round(float(fitted.log_prob(x).sum()), 6), pieces.stats(chunk).mean.tolist()
+    (True, [[1.0]])
     """
 
-    log_likelihood: float
-    class_log_likelihood: float
-    component_weight: np.ndarray
-    stats: Any
+    kernel: Callable
+    log_norm: np.ndarray
+    stats: Callable
 
 
-def mixture_e_step(family, x: np.ndarray, log_weights: np.ndarray, sample_weight=None, offset: int = 0):
-    """``family.mixture_e_step(...)`` on a chunk in a supported type, or None if the family has none.
+def one_pass_kernel(family) -> OnePassKernel | None:
+    """``family.one_pass_kernel()``, or None if the family has no compiled one-pass E-step.
 
-    A result that is not a :class:`FusedEStep` raises a ``TypeError`` naming the family.
+    A result that is not a :class:`OnePassKernel` raises a ``TypeError`` naming the family.
 
     Examples
     --------
-    >>> import numpy as np, emkit as em
-    >>> from emkit.components.base import mixture_e_step
-    >>> poisson = em.Poisson().with_params(rate=[[2.0]])
-    >>> mixture_e_step(poisson, np.array([[1.0]]), np.zeros(1)) is None
+    >>> import emkit as em
+    >>> from emkit.components.base import one_pass_kernel
+    >>> one_pass_kernel(em.Poisson().with_params(rate=[[2.0]])) is None
     True
     """
     if not capabilities(family).one_pass:
         return None
-    result = family.mixture_e_step(supported_chunk(family, x), log_weights, sample_weight, offset)
-    if not isinstance(result, FusedEStep):
-        raise TypeError(f"{type(family).__name__}.mixture_e_step must return a FusedEStep, got {type(result).__name__}")
-    return result
+    pieces = family.one_pass_kernel()
+    if not isinstance(pieces, OnePassKernel):
+        raise TypeError(
+            f"{type(family).__name__}.one_pass_kernel must return a OnePassKernel, got {type(pieces).__name__}"
+        )
+    return pieces
 
 
 def evaluate(family, x: np.ndarray) -> Evaluation:

@@ -10,7 +10,7 @@ attribute), not an attribute set on one instance.
 ========================  ============================================================  ==========================================
 capability                hook(s) the family class defines                              what it enables
 ========================  ============================================================  ==========================================
-``one_pass``              ``mixture_e_step(x, log_weights, sample_weight, offset)``     the compiled one-pass E-step of a mixture
+``one_pass``              ``one_pass_kernel() -> OnePassKernel``                        the compiled one-pass E-step of a mixture
                                                                                         made of this family alone, and chunks sized
                                                                                         for it (``FiniteMixture.fit_floats_per_row``)
 ``evaluate``              ``evaluate(x) -> Evaluation``                                 log-densities and statistics from one pass
@@ -37,9 +37,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import numpy as np
+
 #: The hook methods behind each boolean capability (``float32`` is a class attribute instead).
 HOOKS = {
-    "one_pass": ("mixture_e_step",),
+    "one_pass": ("one_pass_kernel",),
     "evaluate": ("evaluate",),
     "check_data": ("check_data",),
     "degenerate": ("degenerate_components",),
@@ -180,3 +182,21 @@ def description(family) -> str:
     """
     return family.describe() if capabilities(family).describe else repr(family)
 
+
+
+def free_parameters_of(family):
+    """``family.free_parameters()`` as floats; ``TypeError`` naming the missing hooks if the family has none.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.components.capabilities import free_parameters_of
+    >>> free_parameters_of(em.Poisson().with_params(rate=[[2.0]])).tolist()
+    [2.0]
+    """
+    if not capabilities(family).free_params:
+        raise TypeError(
+            f"{type(family).__name__} has no {', '.join(missing_hooks(family, 'free_params'))}(); "
+            f"standard errors need {', '.join(HOOKS['free_params'])} (or use em.bootstrap)"
+        )
+    return np.asarray(family.free_parameters(), dtype=float)

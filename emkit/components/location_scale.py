@@ -20,14 +20,13 @@ and ``_dataset_params``.
 
 from __future__ import annotations
 
-from functools import cached_property
 
 import numpy as np
 import xarray as xr
 
 from ..exceptions import DegenerateComponentError
 from .base import (
-    FusedEStep,
+    OnePassKernel,
     collapsed_variances,
     pooled_variance,
     too_few_observations,
@@ -216,41 +215,19 @@ class LocationScaleFamily:
             **fitted,
         )
 
-    @cached_property
-    def _fused_kernel(self):
-        return self.covariance.fused_kernel(self.means, self._kernel_dof())
+    def one_pass_kernel(self) -> OnePassKernel:
+        """The compiled one-pass E-step's pieces: kernel, the x-free log-density terms, statistics.
 
-    def mixture_e_step(
-        self, x: np.ndarray, log_weights: np.ndarray, sample_weight: np.ndarray | None = None, offset: int = 0
-    ) -> FusedEStep:
-        """The E-step of one chunk for a mixture whose components are all in this family.
-
-        One compiled pass (see :mod:`emkit.components.gaussian_kernels`)
-        computes ``log w_k + log f_k(x_i)``, its log-sum-exp over k, the
-        responsibilities (for Student-t components also the scale weights
-        ``u_ik``) and the statistics; no ``(n, K)`` array is returned. It
-        gives what :meth:`evaluate` followed by the mixture's posterior
-        gives, to rounding.
-
-        Parameters
-        ----------
-        x : ndarray of shape (n, d)
-            A chunk of observations (float32 or float64).
-        log_weights : ndarray of shape (K,)
-            ``log w_k`` (``-inf`` for a component of weight 0).
-        sample_weight : ndarray of shape (n,), optional
-            Row weights; they multiply the responsibilities.
-        offset : int, default 0
-            Index of the chunk's first row in the data, for errors.
+        One compiled call per chunk (see :mod:`emkit.components.gaussian_kernels`)
+        computes ``log_const_k + log f_k(x_i) - log_norm_k``, its log-sum-exp
+        over k, the posterior (for Student-t components also the scale
+        weights ``u_ik``) and the statistics; no ``(n, K)`` array is
+        returned. The latent model supplies ``log_const`` (for a mixture,
+        ``log w_k + log_norm_k``): this family knows nothing of weights.
 
         Returns
         -------
-        FusedEStep
-
-        Raises
-        ------
-        NonFiniteDensityError
-            If a row has a non-finite log-density under every component.
+        OnePassKernel
 
         Examples
         --------
@@ -260,18 +237,17 @@ class LocationScaleFamily:
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> family = Gaussian("full", n_components=2)
         >>> fitted = family.m_step(family.stats(x, np.eye(2)[[0, 0, 1, 1]]))
-        >>> step = fitted.mixture_e_step(x, np.log([0.5, 0.5]))
-        >>> round(step.log_likelihood, 3), step.component_weight.round(6).tolist()
-        (-5.676, [2.0, 2.0])
-        >>> step.stats.mean.round(6).tolist()
-        [[0.5], [4.5]]
+        >>> pieces = fitted.one_pass_kernel()
+        >>> chunk = pieces.kernel(x, np.log([0.5, 0.5]) + pieces.log_norm, None, 0)
+        >>> round(chunk.log_likelihood, 3), chunk.count.round(6).tolist(), pieces.stats(chunk).mean.round(6).tolist()
+        (-5.676, [2.0, 2.0], [[0.5], [4.5]])
         >>> t = StudentT("full", dof=3.0, n_components=2)
-        >>> t.m_step(t.stats(x, np.eye(2)[[0, 0, 1, 1]])).mixture_e_step(x, np.log([0.5, 0.5])).stats.dof_stat.shape
+        >>> pieces = t.m_step(t.stats(x, np.eye(2)[[0, 0, 1, 1]])).one_pass_kernel()
+        >>> pieces.stats(pieces.kernel(x, np.log([0.5, 0.5]) + pieces.log_norm, None, 0)).dof_stat.shape
         (2,)
         """
-        log_const = np.asarray(log_weights, dtype=float) + self._log_norm()
-        chunk = self._fused_kernel(x, log_const, sample_weight, offset)
-        return FusedEStep(chunk.log_likelihood, chunk.class_log_likelihood, chunk.count, self._fused_stats(chunk))
+        kernel = self.covariance.fused_kernel(self.means, self._kernel_dof())
+        return OnePassKernel(kernel, self._log_norm(), self._fused_stats)
 
     def free_parameters(self) -> np.ndarray:
         """Locations, then the structure's free values, as one vector.

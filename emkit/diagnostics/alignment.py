@@ -21,6 +21,25 @@ import xarray as xr
 from scipy.optimize import linear_sum_assignment
 
 
+def latent_dim(params: xr.Dataset) -> str:
+    """The dimension of the components: ``state`` for a hidden Markov model's parameters, else ``component``."""
+    return "state" if "state" in params.dims else "component"
+
+
+def reordered(params: xr.Dataset, order) -> xr.Dataset:
+    """``params`` with its components in ``order`` (a hidden Markov model's ``next_state`` along with ``state``).
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from emkit.diagnostics.alignment import reordered
+    >>> params = xr.Dataset({"transmat": (("state", "next_state"), [[0.9, 0.1], [0.3, 0.7]])})
+    >>> reordered(params, [1, 0]).transmat.values.tolist()
+    [[0.7, 0.3], [0.1, 0.9]]
+    """
+    return params.isel({dim: order for dim in (latent_dim(params), "next_state") if dim in params.dims})
+
+
 def component_profile(params: xr.Dataset) -> np.ndarray:
     """Every finite per-component parameter as one row per component, shape (K, m).
 
@@ -36,12 +55,23 @@ def component_profile(params: xr.Dataset) -> np.ndarray:
     return profile[:, np.all(np.isfinite(profile), axis=0)]
 
 
-def _parameter_rows(params: xr.Dataset) -> np.ndarray:
-    """Every per-component parameter, NaN where a component's family lacks it, shape (K, m)."""
+#: A hidden Markov model's chain parameters: what its states are, not what they emit.
+CHAIN_VARIABLES = ("startprob", "transmat")
+
+
+def _parameter_rows(params: xr.Dataset, within_rows: bool = True) -> np.ndarray:
+    """Every per-component parameter, NaN where a component's family lacks it, shape (K, m).
+
+    ``within_rows=False`` keeps only what the components emit: it leaves
+    out a hidden Markov model's chain parameters (:data:`CHAIN_VARIABLES`),
+    whose ``transmat`` columns are in the states' own order and whose
+    ``startprob`` depends on a few sequences' first steps.
+    """
+    latent = latent_dim(params)
     columns = [
-        var.values.reshape(var.sizes["component"], -1).astype(float)
+        var.values.reshape(var.sizes[latent], -1).astype(float)
         for var in params.data_vars.values()
-        if var.dims and var.dims[0] == "component"
+        if var.dims and var.dims[0] == latent and (within_rows or var.name not in CHAIN_VARIABLES)
     ]
     return np.concatenate(columns, axis=1)
 
@@ -81,7 +111,7 @@ def align(reference: xr.Dataset, replicate: xr.Dataset) -> np.ndarray:
     >>> align(ref, swapped).tolist()
     [1, 0, 2]
     """
-    ref, rep = _parameter_rows(reference), _parameter_rows(replicate)
+    ref, rep = _parameter_rows(reference, within_rows=False), _parameter_rows(replicate, within_rows=False)
     both = np.isfinite(ref)[:, None, :] & np.isfinite(rep)[None, :, :]
     gaps = np.where(both, (np.nan_to_num(ref)[:, None, :] - np.nan_to_num(rep)[None, :, :]) / _column_scale(ref), 0.0)
     cost = np.square(gaps).sum(axis=2)

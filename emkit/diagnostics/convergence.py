@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from ..results.trace import FINAL_PREFIX
-from .alignment import align, component_profile
+from .alignment import align, component_profile, reordered
 
 
 def aitken_limit(history: np.ndarray) -> float:
@@ -91,7 +91,7 @@ def convergence_diagnostics(fit, rtol: float = 1e-6, param_tol: float = 0.05) ->
         if not np.isfinite(finals[r]):
             continue
         other = params.isel(restart=r)
-        aligned = component_profile(other.isel(component=align(reference, other)))
+        aligned = component_profile(reordered(other, align(reference, other)))
         if aligned.shape == ref_profile.shape:
             distance[r] = float(np.max(np.abs(aligned - ref_profile) / coord_scale))
     reached = (gap / fit.n_obs <= rtol * scale) & (distance <= param_tol)

@@ -7,11 +7,16 @@ column's probabilities) the largest entry is the dependent one, one minus
 the others, so a weight or probability near 0 is always a free parameter.
 Each family also declares the domain of its free parameters,
 ``free_parameter_bounds()``: probabilities in ``[0, 1]``, rates and scales
-positive, variances at least ``reg_covar``.
+positive, variances at least ``reg_covar``. A hidden Markov model's free
+parameters are its own (:meth:`~emkit.latent.hmm.HiddenMarkovChain.free_parameters`):
+``startprob`` and each row of ``transmat`` on the same simplex coordinates,
+over their entries that are not structural zeros, then the emission
+families'; fixed parameters are not free.
 
 The observed information is minus the Hessian of the observed-data
-log-likelihood ``l(theta) = sum_i log p(x_i | theta)`` at the estimate, by
-central differences, so any family works. Each step ``h_i`` is searched so
+log-likelihood ``l(theta) = sum_i log p(x_i | theta)`` at the estimate (for a
+hidden Markov model ``sum over sequences of log p(sequence | theta)``, by the
+forward recursion), by central differences, so any family works. Each step ``h_i`` is searched so
 that ``2 l(t) - l(t + h_i e_i) - l(t - h_i e_i)`` is about ``1e-3``; for a
 quadratic log-likelihood that drop is ``h_i^2 I_ii``, so ``h_i`` is about 0.03
 standard errors of ``theta_i`` whatever its units or size, and the drop is
@@ -56,15 +61,11 @@ import pandas as pd
 from scipy import stats
 
 from .. import notices
-from ..components.capabilities import HOOKS, capabilities, missing_hooks
-from ..components.parametric import simplex_from_free, simplex_to_free
 from .._input import as_sample_weight
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.driver import e_step
 from ..em.progress import progress_bar
-from ..exceptions import DegenerateComponentError, NonFiniteDensityError
-from ..models.mixture import FiniteMixture
-from ..results.fit_result import require_mixture
+from ..em.sequences import sequence_bounds
 
 
 #: Drop ``2 l(t) - l(t + h_i e_i) - l(t - h_i e_i)``, about ``h_i^2 I_ii``, aimed at by each
@@ -93,73 +94,42 @@ NOT_IDENTIFIED = "not identified (observed information singular): no standard er
 FIXED = "not estimated by the likelihood (fixed)"
 
 
-def free_parameters(mixture: FiniteMixture) -> np.ndarray:
-    """The free weights (all but the largest), then every family's free parameters.
+def fit_data(fit, X, sample_weight=None, lengths=None, sequence_column=None, what: str = "summary"):
+    """``(observations, weights, lengths)``: ``X`` read for ``fit``, its row weights and sequence lengths.
 
-    The largest weight is one minus the others
-    (:func:`~emkit.components.parametric.simplex_to_free`), so a weight
-    near 0 is a free parameter near its bound, never the dependent one.
-
-    Examples
-    --------
-    >>> import emkit as em
-    >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
-    >>> free_parameters(fit.mixture).size == fit.n_params
-    True
-    """
-    return np.concatenate([simplex_to_free(mixture.weights)] + [_free_of(f) for f in mixture.families])
-
-
-def with_free_parameters(mixture: FiniteMixture, vector: np.ndarray) -> FiniteMixture:
-    """The mixture holding ``vector`` (inverse of :func:`free_parameters` at ``mixture``).
-
-    The weight that is largest in ``mixture`` gets one minus the others.
+    A hidden Markov model fit reads sequences as its ``fit`` did
+    (:meth:`~emkit.results.HMMFitResult.sequences`) and takes no weights; a
+    mixture's rows are independent, so ``lengths`` and ``sequence_column``
+    are refused and its lengths are None. ``what`` names the caller in
+    messages.
 
     Examples
     --------
     >>> import emkit as em
-    >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
-    >>> theta = free_parameters(fit.mixture)
-    >>> bool((free_parameters(with_free_parameters(fit.mixture, theta)) == theta).all())
-    True
+    >>> waiting = em.datasets.load("faithful")[["waiting"]]
+    >>> fit = em.HiddenMarkovModel(em.Gaussian(), 2).fit(waiting, random_state=0)
+    >>> obs, weight, lengths = fit_data(fit, waiting, lengths=[200, 72])
+    >>> obs.n_obs, weight, lengths.tolist()
+    (272, None, [200, 72])
+    >>> fit_data(em.GaussianMixture(2).fit(waiting, random_state=0), waiting, lengths=[272])
+    Traceback (most recent call last):
+    ...
+    ValueError: summary takes lengths and sequence_column for hidden Markov model fits only: a mixture's rows are independent
     """
-    K = mixture.n_components
-    weights = simplex_from_free(vector[: K - 1], mixture.weights)
-    families, start = [], K - 1
-    for family in mixture.families:
-        size = _free_of(family).size
-        families.append(family.with_free_parameters(vector[start: start + size]))
-        start += size
-    return FiniteMixture(families, weights)
-
-
-def free_parameter_bounds(mixture: FiniteMixture) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds of the domain of every entry of :func:`free_parameters`.
-
-    Weights lie in ``[0, 1]``; each family declares its own bounds
-    (``free_parameter_bounds()``: probabilities in ``[0, 1]``, rates and
-    scales positive, variances at least ``reg_covar``, ...).
-
-    Examples
-    --------
-    >>> import emkit as em
-    >>> fit = em.GaussianMixture(2, covariance="diag").fit(em.datasets.load("faithful"), random_state=0)
-    >>> lower, upper = free_parameter_bounds(fit.mixture)
-    >>> lower.tolist()
-    [0.0, -inf, -inf, -inf, -inf, 1e-06, 1e-06, 1e-06, 1e-06]
-    """
-    K = mixture.n_components
-    bounds = [(np.zeros(K - 1), np.ones(K - 1))] + [f.free_parameter_bounds() for f in mixture.families]
-    return tuple(np.concatenate([np.asarray(b[side], dtype=float) for b in bounds]) for side in (0, 1))
-
-
-def _free_of(family) -> np.ndarray:
-    if not capabilities(family).free_params:
-        raise TypeError(
-            f"{type(family).__name__} has no {', '.join(missing_hooks(family, 'free_params'))}(); "
-            f"standard errors need {', '.join(HOOKS['free_params'])} (or use em.bootstrap)"
+    if fit.mixture.sequential:
+        if sample_weight is not None:
+            raise ValueError(
+                f"{what}: a hidden Markov model takes no sample weights (its observations are not exchangeable)"
+            )
+        obs, lengths = fit.sequences(X, lengths, sequence_column)
+        return obs, None, lengths
+    if lengths is not None or sequence_column is not None:
+        raise ValueError(
+            f"{what} takes lengths and sequence_column for hidden Markov model fits only: a mixture's rows are "
+            "independent"
         )
-    return np.asarray(family.free_parameters(), dtype=float)
+    obs = fit.observations(X)
+    return obs, as_sample_weight(sample_weight, obs.n_obs), None
 
 
 def parameter_labels(params) -> tuple[list[str], np.ndarray]:
@@ -195,13 +165,15 @@ def _reported_values(params) -> np.ndarray:
 
 
 def summary(
-    fit, X, level: float = 0.95, max_params: int = 300, sample_weight=None, progress: bool | None = None
+    fit, X, level: float = 0.95, max_params: int = 300, sample_weight=None, progress: bool | None = None, *,
+    lengths=None, sequence_column=None,
 ) -> pd.DataFrame:
     """Estimates with standard errors and confidence intervals, one row per scalar parameter.
 
     Parameters
     ----------
     fit : FitResult
+        A mixture's or a hidden Markov model's.
     X : data
         The data the fit was fitted to (the information is computed on it).
     level : float, default 0.95
@@ -219,6 +191,10 @@ def summary(
         for ``p`` free parameters): None shows it on a terminal or in Jupyter
         once the computation has taken ``SHOW_AFTER_SECONDS`` (a second),
         True always, False never.
+    lengths, sequence_column
+        For a hidden Markov model fit, the sequences of ``X`` as its ``fit``
+        took them (``X`` may also be a list with one item per sequence);
+        without them, all rows are one sequence. Refused for a mixture.
 
     Returns
     -------
@@ -228,7 +204,8 @@ def summary(
         is NaN ("" where it is not): a parameter on the boundary of its
         domain (a probability or weight at 0 or 1, a variance at its floor),
         one not estimated by the likelihood (a fixed value, a noise
-        component's box), or one the observed information cannot give
+        component's box, a hidden Markov model's fixed parameters and
+        structural zeros of ``transmat``), or one the observed information cannot give
         (a flat log-likelihood, a singular or indefinite information).
         ``lower`` and ``upper`` are Wald limits, ``estimate -/+ z * std_error``
         on the parameter's own scale: near a bound of its domain they can
@@ -261,16 +238,23 @@ def summary(
     [True]
     >>> bool(table.std_error.drop(table.index[table.estimate < 1e-6]).notna().all())
     True
+
+    A hidden Markov model's chain probabilities get errors too: Old
+    Faithful's waiting times, in row order.
+
+    >>> waiting = em.datasets.load("faithful")[["waiting"]]
+    >>> hmm = em.HiddenMarkovModel(em.Gaussian(), n_states=2).fit(waiting, n_init=3, random_state=0)
+    >>> table = em.summary(hmm, waiting)
+    >>> short = int(hmm.params.means.values.argmin())
+    >>> table.loc[f"transmat[{short}, {1 - short}]", ["estimate", "std_error"]].round(2).tolist()
+    [0.93, 0.03]
     """
     if not callable(getattr(fit, "observations", None)) or not hasattr(fit, "mixture"):
         raise TypeError(f"fit must be a FitResult, not {type(fit).__name__}")
-    require_mixture(fit, "em.summary")
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level}")
-    obs = fit.observations(X)
-    weight = as_sample_weight(sample_weight, obs.n_obs)
-    data = ChunkedData(obs.values, weight, auto_chunk_size(fit.mixture.working_floats_per_row(obs.n_features)))
-    theta = free_parameters(fit.mixture)
+    data = _information_data(fit, X, sample_weight, lengths, sequence_column)
+    theta = fit.mixture.free_parameters()
     if theta.size > max_params:
         raise ValueError(
             f"the model has {theta.size} free parameters (> max_params={max_params}): the observed information "
@@ -298,6 +282,14 @@ def summary(
     )
 
 
+def _information_data(fit, X, sample_weight, lengths, sequence_column) -> ChunkedData:
+    """``X`` read for ``fit`` in chunks (of whole sequences for a hidden Markov model)."""
+    obs, weight, lengths = fit_data(fit, X, sample_weight, lengths, sequence_column, "em.summary")
+    rows = auto_chunk_size(fit.mixture.working_floats_per_row(obs.n_features))
+    bounds = None if lengths is None else sequence_bounds(lengths, obs.n_obs)
+    return ChunkedData(obs.values, weight, rows, sequence_bounds=bounds)
+
+
 def _information_entries(n_free: int) -> int:
     """Entries of the observed information computed for ``n_free`` parameters: the diagonal and one triangle."""
     return n_free * (n_free + 1) // 2
@@ -310,7 +302,7 @@ def _standard_errors(fit, data: ChunkedData, theta: np.ndarray, labels, estimate
     the parameters held fixed are known, its total drops to the entries left.
     """
     loglik = _log_likelihood(fit.mixture, data)
-    lower, upper = free_parameter_bounds(fit.mixture)
+    lower, upper = fit.mixture.free_parameter_bounds()
     centre = loglik(theta)
     steps, drops, status = _step_sizes(loglik, theta, lower, upper, centre, bar)
     kept, fixed = np.flatnonzero(status == ""), np.flatnonzero(status != "")
@@ -321,7 +313,7 @@ def _standard_errors(fit, data: ChunkedData, theta: np.ndarray, labels, estimate
     finite = np.isfinite(_reported_values(fit.params))
 
     def reported(vector):
-        return _reported_values(with_free_parameters(fit.mixture, vector).to_dataset(fit.features))[finite]
+        return _reported_values(fit.mixture.with_free_parameters(vector).to_dataset(fit.features))[finite]
 
     gradient = _scaled_gradient(reported, theta, kept, steps)
     depends = _depends_on(reported, theta, fixed, lower, upper)
@@ -330,14 +322,19 @@ def _standard_errors(fit, data: ChunkedData, theta: np.ndarray, labels, estimate
     return np.where(notes == "", np.sqrt(np.maximum(variance, 0.0)), np.nan), notes
 
 
-def _log_likelihood(mixture: FiniteMixture, data: ChunkedData):
-    """``theta -> l(theta)``, with -inf where the parameters give no valid density."""
+def _log_likelihood(mixture, data: ChunkedData):
+    """``theta -> l(theta)``, with -inf where the parameters give no valid density.
+
+    A parameter outside its domain (a degenerate component, a probability
+    below 0) or a sequence made impossible (a transition moved to 0) is a
+    ``ValueError`` of the model: the likelihood is 0 there.
+    """
 
     def loglik(vector: np.ndarray) -> float:
         try:
             with np.errstate(all="ignore"):
-                value = e_step(with_free_parameters(mixture, vector), data).log_likelihood
-        except (DegenerateComponentError, NonFiniteDensityError):
+                value = e_step(mixture.with_free_parameters(vector), data).log_likelihood
+        except ValueError:
             return -np.inf
         return value if np.isfinite(value) else -np.inf
 

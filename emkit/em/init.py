@@ -26,6 +26,11 @@ M-step from them, so any family can be initialised the same way:
     assignment.
 ``"random"``
     Responsibilities drawn uniformly at random and normalised per row.
+``"segments"``
+    For sequences (a hidden Markov model): each sequence cut into K
+    consecutive segments of (nearly) equal length, segment k given to
+    component k, the "flat start" of a left-right model (the default of
+    one). Mixtures refuse it: their rows are no sequences.
 an ``xarray.Dataset``
     Parameters in the layout of ``FitResult.params``.
 an array of shape (n, K)
@@ -49,7 +54,7 @@ from ..exceptions import DegenerateComponentError
 from ..models.mixture import FiniteMixture
 from .chunks import ChunkedData
 
-INIT_METHODS = ("kmeans++", "random_from_data", "random", "short_em")
+INIT_METHODS = ("kmeans++", "random_from_data", "random", "short_em", "segments")
 
 #: The ``init`` that stands for what the model's families declare.
 AUTO = "auto"
@@ -58,7 +63,9 @@ AUTO = "auto"
 SEEDINGS = ("kmeans++", "random_from_data")
 
 
-def check_init(init, n_obs: int, n_features: int, n_components: int, auto: str = "kmeans++"):
+def check_init(
+    init, n_obs: int, n_features: int, n_components: int, auto: str = "kmeans++", sequential: bool = False
+):
     """Validate an ``init`` argument; returns it (arrays as float64).
 
     Parameters
@@ -71,6 +78,9 @@ def check_init(init, n_obs: int, n_features: int, n_components: int, auto: str =
     auto : str, default "kmeans++"
         The method ``"auto"`` stands for (the model's
         :attr:`~emkit.models.mixture.FiniteMixture.default_init`).
+    sequential : bool, default False
+        Whether the rows form sequences (a hidden Markov model); only then
+        is ``"segments"`` allowed.
 
     Returns
     -------
@@ -104,6 +114,8 @@ def check_init(init, n_obs: int, n_features: int, n_components: int, auto: str =
         if init not in INIT_METHODS:
             raise ValueError(f"unknown init {init!r}; choose one of {AUTO}, {', '.join(INIT_METHODS)}, "
                              "an xarray.Dataset of parameters or an (n, K) array of responsibilities")
+        if init == "segments" and not sequential:
+            raise ValueError("init='segments' cuts sequences into consecutive parts; a mixture's rows are independent")
         return init
     if isinstance(init, xr.Dataset):
         if init.sizes.get("feature", n_features) != n_features:
@@ -175,17 +187,21 @@ def initialise(declaration: FiniteMixture, data: ChunkedData, init, rng: np.rand
     if isinstance(init, xr.Dataset):
         return declaration.from_dataset(init)
     if isinstance(init, np.ndarray):
-        return _from_responsibilities(declaration, data, lambda offset, x: init[offset : offset + len(x)])
+        return _from_responsibilities(declaration, data, lambda offset, x, lengths: init[offset : offset + len(x)])
+    if init == "segments":
+        return _from_responsibilities(declaration, data, lambda offset, x, lengths: segment_responsibilities(
+            [len(x)] if lengths is None else lengths, K
+        ))
     if init == "random":
         entropy = int(rng.integers(2**63))
         return _from_responsibilities(
-            declaration, data, lambda offset, x: random_responsibilities(entropy, offset, offset + len(x), K)
+            declaration, data, lambda offset, x, lengths: random_responsibilities(entropy, offset, offset + len(x), K)
         )
     if init not in SEEDINGS:
-        raise ValueError(f"initialise makes {', '.join(SEEDINGS)} or 'random' starts, not {init!r}")
+        raise ValueError(f"initialise makes {', '.join(SEEDINGS)}, 'random' or 'segments' starts, not {init!r}")
     seeds = _draw_seeds(data, K, rng, squared_distance=init == "kmeans++")
     eye = np.eye(K)
-    return _from_responsibilities(declaration, data, lambda offset, x: eye[_nearest(x, seeds)])
+    return _from_responsibilities(declaration, data, lambda offset, x, lengths: eye[_nearest(x, seeds)])
 
 
 #: Rows per block of :func:`random_responsibilities`: each block has its own
@@ -219,16 +235,34 @@ def random_responsibilities(entropy: int, start: int, stop: int, n_components: i
     return resp / resp.sum(axis=1, keepdims=True)
 
 
-def _from_responsibilities(declaration, data, resp_rows) -> FiniteMixture:
-    """One M-step from the responsibilities ``resp_rows(offset, x)`` of each chunk."""
+def segment_responsibilities(lengths, n_components: int) -> np.ndarray:
+    """Each sequence cut into ``n_components`` consecutive segments: one-hot rows (the ``"segments"`` start).
 
-    def chunk_stats(offset, x, w):
-        resp = resp_rows(offset, x)
+    Step t of a sequence of length L goes to component ``floor(K t / L)``.
+
+    Examples
+    --------
+    >>> from emkit.em.init import segment_responsibilities
+    >>> segment_responsibilities([6, 3], 3).argmax(axis=1).tolist()
+    [0, 0, 1, 1, 2, 2, 0, 1, 2]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    steps = np.arange(lengths.sum()) - starts
+    labels = (n_components * steps) // np.repeat(lengths, lengths)
+    return np.eye(n_components)[labels]
+
+
+def _from_responsibilities(declaration, data, resp_rows) -> FiniteMixture:
+    """One M-step from the responsibilities ``resp_rows(offset, x, lengths)`` of each chunk."""
+
+    def chunk_stats(offset, x, w, lengths):
+        resp = resp_rows(offset, x, lengths)
         if w is not None:
             resp = resp * w[:, None]
         return declaration.stats_from_responsibilities(x, resp)
 
-    return declaration.m_step(data.reduce(chunk_stats))
+    return declaration.m_step(data.reduce(chunk_stats, with_lengths=True))
 
 
 def _draw_seeds(data, K: int, rng, squared_distance: bool) -> np.ndarray:

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from ..components.parametric import simplex_from_free, simplex_to_free
 from ..models.mixture import FiniteMixture, MixtureStats
 from .hmm_inference import checked_probabilities, forward_backward_sequences, viterbi_sequences
 
@@ -222,6 +223,9 @@ class HiddenMarkovChain:
 
     #: Name of the latent dimension in results.
     latent_dim = "state"
+
+    #: Rows form sequences: chunks and dask blocks hold whole sequences.
+    sequential = True
 
     def __init__(
         self,
@@ -664,7 +668,7 @@ class HiddenMarkovChain:
 
     @property
     def default_init(self) -> str:
-        """``"kmeans++"`` for continuous emissions; ``"random"`` where a mixture would take ``"short_em"``.
+        """``"segments"`` for a left-right chain; ``"kmeans++"`` for continuous emissions; ``"random"`` where a mixture would take ``"short_em"``.
 
         For discrete emissions (categories, counts), EM from random state
         weights lets the chain's dynamics separate the states; short runs
@@ -683,12 +687,144 @@ class HiddenMarkovChain:
         >>> HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 2)])).default_init
         'kmeans++'
         """
+        if self.is_left_right:
+            return "segments"
         declared = self.emissions.default_init
         return "random" if declared == "short_em" else declared
+
+    @property
+    def is_left_right(self) -> bool:
+        """Whether the declared ``transmat`` allows no move to an earlier state (zeros below the diagonal).
+
+        Such a chain visits its states in order, so it starts from the
+        ``"segments"`` partition (each sequence cut into K consecutive parts).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.hmm import HiddenMarkovChain
+        >>> banded = [[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.0, 0.0, 1.0]]
+        >>> chain = HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 3)]), [1, 0, 0], banded)
+        >>> chain.is_left_right, chain.default_init
+        (True, 'segments')
+        """
+        below = np.tril(np.ones_like(self.transition_structure), k=-1)
+        return self.n_components > 1 and not np.any(self.transition_structure & below)
 
     def check_data(self, x: np.ndarray) -> None:
         """``ValueError`` if ``x`` is out of some emission family's support."""
         self.emissions.check_data(x)
+
+    # -- free parameters (standard errors) ------------------------------------------
+    def _free_rows(self, startprob: np.ndarray, transmat: np.ndarray) -> list:
+        """``(vector, allowed entries)`` for ``startprob`` and each row of ``transmat`` that is estimated (views)."""
+        rows = [] if "startprob" in self.fixed else [(startprob, self.start_structure)]
+        if "transmat" not in self.fixed:
+            rows += list(zip(transmat, self.transition_structure))
+        return rows
+
+    def free_parameters(self) -> np.ndarray:
+        """The free parameters: each estimated probability vector's entries but its largest, then the emissions'.
+
+        A probability vector is ``startprob`` or a row of ``transmat``
+        restricted to its entries that are not structural zeros; its largest
+        entry is one minus the others
+        (:func:`~emkit.components.parametric.simplex_to_free`, as for a
+        mixture's weights). Fixed parameters are not free. There are
+        :meth:`n_params` of them.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.hmm import HiddenMarkovChain
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> chain = HiddenMarkovChain(FiniteMixture([em.Poisson(2)]), [0.3, 0.7], [[0.8, 0.2], [0.0, 1.0]])
+        >>> chain = chain.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> chain.free_parameters().tolist(), chain.n_params()  # startprob[0], transmat[0, 1], two rates
+        ([0.3, 0.2, 0.5, 4.5], 4)
+        """
+        chain = [simplex_to_free(p[allowed]) for p, allowed in self._free_rows(self.startprob, self.transmat)]
+        emissions = [] if "emissions" in self.fixed else [self.emissions.family_free_parameters()]
+        return np.concatenate(chain + emissions + [np.zeros(0)])
+
+    def with_free_parameters(self, vector: np.ndarray) -> "HiddenMarkovChain":
+        """This chain holding ``vector`` (the inverse of :meth:`free_parameters` here).
+
+        Raises
+        ------
+        ValueError
+            If ``vector`` puts a probability below 0 (outside the domain).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.hmm import HiddenMarkovChain
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> chain = HiddenMarkovChain(FiniteMixture([em.Poisson(2)]), [0.3, 0.7], [[0.8, 0.2], [0.0, 1.0]])
+        >>> chain = chain.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> moved = chain.with_free_parameters(np.array([0.4, 0.1, 0.5, 4.5]))
+        >>> moved.startprob.tolist(), moved.transmat.tolist()
+        ([0.4, 0.6], [[0.9, 0.1], [0.0, 1.0]])
+        """
+        vector = np.asarray(vector, dtype=float)
+        startprob, transmat = self.startprob.copy(), self.transmat.copy()
+        start = 0
+        for p, allowed in self._free_rows(startprob, transmat):
+            size = int(allowed.sum()) - 1
+            p[allowed] = simplex_from_free(vector[start: start + size], p[allowed])
+            start += size
+        emissions = self.emissions
+        if "emissions" not in self.fixed:
+            emissions = emissions.with_family_free_parameters(vector[start:])
+        return self._with(emissions, startprob, transmat)
+
+    def free_parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of every entry of :meth:`free_parameters`: probabilities in [0, 1], the families' own.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.hmm import HiddenMarkovChain
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> chain = HiddenMarkovChain(FiniteMixture([em.Poisson(2)]), fixed="startprob")
+        >>> lower, upper = chain.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]]).free_parameter_bounds()
+        >>> lower.tolist(), upper.tolist()
+        ([0.0, 0.0, 0.0, 0.0], [1.0, 1.0, inf, inf])
+        """
+        size = sum(int(allowed.sum()) - 1 for _, allowed in self._free_rows(self.startprob, self.transmat))
+        emissions = [] if "emissions" in self.fixed else self.emissions.family_free_parameter_bounds()
+        bounds = [(np.zeros(size), np.ones(size))] + emissions
+        return tuple(np.concatenate([np.asarray(b[side], dtype=float) for b in bounds]) for side in (0, 1))
+
+    def declaration_options(self) -> dict:
+        """Keyword arguments of :class:`emkit.HiddenMarkovModel` declaring this chain's shape, fixed values and priors.
+
+        Structural zeros are declared as zeros of ``startprob`` and
+        ``transmat`` (uniform over the other entries); a fit started from
+        a parameters Dataset (``init=``) takes its values from there.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.hmm import HiddenMarkovChain
+        >>> chain = HiddenMarkovChain(FiniteMixture([em.Poisson(2)]), [1.0, 0.0], [[0.8, 0.2], [0.0, 1.0]],
+        ...                           fixed="startprob")
+        >>> options = chain.declaration_options()
+        >>> options["startprob"].tolist(), options["transmat"].tolist(), options["fixed"]
+        ([1.0, 0.0], [[0.5, 0.5], [0.0, 1.0]], ('startprob',))
+        """
+        return {
+            "startprob": self.start_structure / self.start_structure.sum(),
+            "transmat": self.transition_structure / self.transition_structure.sum(axis=1, keepdims=True),
+            "fixed": self.fixed,
+            "start_prior": self.start_prior,
+            "transition_prior": self.transition_prior,
+        }
 
 
 def emission_dataset(params: xr.Dataset) -> xr.Dataset:

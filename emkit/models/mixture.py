@@ -21,14 +21,16 @@ from __future__ import annotations
 import inspect
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import xarray as xr
 
 from ..components.base import (
-    bind_family, declared_init, evaluate, family_log_prob, mixture_e_step, supported_chunk,
+    bind_family, declared_init, evaluate, family_log_prob, one_pass_kernel, supported_chunk,
 )
-from ..components.capabilities import capabilities, check_data, declared, working_floats
+from ..components.capabilities import capabilities, check_data, declared, free_parameters_of, working_floats
+from ..components.parametric import simplex_from_free, simplex_to_free
 from ..components.registry import family_from_spec
 from ..exceptions import NonFiniteDensityError
 
@@ -259,8 +261,9 @@ class FiniteMixture:
 
         One pass: every family is evaluated once, and its statistics reuse
         the work done for its log-densities. A mixture of a single family
-        that offers ``mixture_e_step`` (the Gaussian and Student-t families do) hands the
-        whole chunk to it: one compiled pass, no ``(n, K)`` array.
+        whose family offers a compiled one-pass kernel (``one_pass_kernel``: the
+        Gaussian and Student-t families do) runs it on the whole chunk with
+        the mixture's log-weights: one compiled pass, no ``(n, K)`` array.
 
         Parameters
         ----------
@@ -294,14 +297,13 @@ class FiniteMixture:
         -8.514
         """
         n_obs = float(len(x)) if sample_weight is None else float(sample_weight.sum())
-        if len(self.families) == 1:
-            with np.errstate(divide="ignore"):
-                log_weights = np.log(self.weights)
-            fused = mixture_e_step(self.families[0], x, log_weights, sample_weight, offset)
-            if fused is not None:
-                return MixtureStats(
-                    fused.log_likelihood, n_obs, fused.class_log_likelihood, fused.component_weight, (fused.stats,)
-                )
+        one_pass = self._one_pass
+        if one_pass is not None:
+            pieces, log_const = one_pass
+            chunk = pieces.kernel(supported_chunk(self.families[0], x), log_const, sample_weight, offset)
+            return MixtureStats(
+                chunk.log_likelihood, n_obs, chunk.class_log_likelihood, chunk.count, (pieces.stats(chunk),)
+            )
         log_probs, family_stats = self.evaluate_components(x)
         post = self._posterior(self._log_joint(log_probs), offset)
         resp = post.resp
@@ -313,6 +315,21 @@ class FiniteMixture:
             loglik = float(sample_weight @ post.log_density)
             class_ll = float(sample_weight @ post.log_max_resp)
         return MixtureStats(loglik, n_obs, class_ll, resp.sum(axis=0), family_stats(resp))
+
+    @cached_property
+    def _one_pass(self):
+        """The one-pass E-step of a fitted mixture of one family that offers it: ``(pieces, log_const)``, else None.
+
+        Built once per mixture (the family's compiled kernel and
+        ``log_const_k = log w_k + log_norm_k``), not once per chunk.
+        """
+        if len(self.families) != 1 or self.weights is None:
+            return None
+        pieces = one_pass_kernel(self.families[0])
+        if pieces is None:
+            return None
+        with np.errstate(divide="ignore"):
+            return pieces, np.log(self.weights) + pieces.log_norm
 
     def evaluate_components(self, x: np.ndarray):
         """Every family evaluated on a chunk: ``(log_probs, family_stats)``.
@@ -400,6 +417,9 @@ class FiniteMixture:
     #: Name of the latent dimension in results.
     latent_dim = "component"
 
+    #: Whether rows form sequences (chunks then hold whole sequences): a mixture's rows are independent.
+    sequential = False
+
     def mixture_for_starts(self) -> "FiniteMixture":
         """The mixture whose short EM runs start this model (itself)."""
         return self
@@ -453,6 +473,86 @@ class FiniteMixture:
         return self.m_step(self.stats_from_responsibilities(x, resp))
 
     # -- the rest ----------------------------------------------------------------
+    # -- free parameters (standard errors) --------------------------------------------
+    def family_free_parameters(self) -> np.ndarray:
+        """Every family's free parameters, in order (``TypeError`` if a family has none).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.poisson import Poisson
+        >>> from emkit.models.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> FiniteMixture([Poisson(2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]]).family_free_parameters().tolist()
+        [0.5, 4.5]
+        """
+        return np.concatenate([free_parameters_of(f) for f in self.families] + [np.zeros(0)])
+
+    def with_family_free_parameters(self, vector: np.ndarray) -> "FiniteMixture":
+        """This mixture with its families holding ``vector`` (the inverse of :meth:`family_free_parameters`); same weights."""
+        families, start = [], 0
+        for family in self.families:
+            size = free_parameters_of(family).size
+            families.append(family.with_free_parameters(vector[start : start + size]))
+            start += size
+        return FiniteMixture(families, self.weights)
+
+    def family_free_parameter_bounds(self) -> list:
+        """Each family's ``(lower, upper)`` bounds of its free parameters."""
+        return [f.free_parameter_bounds() for f in self.families]
+
+    def free_parameters(self) -> np.ndarray:
+        """The free weights (all but the largest), then every family's free parameters: :meth:`n_params` values.
+
+        The largest weight is one minus the others
+        (:func:`~emkit.components.parametric.simplex_to_free`), so a weight
+        near 0 is a free parameter near its bound, never the dependent one.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+        >>> fit.mixture.free_parameters().size == fit.n_params
+        True
+        """
+        return np.concatenate([simplex_to_free(self.weights), self.family_free_parameters()])
+
+    def with_free_parameters(self, vector: np.ndarray) -> "FiniteMixture":
+        """The mixture holding ``vector`` (the inverse of :meth:`free_parameters` here).
+
+        The weight that is largest here gets one minus the others.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
+        >>> theta = fit.mixture.free_parameters()
+        >>> bool((fit.mixture.with_free_parameters(theta).free_parameters() == theta).all())
+        True
+        """
+        K = self.n_components
+        families = self.with_family_free_parameters(np.asarray(vector[K - 1 :], dtype=float)).families
+        return FiniteMixture(families, simplex_from_free(vector[: K - 1], self.weights))
+
+    def free_parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of every entry of :meth:`free_parameters`.
+
+        Weights lie in ``[0, 1]``; each family declares its own bounds
+        (``free_parameter_bounds()``: probabilities in ``[0, 1]``, rates and
+        scales positive, variances at least ``reg_covar``, ...).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> fit = em.GaussianMixture(2, covariance="diag").fit(em.datasets.load("faithful"), random_state=0)
+        >>> lower, upper = fit.mixture.free_parameter_bounds()
+        >>> lower.tolist()
+        [0.0, -inf, -inf, -inf, -inf, 1e-06, 1e-06, 1e-06, 1e-06]
+        """
+        K = self.n_components
+        bounds = [(np.zeros(K - 1), np.ones(K - 1))] + self.family_free_parameter_bounds()
+        return tuple(np.concatenate([np.asarray(b[side], dtype=float) for b in bounds]) for side in (0, 1))
+
     def working_floats_per_row(self, n_features: int) -> int:
         """Floats of E-step temporaries per observation, to size chunks.
 

@@ -1,12 +1,17 @@
 """A self-contained HTML report of a fit or a model selection.
 
-One file, images inline as base64 PNG, no network needed. Sections: the data,
-model selection (when given a :class:`~emkit.selection.Selection`), the chosen
-model's parameters with standard errors, the item-response probabilities and
-profile plot of categorical features, convergence across restarts,
-classification and uncertainty, the fitted density, posterior-predictive
-checks, and the warnings that apply. Every number comes from the diagnostics
-and ``compute_*`` functions; the report only lays them out.
+One file, images inline as base64 PNG, no network needed. Sections for a
+mixture: the data, model selection (when given a
+:class:`~emkit.selection.Selection`), the chosen model's parameters with
+standard errors, the item-response probabilities and profile plot of
+categorical features, convergence across restarts, classification and
+uncertainty, the fitted density, posterior-predictive checks, and the
+warnings that apply. For a hidden Markov model: the data and its sequences,
+model selection, the chain's parameters (start probabilities, transition
+table) and the emissions', convergence, the states (a sequence over time
+with its decoded states and posteriors, the transition matrix, the
+emission densities) and the warnings. Every number comes from the
+diagnostics and ``compute_*`` functions; the report only lays them out.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ import pandas as pd
 from .. import notices, plots
 from ..diagnostics.convergence import convergence_diagnostics
 from ..diagnostics.uncertainty import summary
-from ..results.fit_result import FitResult, item_response_html, require_mixture
+from ..results.fit_result import FitResult, item_response_html
+from ..results.hmm_result import HMMFitResult
 from ..results.replicates import drawn_features
 from ..selection import Selection
 
@@ -85,20 +91,26 @@ def _table(frame: pd.DataFrame, digits: int = 4) -> str:
     return frame.to_html(float_format=lambda v: f"{v:.{digits}g}", border=0, na_rep="")
 
 
-def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0) -> str:
+def report(fit_or_selection, X, path=None, *, lengths=None, sequence_column=None, n_draws: int = 50,
+           random_state=0) -> str:
     """Write an HTML report of a fit (or of a model selection and its chosen fit).
 
     Parameters
     ----------
-    fit_or_selection : FitResult or Selection
+    fit_or_selection : FitResult, HMMFitResult or Selection
     X : data
         The data the model was fitted to.
     path : str or path, optional
         Where to write the page; the HTML is returned either way.
+    lengths : array_like of int, optional
+        A hidden Markov model's sequence lengths, as given to its fit.
+    sequence_column : str, optional
+        A hidden Markov model's DataFrame column of sequence ids, as given
+        to its fit.
     n_draws : int, default 50
         Number of replicate data sets, each of the data's size, drawn from the
         fit for the posterior-predictive checks (as in
-        :func:`emkit.plot.compute_predictive`).
+        :func:`emkit.plot.compute_predictive`); mixtures only.
     random_state : int, Generator or None, default 0
 
     Returns
@@ -123,23 +135,30 @@ def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0)
     >>> page = em.report(fit, X, n_draws=5)
     >>> page.startswith("<!DOCTYPE html>") and "Posterior-predictive" in page
     True
+
+    A hidden Markov model of Old Faithful's waiting times (rows in time order):
+
+    >>> waiting = X[["waiting"]]
+    >>> hmm = em.HiddenMarkovModel(em.Gaussian(), n_states=2).fit(waiting, n_init=3, random_state=0)
+    >>> page = em.report(hmm, waiting)
+    >>> "Transition probabilities" in page and "Emissions" in page
+    True
     """
     selection = fit_or_selection if isinstance(fit_or_selection, Selection) else None
     fit = selection.best if selection is not None else fit_or_selection
     if not isinstance(fit, FitResult):
         raise TypeError(f"report needs a FitResult or a Selection, not {type(fit_or_selection).__name__}")
-    require_mixture(fit, "em.report")
     out = _Report(f"emkit report: {fit.describe_model()}")
     with notices.collect() as caught:
-        _data_section(out, fit, X)
-        if selection is not None:
-            _selection_section(out, selection)
-        _model_section(out, fit, X)
-        if len(fit.item_response_table().columns):
-            _profile_section(out, fit)
-        _convergence_section(out, fit)
-        _classification_section(out, fit, X)
-        _predictive_section(out, fit, X, n_draws, random_state)
+        if isinstance(fit, HMMFitResult):
+            _hmm_sections(out, fit, selection, _Sequences(X, lengths, sequence_column))
+        else:
+            if lengths is not None or sequence_column is not None:
+                raise ValueError(
+                    "lengths and sequence_column describe the sequences of a hidden Markov model; a mixture's "
+                    "rows are independent: leave them out"
+                )
+            _mixture_sections(out, fit, selection, X, n_draws, random_state)
     messages = list(dict.fromkeys(notice.message for notice in caught))
     _warnings_section(out, fit, selection, messages)
     page = out.page()
@@ -149,13 +168,29 @@ def report(fit_or_selection, X, path=None, *, n_draws: int = 50, random_state=0)
     return page
 
 
-def _data_section(out, fit, X) -> None:
-    """Numeric features described by their moments and quantiles, categorical ones by category frequencies."""
-    obs = fit.observations(X)
-    frame = fit.decode(obs.values).rename(columns=str)
+def _mixture_sections(out, fit, selection, X, n_draws, random_state) -> None:
+    """The sections of a mixture's report, in order (the warnings come last, for every model)."""
+    _data_section(out, fit, fit.observations(X))
+    if selection is not None:
+        _selection_section(out, selection)
+    _model_section(out, fit, X)
+    if len(fit.item_response_table().columns):
+        _profile_section(out, fit)
+    _convergence_section(out, fit)
+    _classification_section(out, fit, X)
+    _predictive_section(out, fit, X, n_draws, random_state)
+
+
+def _data_section(out, fit, obs, sequences: str = "") -> None:
+    """Numeric features described by their moments and quantiles, categorical ones by category frequencies.
+
+    ``obs`` are the observations read by the fit; ``sequences`` ends the
+    first sentence (how the rows form sequences).
+    """
+    frame = fit.labelled(obs.values).rename(columns=str)
     categorical = list(fit.item_response_table().columns.unique("feature"))
     numeric = [name for name in frame.columns if name not in categorical]
-    body = f"<p>{obs.n_obs} observations of {obs.n_features} feature(s).</p>"
+    body = f"<p>{obs.n_obs} observations of {obs.n_features} feature(s){sequences}.</p>"
     if numeric:
         body += _table(frame[numeric].describe().T[["mean", "std", "min", "25%", "50%", "75%", "max"]])
     if categorical:
@@ -205,7 +240,7 @@ def _selection_section(out, selection) -> None:
     degenerate = int(selection.grid.degenerate.sum())
     body = (
         f"<p>{selection.grid.sizes['covariance'] * selection.grid.sizes['n_components']} models fitted; "
-        f"chosen by {criterion} (lower is better): <b>{key[0]} with {key[1]} components</b>."
+        f"chosen by {criterion} (lower is better): <b>{key[0]} with {key[1]} {_counted(selection)}</b>."
         + (f" {failed} cell(s) could not be fitted (see warnings)." if failed else "")
         + (f" {degenerate} cell(s) have a degenerate component and are not considered (see warnings)."
            if degenerate else "")
@@ -226,12 +261,17 @@ def _selection_table(selection) -> str:
     return table.to_html(border=0, escape=False)
 
 
+def _counted(selection) -> str:
+    """What the selection's numbers count: ``components``, or ``states`` of hidden Markov models."""
+    return f"{selection.grid.attrs.get('latent', 'component')}s"
+
+
 def _grid_axes(selection) -> str:
-    """What the selection grid varies: the number of components, and the covariance when there are several."""
+    """What the selection grid varies: the number of components (states), and the covariance when there are several."""
     if selection.grid.sizes["covariance"] > 1:
-        return "number of components and covariance"
+        return f"number of {_counted(selection)} and covariance"
     label = selection.grid.attrs.get("model", str(selection.grid.covariance.values[0]))
-    return f"number of components ({label})"
+    return f"number of {_counted(selection)} ({label})"
 
 
 def _entry_label(name: str, coords) -> str:
@@ -239,31 +279,32 @@ def _entry_label(name: str, coords) -> str:
     return f"{name}[{', '.join(str(c) for c in coords)}]"
 
 
-def _is_shared(var) -> bool:
-    """Whether a per-component variable holds the same values in every component (a shared covariance)."""
+def _is_shared(var, latent: str) -> bool:
+    """Whether a per-feature parameter holds the same values in every component or state (a shared covariance)."""
     values = var.values
     return (
-        var.dims[:1] == ("component",) and len(values) > 1 and np.issubdtype(values.dtype, np.floating)
+        var.dims[:1] == (latent,) and "feature" in var.dims and len(values) > 1
+        and np.issubdtype(values.dtype, np.floating)
         and np.array_equal(values, np.broadcast_to(values[:1], values.shape), equal_nan=True)
     )
 
 
-def _each_entry_once(table: pd.DataFrame, params) -> pd.DataFrame:
+def _each_entry_once(table: pd.DataFrame, params, latent: str) -> pd.DataFrame:
     """The rows of ``summary`` with each distinct parameter once.
 
     A matrix over ``(feature, feature2)`` (covariance, scale) is symmetric:
-    only its upper triangle, diagonal included, is listed. A variable equal in
-    every component (the shared covariance of EEE, EEI, EII) is listed once,
-    as component ``all``.
+    only its upper triangle, diagonal included, is listed. A per-feature
+    variable equal in every component or state (``latent``: the shared
+    covariance of EEE, EEI, EII) is listed once, as component ``all``.
     """
     dropped, renamed = [], {}
     for name, var in params.data_vars.items():
-        shared = _is_shared(var)
+        shared = _is_shared(var, latent)
         coords = [var[d].values if d in var.coords else np.arange(var.sizes[d]) for d in var.dims]
         for index in np.ndindex(var.shape):
             entry = dict(zip(var.dims, index))
             at = [c[i] for c, i in zip(coords, index)]
-            if entry.get("feature", 0) > entry.get("feature2", np.inf) or (shared and entry["component"] > 0):
+            if entry.get("feature", 0) > entry.get("feature2", np.inf) or (shared and entry[latent] > 0):
                 dropped.append(_entry_label(name, at))
             elif shared:
                 renamed[_entry_label(name, at)] = _entry_label(name, ["all"] + at[1:])
@@ -276,18 +317,27 @@ def _model_section(out, fit, X) -> None:
         index=["log-likelihood", "free parameters", "BIC", "AIC", "ICL", "observations"],
     )
     body = f"<p>{html.escape(fit.describe_model())}</p>{_table(stats, 8)}"
-    try:
-        table = _each_entry_once(summary(fit, X), fit.params)
-        noted = table.note.ne("").any()
-        body += (
-            "<p>Estimates with standard errors from the observed information and 95% intervals"
-            + ("; the note says why a standard error is missing" if noted else "")
-            + ".</p>"
-            + _table(table if noted else table.drop(columns="note"))
-        )
-    except (ValueError, TypeError) as err:
-        body += f'<p class="note">Standard errors not computed: {html.escape(str(err))}</p>' + _table(fit.parameter_table())
+    body += _estimates(fit, X, {}, _table(fit.parameter_table()))
     out.add("model", "Chosen model", body)
+
+
+def _estimates(fit, X, sequences: dict, without_errors: str = "") -> str:
+    """The estimates with standard errors and 95% intervals (:func:`summary`), each distinct entry once.
+
+    When the errors cannot be computed: a note saying why, then
+    ``without_errors`` (HTML).
+    """
+    try:
+        table = _each_entry_once(summary(fit, X, **sequences), fit.params, fit.mixture.latent_dim)
+    except (ValueError, TypeError) as err:
+        return f'<p class="note">Standard errors not computed: {html.escape(str(err))}</p>' + without_errors
+    noted = table.note.ne("").any()
+    return (
+        "<p>Estimates with standard errors from the observed information and 95% intervals"
+        + ("; the note says why a standard error is missing" if noted else "")
+        + ".</p>"
+        + _table(table if noted else table.drop(columns="note"))
+    )
 
 
 def _profile_section(out, fit) -> None:
@@ -382,6 +432,102 @@ def _conditional_note(fit) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Sequences:
+    """A hidden Markov model's data and how its rows form sequences, as its fit took them."""
+
+    X: object
+    lengths: object = None
+    sequence_column: str | None = None
+
+    def given(self) -> dict:
+        """``lengths`` and ``sequence_column`` as keyword arguments."""
+        return {"lengths": self.lengths, "sequence_column": self.sequence_column}
+
+
+#: Steps of the first sequence drawn in a report's state-sequence figure (a longer sequence is cut).
+REPORT_SEQUENCE_STEPS = 400
+
+
+def _hmm_sections(out, fit, selection, data: _Sequences) -> None:
+    """The sections of a hidden Markov model's report, in order (the warnings come last)."""
+    obs, lengths = fit.sequences(data.X, data.lengths, data.sequence_column)
+    _data_section(out, fit, obs, _sequences_sentence(lengths))
+    if selection is not None:
+        _selection_section(out, selection)
+    _hmm_model_section(out, fit, data)
+    _convergence_section(out, fit)
+    _states_section(out, fit, data, lengths)
+
+
+def _sequences_sentence(lengths: np.ndarray) -> str:
+    """How the rows form sequences, to end the data section's first sentence."""
+    if len(lengths) == 1:
+        return ", one sequence in time order"
+    return f", {len(lengths)} sequences of {lengths.min()} to {lengths.max()} steps"
+
+
+def _hmm_model_section(out, fit, data: _Sequences) -> None:
+    """Fit statistics, the chain's probabilities (start and transitions) and the emission parameters."""
+    stats = pd.DataFrame(
+        {"value": [fit.log_likelihood, fit.n_params, fit.bic(), fit.aic(), fit.icl(), fit.n_obs]},
+        index=["log-likelihood", "free parameters", "BIC", "AIC", "ICL", "observations"],
+    )
+    chain = plots.compute_transitions(fit)
+    table = chain.transmat.to_pandas()
+    table.columns = [f"to {k}" for k in table.columns]
+    table.insert(0, "start", chain.startprob.values)
+    table["mean stay (steps)"] = chain.expected_duration.values
+    emissions = fit.parameter_table().drop(columns=["startprob"] + [f"transmat[{k}]" for k in chain.next_state.values])
+    body = (
+        f"<p>{html.escape(fit.describe_model())}</p>{_table(stats, 8)}"
+        "<h3>Transition probabilities</h3>"
+        "<p><i>start</i> is P(first state = k); <i>to j</i> is P(next state = j | state k), each row summing to "
+        "1; a visit to state k lasts 1 / (1 - P(k → k)) steps on average.</p>"
+        + _table(table)
+        + "<h3>Emissions</h3>"
+    )
+    if len(emissions.columns):
+        body += "<p>Each state's emission parameters.</p>" + _table(emissions)
+    responses = fit.item_response_table()
+    if len(responses.columns):
+        body += "<p>P(category | state) of the categorical features:</p>" + item_response_html(responses)
+    body += "<h3>Standard errors</h3>" + _estimates(fit, data.X, data.given())
+    out.add("model", "Chosen model", body)
+
+
+def _states_section(out, fit, data: _Sequences, lengths: np.ndarray) -> None:
+    """Time spent in each state, and the figures: a sequence over time, the transition matrix, the emissions."""
+    decoded = pd.Series(fit.predict(data.X, **data.given()).values).value_counts().reindex(
+        np.arange(fit.n_states), fill_value=0)
+    posteriors = fit.predict_proba(data.X, **data.given()).values
+    frame = pd.DataFrame(
+        {"decoded steps": decoded.values, "share": decoded.values / decoded.sum(),
+         "mean probability": posteriors.mean(axis=0)},
+        index=pd.Index(np.arange(fit.n_states), name="state"),
+    )
+    uncertainty = 1.0 - posteriors.max(axis=1)
+    shown = min(int(lengths[0]), REPORT_SEQUENCE_STEPS)
+    which = "the sequence" if len(lengths) == 1 else f"the first of {len(lengths)} sequences"
+    window = which if shown == lengths[0] else f"the first {shown} of {lengths[0]} steps of {which}"
+    sequence = _figure(lambda: plots.plot_state_sequence(fit, data.X, steps=(0, shown), **data.given()),
+                       f"{window}: data coloured by the Viterbi state, smoothed state probabilities beneath")
+    transitions = _figure(lambda: plots.plot_transitions(fit), "start and transition probabilities")
+    try:  # plot_emissions computes the densities before it makes a figure
+        emissions = _figure(lambda: plots.plot_emissions(fit, data.X, **data.given()),
+                            "emission densities weighted by each state's share of the steps, over the data")
+    except ValueError as err:  # an emission without a closed-form one-feature marginal
+        emissions = f"<p class='note'>Emission densities not drawn: {html.escape(str(err))}</p>"
+    body = (
+        "<p>Steps in each state along the most probable path (Viterbi), and the mean smoothed probability "
+        f"P(state | sequence). Mean uncertainty (1 - largest state probability) {uncertainty.mean():.3f}; "
+        f"{int((uncertainty > 0.2).sum())} step(s) above 0.2.</p>"
+        + frame.to_html(formatters={"share": "{:.3f}".format, "mean probability": "{:.3f}".format}, border=0)
+        + sequence + transitions + emissions
+    )
+    out.add("states", "States", body)
+
+
 def _warnings_section(out, fit, selection, messages) -> None:
     items = list(messages)
     if not fit.converged:
@@ -391,14 +537,14 @@ def _warnings_section(out, fit, selection, messages) -> None:
         items.append(f"the chosen fit: {restarts}")
     if selection is not None:
         for cov, k, error in zip(*_failed_cells(selection)):
-            items.append(f"{cov} with {k} components could not be fitted: {error}")
+            items.append(f"{cov} with {k} {_counted(selection)} could not be fitted: {error}")
         for (covariance, k), fit in selection.fits.items():
             degenerate = fit.degenerate_components
             if degenerate:
                 component, reason = next(iter(degenerate.items()))
                 items.append(
-                    f"{covariance} with {k} components was not considered: {len(degenerate)} degenerate "
-                    f"component(s), the first, component {component}: {reason}"
+                    f"{covariance} with {k} {_counted(selection)} was not considered: {len(degenerate)} degenerate "
+                    f"{_counted(selection)[:-1]}(s), the first, {_counted(selection)[:-1]} {component}: {reason}"
                 )
     body = "".join(f'<div class="warning">{html.escape(m)}</div>' for m in items) or "<p>None.</p>"
     out.add("warnings", "Warnings", body)

@@ -88,25 +88,6 @@ def item_response_html(table: pd.DataFrame) -> str:
     return f"<div style='display: flex; flex-wrap: wrap; gap: 1em'>{''.join(blocks)}</div>"
 
 
-def require_mixture(fit, what: str) -> None:
-    """``NotImplementedError`` naming ``what`` when ``fit`` is not a finite mixture's (a hidden Markov model's).
-
-    Examples
-    --------
-    >>> import emkit as em
-    >>> from emkit.results.fit_result import require_mixture
-    >>> waiting = em.datasets.load("faithful")[["waiting"]]
-    >>> require_mixture(em.HiddenMarkovModel(em.Gaussian(), 2).fit(waiting, random_state=0), "em.report")
-    Traceback (most recent call last):
-    ...
-    NotImplementedError: em.report works on mixture fits; it is not available yet for hidden Markov models (a latent state sequence)
-    """
-    if fit.mixture.latent_dim != "component":
-        raise NotImplementedError(
-            f"{what} works on mixture fits; it is not available yet for hidden Markov models (a latent state sequence)"
-        )
-
-
 def _observation_coord(obs) -> dict:
     return {} if obs.index is None else {"observation": obs.index}
 

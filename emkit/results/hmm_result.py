@@ -16,6 +16,7 @@ import xarray as xr
 from .._sequence_input import checked_bounds, split_sequences
 from ..components.capabilities import description
 from .fit_result import RESULT_TYPES, FitResult, _observation_coord
+from .inference_data import sequences_to_inference_data
 
 
 class HMMFitResult(FitResult):
@@ -225,9 +226,47 @@ class HMMFitResult(FitResult):
         """Not available: stepwise EM for hidden Markov models is not implemented (``NotImplementedError``)."""
         self._unavailable("partial_fit (stepwise EM)")
 
-    def to_inference_data(self, X, bootstrap=None, n_draws: int = 100, random_state=None):
-        """Not available yet for hidden Markov models (``NotImplementedError``)."""
-        self._unavailable("to_inference_data")
+    def to_inference_data(self, X, lengths=None, *, sequence_column=None, bootstrap=None, n_draws: int = 100,
+                          random_state=None):
+        """The fit as an ArviZ ``InferenceData`` (see :mod:`emkit.results.inference_data`).
+
+        Groups: ``posterior`` (the parameters, or bootstrap replicates as
+        draws), ``observed_data``, ``posterior_predictive`` (``n_draws``
+        data sets of sequences simulated from the fit, one per observed
+        sequence with its length), ``log_likelihood`` and ``sample_stats``
+        (the log-likelihood trace of every restart). ``log_likelihood``
+        holds each row's one-step predictive log-density
+        ``log p(x_t | x_1 .. x_{t-1})`` (:meth:`score_samples`): the rows of
+        a sequence are not independent, so these terms, which sum to the
+        sequence's log-likelihood, are not pointwise likelihoods of
+        exchangeable observations, and ``az.loo``/``az.waic`` on them do not
+        estimate what they estimate for a mixture.
+
+        Parameters
+        ----------
+        X : data
+            The sequences the model was fitted to.
+        lengths, sequence_column
+            The sequences of ``X``, as for :meth:`predict_proba`.
+        bootstrap : xarray.Dataset, optional
+            Replicates from :func:`emkit.bootstrap` of this fit, stored as the
+            posterior draws (each scoring ``X`` in ``log_likelihood``).
+        n_draws : int, default 100
+            Simulated data sets in ``posterior_predictive``.
+        random_state : int, Generator or None
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> waiting = em.datasets.load("faithful")[["waiting"]]
+        >>> fit = em.HiddenMarkovModel(em.Gaussian(), n_states=2).fit(waiting, random_state=0)
+        >>> idata = fit.to_inference_data(waiting, n_draws=5, random_state=0)
+        >>> sorted(idata.groups())
+        ['log_likelihood', 'observed_data', 'posterior', 'posterior_predictive', 'sample_stats']
+        >>> round(float(idata.log_likelihood.x.sum()) - fit.log_likelihood, 8)
+        0.0
+        """
+        return sequences_to_inference_data(self, X, lengths, sequence_column, bootstrap, n_draws, random_state)
 
 
 RESULT_TYPES["hidden_markov"] = HMMFitResult
