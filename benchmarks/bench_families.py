@@ -39,7 +39,7 @@ import emkit as em
 from emkit.em.chunks import ChunkedData, auto_chunk_size
 from emkit.em.driver import e_step
 from emkit.em.parallel import default_workers, single_threaded_blas
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 
 try:  # optional peer
     import torch

@@ -74,7 +74,7 @@ from emkit.components.gaussian import Gaussian
 from emkit.em.chunks import ChunkedData, auto_chunk_size
 from emkit.em.driver import e_step
 from emkit.em.parallel import default_workers
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 
 SKLEARN_NAMES = {"VVV": "full", "VVI": "diag", "VII": "spherical", "EEE": "tied"}
 

@@ -25,7 +25,7 @@ import emkit as em
 from emkit.em.chunks import ChunkedData, auto_chunk_size
 from emkit.em.driver import e_step
 from emkit.em.parallel import default_workers
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 
 #: Rows of the random partition the start is fitted to.
 START_ROWS = 100_000

@@ -28,7 +28,7 @@ from . import notices
 from .diagnostics.alignment import align, latent_dim, reordered
 from .diagnostics.uncertainty import fit_data
 from .em.progress import progress_bar
-from .em.sequences import sequence_bounds
+from ._sequence_input import sequence_bounds
 from .estimators import Mixture
 from .hidden_markov import HiddenMarkovModel
 from .results.fit_result import FitResult

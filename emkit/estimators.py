@@ -27,11 +27,11 @@ from .em.dask_data import DaskData, aligned_blocks
 from .em.driver import EMRun, e_step, fit_restarts
 from .em.init import check_init
 from .em.online import OnlineState, check_alpha
-from .em.sequences import sequence_bounds
+from ._sequence_input import sequence_bounds
 from .exceptions import DegenerateComponentWarning
 from .em.parallel import default_workers, single_threaded_blas
 from .em.progress import fit_progress
-from .models.mixture import FiniteMixture
+from .latent.mixture import FiniteMixture
 from .results.fit_result import FitResult
 from .results.trace import trace_dataset
 
@@ -249,7 +249,7 @@ class Mixture:
                     declaration, prepared(first), init=init, n_init=n_init, tol=1e-4, max_iter=50,
                     random_state=random_state,
                 )
-            state = OnlineState(seeded.best.mixture, None, 0, alpha, 0.0)
+            state = OnlineState(seeded.best.model, None, 0, alpha, 0.0)
             with fit_progress(progress, rounds="pass", iterations="batch") as reporter:
                 for number in range(passes):
                     reporter.round_started(number, passes)
@@ -367,7 +367,7 @@ def fit_latent_model(
             random_state=random_state, progress=reporter,
         )
     best = outcome.best
-    result = _result(best.mixture, obs, outcome.runs, outcome.best_index, best.stats, result_type=result_type)
+    result = _result(best.model, obs, outcome.runs, outcome.best_index, best.stats, result_type=result_type)
     if outcome.warning:
         result.trace.attrs["restart_warning"] = outcome.warning
     return result
@@ -420,7 +420,7 @@ def _result(mixture, obs, runs, best_index, stats, online_state=None, result_typ
         [run.log_likelihood for run in runs],
         [run.converged for run in runs],
         [run.error for run in runs],
-        [None if run.mixture is None else run.mixture.to_dataset(obs.features) for run in runs],
+        [None if run.model is None else run.model.to_dataset(obs.features) for run in runs],
     )
     result = result_type(
         mixture,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ._sequence_input import split_sequences
 from .estimators import DEFAULT_MAX_ITER, DEFAULT_TOL, declared_families, fit_latent_model
 from .latent.hmm import HiddenMarkovChain
-from .models.mixture import FiniteMixture
+from .latent.mixture import FiniteMixture
 from .results.hmm_result import HMMFitResult
 
 

@@ -9,7 +9,7 @@ with every number of states (``n_components``); a list of models (say hidden
 Markov models with different emission covariances) gives one label each.
 It keeps the cell with the best
 information criterion (lower is better on emkit's scale; see
-:mod:`emkit.diagnostics.criteria`). A cell that cannot be fitted is recorded
+:mod:`emkit.results.criteria`). A cell that cannot be fitted is recorded
 with its reason and NaN criteria rather than stopping the grid. A cell with a
 degenerate component (see :attr:`emkit.FitResult.degenerate_components`) is
 never chosen: its likelihood is an artefact, so mclust reports such models as

@@ -16,7 +16,7 @@ import xarray as xr
 
 import emkit as em
 from emkit.components.base import evaluate
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 
 
 def fitted(family, x, resp):

@@ -8,7 +8,7 @@ import scipy.stats
 
 import emkit as em
 from emkit.components.capabilities import Capabilities, capabilities, declared, missing_hooks, working_floats
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "custom_components.md"
 

@@ -16,7 +16,7 @@ from emkit.components.base import declared_init
 from emkit.em.chunks import ChunkedData
 from emkit.em.driver import EMRun, RestartsOutcome, reach_tolerance
 from emkit.em.init import check_init, initialise
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 from emkit.notices import collect
 
 #: Three latent classes: weights and, per class, item and category, the response probabilities.

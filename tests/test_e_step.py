@@ -10,7 +10,7 @@ from emkit.components.covariance import COVARIANCE_NAMES
 from emkit.components.gaussian import Gaussian
 from emkit.em.chunks import ChunkedData
 from emkit.em.driver import e_step
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 
 
 def fitted_family(covariance, rng, n=300, d=3, K=4, offset=0.0):

@@ -14,7 +14,7 @@ from scipy.special import digamma
 
 import emkit as em
 from conformance import fitted, params_dataset
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 from test_conformance_suite import SCIPY_WEIGHTS as WEIGHTS
 from test_conformance_suite import scipy_family as family
 from test_conformance_suite import scipy_simulate

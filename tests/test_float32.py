@@ -37,7 +37,7 @@ from emkit.components.covariance import COVARIANCE_NAMES
 from emkit.components.gaussian import Gaussian
 from emkit.em.chunks import ChunkedData
 from emkit.em.driver import e_step
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 
 LL_RTOL = 1e-6
 PARAM_RTOL = 1e-4

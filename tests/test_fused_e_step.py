@@ -16,7 +16,7 @@ from emkit.components.gaussian import Gaussian
 from emkit.components.gaussian_kernels import full_chunk
 from emkit.em.chunks import ChunkedData
 from emkit.em.driver import e_step
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 
 FLOAT32_RTOL = {"log_likelihood": 1e-6, "stats": 1e-4}
 

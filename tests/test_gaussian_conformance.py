@@ -20,7 +20,7 @@ import emkit as em
 from emkit.components.covariance import COVARIANCE_NAMES
 from emkit.components.gaussian import Gaussian
 from emkit.exceptions import LikelihoodDecreaseWarning
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 
 from oracles import STRUCTURE
 

@@ -672,7 +672,7 @@ def test_one_sequence_without_lengths_is_never_cut_into_chunks():
 def test_lengths_are_refused_for_a_mixture():
     with pytest.raises(ValueError, match="lengths describe sequences, but a FiniteMixture takes independent rows"):
         from emkit.estimators import fit_latent_model
-        from emkit.models.mixture import FiniteMixture
+        from emkit.latent.mixture import FiniteMixture
 
         fit_latent_model(
             FiniteMixture([em.Gaussian("full", 2)]), np.zeros((10, 1)), em.FitResult, lengths=[5, 5], n_init=1,

@@ -15,7 +15,7 @@ from emkit.components.gaussian import Gaussian
 from emkit.em.chunks import ChunkedData
 from emkit.em.driver import fit_restarts
 from emkit.em.progress import FitProgress, ProgressReporter, resolve_progress
-from emkit.models.mixture import FiniteMixture
+from emkit.latent.mixture import FiniteMixture
 
 
 class TerminalStream(io.StringIO):

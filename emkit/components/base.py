@@ -357,7 +357,7 @@ class OnePassKernel(NamedTuple):
     family) adds its own log-weights to ``log_norm`` and calls ``kernel``
     once per chunk: log-densities, posterior, log-likelihood and statistics
     in one compiled pass, with no ``(n, K)`` array (see
-    :meth:`emkit.models.mixture.FiniteMixture.e_step`). The family never
+    :meth:`emkit.latent.mixture.FiniteMixture.e_step`). The family never
     sees the weights' meaning.
 
     Attributes
@@ -423,7 +423,7 @@ def evaluate(family, x: np.ndarray) -> Evaluation:
     >>> import numpy as np
     >>> from emkit.components.base import evaluate
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
     >>> g = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]]).families[0]
     >>> evaluate(g, x).log_prob.shape

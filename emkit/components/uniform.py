@@ -19,7 +19,7 @@ of the rows seen (over *all* rows passed in, whatever their responsibility,
 so that a hard initial partition still gives the data's box). Rows of zero
 observation weight are not observations: the mixture leaves them out before
 asking for statistics from initial responsibilities
-(:meth:`~emkit.models.mixture.FiniteMixture.stats_from_responsibilities`), so
+(:meth:`~emkit.latent.mixture.FiniteMixture.stats_from_responsibilities`), so
 they never move the box and an integer weight equals repeating the row.
 Elementwise min and max are associative and commutative, so chunk statistics
 combine in any order.

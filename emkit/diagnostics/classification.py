@@ -8,7 +8,7 @@ Per observation, from the responsibilities ``r_ik``:
   ``log K`` at most).
 
 Over the data: the mean uncertainty, the total entropy and ICL (see
-:mod:`emkit.diagnostics.criteria`).
+:mod:`emkit.results.criteria`).
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ from .._input import as_sample_weight
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.driver import e_step
 from ..em.progress import progress_bar
-from ..em.sequences import sequence_bounds
+from .._sequence_input import sequence_bounds
 
 
 #: Drop ``2 l(t) - l(t + h_i e_i) - l(t - h_i e_i)``, about ``h_i^2 I_ii``, aimed at by each

@@ -55,7 +55,7 @@ class ChunkedData:
         Threads used by :meth:`reduce`.
     sequence_bounds : ndarray of int, optional
         Row offsets ``[0, l_1, l_1 + l_2, ..., n]`` of sequences
-        (:func:`~emkit.em.sequences.sequence_bounds`): chunks then hold whole
+        (:func:`~emkit._sequence_input.sequence_bounds`): chunks then hold whole
         sequences (:func:`~emkit.em.sequences.packed_chunk_bounds`), and
         :meth:`lengths_within` gives a chunk's sequence lengths. None for
         independent rows.
@@ -180,7 +180,7 @@ class ChunkedData:
         ----------
         chunk_stats : callable
             ``chunk_stats(offset, x_chunk, weight_chunk)`` returns a value
-            supporting ``+`` (such as :class:`~emkit.models.mixture.MixtureStats`).
+            supporting ``+`` (such as :class:`~emkit.latent.mixture.MixtureStats`).
         with_lengths : bool, default False
             Call ``chunk_stats(offset, x_chunk, weight_chunk, lengths)`` with
             the chunk's sequence lengths (:meth:`lengths_within`; None for

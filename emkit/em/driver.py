@@ -2,11 +2,13 @@
 
 One EM run alternates
 
-* E-step: ``stats = sum over chunks of mixture.e_step(chunk)``, which also
+* E-step: ``stats = sum over chunks of model.e_step(chunk)``, which also
   yields the log-likelihood of the current parameters;
-* M-step: ``mixture = mixture.m_step(stats)``.
+* M-step: ``model = model.m_step(stats)``.
 
-The driver knows nothing of the families inside the mixture. Each run starts
+The model is any latent model (:class:`~emkit.latent.protocol.LatentModel`:
+a finite mixture, a hidden Markov chain); the driver knows nothing of it
+beyond that protocol, nor of the families inside it. Each run starts
 with an E-step of the initial parameters and ends with one of the final
 parameters, so the reported log-likelihood is that of the returned
 parameters. Restarts draw independent random streams from one seed.
@@ -26,7 +28,7 @@ import numpy as np
 
 from .. import notices
 from ..exceptions import ConvergenceWarning, DegenerateComponentError, LikelihoodDecreaseWarning, LocalOptimumWarning
-from ..models.mixture import FiniteMixture, MixtureStats
+from ..latent.protocol import LatentModel, LatentStats
 from .chunks import ChunkedData
 from .convergence import ConvergenceMonitor
 from .init import initialise
@@ -51,9 +53,9 @@ class EMRun:
 
     Attributes
     ----------
-    mixture : FiniteMixture or None
+    model : LatentModel or None
         Final parameters (None if the restart failed).
-    stats : MixtureStats or None
+    stats : LatentStats or None
         E-step statistics of the final parameters on the training data.
     log_likelihood : ndarray
         Observed-data log-likelihood after 0, 1, ... M-steps.
@@ -66,7 +68,7 @@ class EMRun:
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> from emkit.em.chunks import ChunkedData
     >>> from emkit.em.driver import EMRun, run_em
     >>> x = np.random.default_rng(0).normal(size=(200, 1)); x[100:] += 6
@@ -82,8 +84,8 @@ class EMRun:
     (0, -inf)
     """
 
-    mixture: FiniteMixture | None
-    stats: MixtureStats | None
+    model: LatentModel | None
+    stats: LatentStats | None
     log_likelihood: np.ndarray
     converged: bool
     error: str = ""
@@ -96,22 +98,22 @@ class EMRun:
     @property
     def final_log_likelihood(self) -> float:
         """Log-likelihood of the final parameters, ``-inf`` for a failed restart."""
-        return float(self.log_likelihood[-1]) if self.mixture is not None else -np.inf
+        return float(self.log_likelihood[-1]) if self.model is not None else -np.inf
 
 
-def e_step(mixture: FiniteMixture, data: ChunkedData) -> MixtureStats:
+def e_step(mixture: LatentModel, data: ChunkedData) -> LatentStats:
     """Sum the E-step statistics of ``mixture`` over all chunks of ``data``.
 
     Parameters
     ----------
-    mixture : FiniteMixture
-        Fitted mixture whose parameters are evaluated.
+    mixture : LatentModel
+        Fitted latent model (a mixture, a hidden Markov chain) whose parameters are evaluated.
     data : ChunkedData
         Observations (and weights) read in chunks.
 
     Returns
     -------
-    MixtureStats
+    LatentStats
         Statistics of the whole data set; they do not depend on the chunk
         size beyond rounding.
 
@@ -120,7 +122,7 @@ def e_step(mixture: FiniteMixture, data: ChunkedData) -> MixtureStats:
     >>> import math
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> from emkit.em.chunks import ChunkedData
     >>> from emkit.em.driver import e_step
     >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
@@ -135,7 +137,7 @@ def e_step(mixture: FiniteMixture, data: ChunkedData) -> MixtureStats:
 
 
 def run_em(
-    mixture: FiniteMixture, data: ChunkedData, tol: float, max_iter: int, *, progress: ProgressReporter = NO_PROGRESS
+    model: LatentModel, data: ChunkedData, tol: float, max_iter: int, *, progress: ProgressReporter = NO_PROGRESS
 ) -> EMRun:
     """Iterate EM from fitted initial parameters until convergence or ``max_iter``.
 
@@ -147,7 +149,7 @@ def run_em(
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> from emkit.em.chunks import ChunkedData
     >>> from emkit.em.driver import run_em
     >>> x = np.random.default_rng(0).normal(size=(200, 1)); x[100:] += 6
@@ -157,13 +159,13 @@ def run_em(
     True
     """
     monitor = ConvergenceMonitor(tol, max_iter, data.total_weight, data.values.dtype)
-    stats = e_step(mixture, data)
-    monitor.update(mixture.objective(stats))
+    stats = e_step(model, data)
+    monitor.update(model.objective(stats))
     progress.iteration(monitor.n_iter, monitor.history[-1])
     while not monitor.done:
-        mixture = mixture.m_step(stats)
-        stats = e_step(mixture, data)
-        monitor.update(mixture.objective(stats))
+        model = model.m_step(stats)
+        stats = e_step(model, data)
+        monitor.update(model.objective(stats))
         progress.iteration(monitor.n_iter, monitor.history[-1])
     if monitor.decreases:
         iteration, amount = max(monitor.decreases, key=lambda item: item[1])
@@ -175,7 +177,7 @@ def run_em(
             LikelihoodDecreaseWarning,
             stacklevel=2,
         )
-    return EMRun(mixture, stats, np.asarray(monitor.history), monitor.converged)
+    return EMRun(model, stats, np.asarray(monitor.history), monitor.converged)
 
 
 def attempt_em(make_start, data: ChunkedData, tol: float, max_iter: int, *, progress=NO_PROGRESS) -> EMRun:
@@ -200,8 +202,8 @@ def attempt_em(make_start, data: ChunkedData, tol: float, max_iter: int, *, prog
 
 
 def short_em_start(
-    declaration: FiniteMixture, data: ChunkedData, rng: np.random.Generator, tol: float
-) -> FiniteMixture:
+    declaration: LatentModel, data: ChunkedData, rng: np.random.Generator, tol: float
+) -> LatentModel:
     """The best of ``SHORT_EM_STARTS`` short EM runs from random and k-means++ starts.
 
     Each run starts from ``"random"`` responsibilities or a ``"kmeans++"``
@@ -224,7 +226,7 @@ def short_em_start(
 
     >>> import numpy as np
     >>> from emkit.components.categorical import Categorical
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> from emkit.em.chunks import ChunkedData
     >>> from emkit.em.driver import short_em_start
     >>> rng = np.random.default_rng(0)
@@ -242,12 +244,12 @@ def short_em_start(
     with notices.collect():
         runs = [attempt_em(start, data, tol, SHORT_EM_ITER) for start in starts]
     best = max(runs, key=lambda run: run.final_log_likelihood)
-    if best.mixture is None:
+    if best.model is None:
         raise DegenerateComponentError(f"every short EM run failed; first error: {runs[0].error}")
-    return best.mixture
+    return best.model
 
 
-def starting_mixture(declaration: FiniteMixture, data: ChunkedData, init, rng: np.random.Generator, tol: float):
+def starting_mixture(declaration: LatentModel, data: ChunkedData, init, rng: np.random.Generator, tol: float):
     """The initial fitted model of one restart: ``"short_em"`` here, the rest by :func:`~emkit.em.init.initialise`.
 
     Short EM runs are those of the mixture of the model's families
@@ -261,7 +263,7 @@ def starting_mixture(declaration: FiniteMixture, data: ChunkedData, init, rng: n
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> from emkit.em.chunks import ChunkedData
     >>> from emkit.em.driver import starting_mixture
     >>> x = np.array([[0.0], [0.1], [5.0], [5.1]])
@@ -313,7 +315,7 @@ class RestartsOutcome:
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> from emkit.em.chunks import ChunkedData
     >>> from emkit.em.driver import fit_restarts
     >>> x = np.random.default_rng(0).normal(size=(200, 1)); x[100:] += 6
@@ -407,7 +409,7 @@ def restart_generators(random_state, n_init: int) -> list[np.random.Generator]:
 
 
 def fit_restarts(
-    declaration: FiniteMixture,
+    declaration: LatentModel,
     data: ChunkedData,
     *,
     init,
@@ -428,7 +430,7 @@ def fit_restarts(
 
     Parameters
     ----------
-    declaration : FiniteMixture
+    declaration : LatentModel
         The (unfitted) model declaration.
     data : ChunkedData
         Training observations.
@@ -467,7 +469,7 @@ def fit_restarts(
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> from emkit.em.chunks import ChunkedData
     >>> from emkit.em.driver import fit_restarts
     >>> x = np.random.default_rng(0).normal(size=(200, 1)); x[100:] += 6
@@ -477,7 +479,7 @@ def fit_restarts(
     ... )
     >>> [run.converged for run in outcome.runs]
     [True, True, True]
-    >>> np.sort(outcome.best.mixture.families[0].means.ravel()).round().tolist()
+    >>> np.sort(outcome.best.model.families[0].means.ravel()).round().tolist()
     [0.0, 6.0]
     """
     outcome = RestartsOutcome()
@@ -495,7 +497,7 @@ def fit_restarts(
             UserWarning,
             stacklevel=2,
         )
-    empty = np.flatnonzero(outcome.best.mixture.weights <= np.finfo(float).eps)
+    empty = np.flatnonzero(outcome.best.model.weights <= np.finfo(float).eps)
     if empty.size:
         notices.warn(
             f"{declaration.latent_dim}(s) {', '.join(map(str, empty))} ended with zero weight and explain no "

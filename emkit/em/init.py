@@ -51,7 +51,7 @@ import numpy as np
 import xarray as xr
 
 from ..exceptions import DegenerateComponentError
-from ..models.mixture import FiniteMixture
+from ..latent.protocol import LatentModel
 from .chunks import ChunkedData
 
 INIT_METHODS = ("kmeans++", "random_from_data", "random", "short_em", "segments")
@@ -77,7 +77,7 @@ def check_init(
         Shape of the data and number of components the ``init`` must fit.
     auto : str, default "kmeans++"
         The method ``"auto"`` stands for (the model's
-        :attr:`~emkit.models.mixture.FiniteMixture.default_init`).
+        ``default_init``).
     sequential : bool, default False
         Whether the rows form sequences (a hidden Markov model); only then
         is ``"segments"`` allowed.
@@ -138,13 +138,13 @@ def check_init(
     return resp / totals
 
 
-def initialise(declaration: FiniteMixture, data: ChunkedData, init, rng: np.random.Generator) -> FiniteMixture:
+def initialise(declaration: LatentModel, data: ChunkedData, init, rng: np.random.Generator) -> LatentModel:
     """The initial fitted mixture for one EM restart.
 
     Parameters
     ----------
-    declaration : FiniteMixture
-        The (unfitted) model declaration.
+    declaration : LatentModel
+        The (unfitted) model declaration (a mixture, a hidden Markov chain).
     data : ChunkedData
         Training observations.
     init : str, xarray.Dataset or ndarray
@@ -155,7 +155,7 @@ def initialise(declaration: FiniteMixture, data: ChunkedData, init, rng: np.rand
 
     Returns
     -------
-    FiniteMixture
+    LatentModel
         One M-step from the initial partition or responsibilities, or the
         given parameters.
 
@@ -171,7 +171,7 @@ def initialise(declaration: FiniteMixture, data: ChunkedData, init, rng: np.rand
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> from emkit.em.chunks import ChunkedData
     >>> from emkit.em.init import initialise
     >>> data = ChunkedData(np.array([[0.0], [0.1], [5.0], [5.1]]), None, chunk_size=64)
@@ -253,7 +253,7 @@ def segment_responsibilities(lengths, n_components: int) -> np.ndarray:
     return np.eye(n_components)[labels]
 
 
-def _from_responsibilities(declaration, data, resp_rows) -> FiniteMixture:
+def _from_responsibilities(declaration, data, resp_rows) -> LatentModel:
     """One M-step from the responsibilities ``resp_rows(offset, x, lengths)`` of each chunk."""
 
     def chunk_stats(offset, x, w, lengths):

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..models.mixture import FiniteMixture, MixtureStats
+from ..latent.mixture import FiniteMixture, MixtureStats
 from .chunks import ChunkedData
 from .driver import e_step
 
@@ -92,7 +92,7 @@ class OnlineState:
         >>> from emkit.components.gaussian import Gaussian
         >>> from emkit.em.chunks import ChunkedData
         >>> from emkit.em.online import OnlineState
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.random.default_rng(0).normal(size=(100, 1))
         >>> start = FiniteMixture([Gaussian("full", 1)]).fit_responsibilities(x, np.ones((100, 1)))
         >>> state, loglik = OnlineState(start, None, 0, 0.6, 0.0).step(ChunkedData(x, None, 50))

@@ -12,54 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def sequence_bounds(lengths, n_obs: int) -> np.ndarray:
-    """Row offsets ``[0, l_1, l_1 + l_2, ..., n_obs]`` of the sequences, checked.
-
-    Parameters
-    ----------
-    lengths : array_like of int
-        Length (at least 1) of each sequence, in row order.
-    n_obs : int
-        Number of rows the lengths must cover.
-
-    Returns
-    -------
-    ndarray of int64, shape (n_sequences + 1,)
-
-    Raises
-    ------
-    ValueError
-        If ``lengths`` is empty, not integers, has a length below 1, or does
-        not sum to ``n_obs``.
-
-    Examples
-    --------
-    >>> from emkit.em.sequences import sequence_bounds
-    >>> sequence_bounds([3, 1, 2], 6).tolist()
-    [0, 3, 4, 6]
-    >>> sequence_bounds([3, 2], 6)
-    Traceback (most recent call last):
-    ...
-    ValueError: lengths sum to 5, but the data have 6 rows; they must cover every row exactly once
-    """
-    values = np.asarray(lengths)
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"lengths must be a non-empty 1-D sequence of integers, got {lengths!r}")
-    if values.dtype.kind == "f" and np.all(np.isfinite(values)) and np.all(values == np.round(values)):
-        values = values.astype(np.int64)
-    if values.dtype.kind not in "iu":
-        raise ValueError(f"lengths must be integers, got {values.dtype} values")
-    if np.any(values < 1):
-        bad = int(np.flatnonzero(values < 1)[0])
-        raise ValueError(f"lengths[{bad}] = {int(values[bad])}; every sequence needs at least one row")
-    if int(values.sum()) != n_obs:
-        raise ValueError(
-            f"lengths sum to {int(values.sum())}, but the data have {n_obs} rows; "
-            "they must cover every row exactly once"
-        )
-    return np.concatenate(([0], np.cumsum(values, dtype=np.int64)))
-
-
 def packed_chunk_bounds(bounds: np.ndarray | None, n_obs: int, chunk_size: int) -> np.ndarray:
     """Row offsets of chunks of about ``chunk_size`` rows that cut only at sequence boundaries.
 

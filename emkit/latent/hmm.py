@@ -46,7 +46,7 @@ import numpy as np
 import xarray as xr
 
 from ..components.parametric import simplex_from_free, simplex_to_free
-from ..models.mixture import FiniteMixture, MixtureStats
+from .mixture import FiniteMixture, MixtureStats
 from .hmm_inference import checked_probabilities, forward_backward_sequences, viterbi_sequences
 
 #: What ``fixed`` may name.
@@ -78,7 +78,7 @@ class HMMStats:
     Examples
     --------
     >>> import numpy as np
-    >>> from emkit.models.mixture import MixtureStats
+    >>> from emkit.latent.mixture import MixtureStats
     >>> from emkit.latent.hmm import HMMStats
     >>> one = HMMStats(MixtureStats(-1.0, 2.0, 0.0, np.ones(2), ()), np.array([1.0, 0.0]), np.eye(2) * 0.5)
     >>> total = one + one
@@ -209,7 +209,7 @@ class HiddenMarkovChain:
     Examples
     --------
     >>> import numpy as np, emkit as em
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> from emkit.latent.hmm import HiddenMarkovChain
     >>> x = np.r_[np.zeros(50), np.full(50, 5.0)][:, None] + np.random.default_rng(0).normal(size=(100, 1))
     >>> chain = HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 2)]))
@@ -290,7 +290,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 2)]))
@@ -327,7 +327,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 2)])).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
@@ -387,7 +387,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> HiddenMarkovChain(FiniteMixture([em.Poisson(3)])).sticky_start().round(2).tolist()
         [[0.9, 0.05, 0.05], [0.05, 0.9, 0.05], [0.05, 0.05, 0.9]]
@@ -414,7 +414,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0], [6.0]])
         >>> mixture = FiniteMixture([em.Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1, 1]])
@@ -437,7 +437,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Poisson(2)]), [0.5, 0.5], [[0.9, 0.1], [0.0, 1.0]],
         ...                           transition_prior=2.0)
@@ -466,7 +466,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 2)])).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
@@ -495,7 +495,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Poisson(2)]), [1.0, 0.0], [[0.0, 1.0], [1.0, 0.0]])
         >>> chain.sample_states(5, 2, np.random.default_rng(0)).tolist()
@@ -521,7 +521,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [0.1], [50.0], [50.1]])
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 2)]), [1.0, 0.0], [[0.0, 1.0], [1.0, 0.0]])
@@ -564,7 +564,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 2)])).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
@@ -596,7 +596,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> declaration = HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 2)]))
@@ -631,7 +631,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 2)]), fixed=["startprob"])
@@ -680,7 +680,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> HiddenMarkovChain(FiniteMixture([em.Categorical(2)])).default_init
         'random'
@@ -702,7 +702,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> banded = [[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.0, 0.0, 1.0]]
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Gaussian("full", 3)]), [1, 0, 0], banded)
@@ -737,7 +737,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Poisson(2)]), [0.3, 0.7], [[0.8, 0.2], [0.0, 1.0]])
@@ -760,7 +760,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Poisson(2)]), [0.3, 0.7], [[0.8, 0.2], [0.0, 1.0]])
@@ -787,7 +787,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Poisson(2)]), fixed="startprob")
@@ -810,7 +810,7 @@ class HiddenMarkovChain:
         Examples
         --------
         >>> import emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> from emkit.latent.hmm import HiddenMarkovChain
         >>> chain = HiddenMarkovChain(FiniteMixture([em.Poisson(2)]), [1.0, 0.0], [[0.8, 0.2], [0.0, 1.0]],
         ...                           fixed="startprob")

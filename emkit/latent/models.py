@@ -3,7 +3,7 @@
 A latent model turns a chunk's emission log-densities into per-observation
 weights plus its own statistics, and owns the M-step of its own parameters
 (see ``docs/architecture.md``). Two exist: the finite mixture
-(:class:`~emkit.models.mixture.FiniteMixture`, latent dimension
+(:class:`~emkit.latent.mixture.FiniteMixture`, latent dimension
 ``component``) and the hidden Markov model
 (:class:`~emkit.latent.hmm.HiddenMarkovChain`, latent dimension ``state``).
 A parameters Dataset says which one it holds in its ``latent_model``
@@ -16,7 +16,7 @@ import json
 
 import xarray as xr
 
-from ..models.mixture import FiniteMixture
+from .mixture import FiniteMixture
 from .hmm import LATENT_ATTR, HiddenMarkovChain
 
 #: Latent model classes by the ``kind`` of their saved settings.

@@ -16,11 +16,11 @@ from .._input import Observations, as_observations
 from ..components.base import family_degenerate_components
 from ..components.capabilities import description
 from ..components.categorical import item_response_table
-from ..diagnostics import criteria
+from . import criteria
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.online import OnlineState
 from ..latent.models import latent_kind, latent_model_from_params
-from ..models.mixture import FiniteMixture
+from ..latent.mixture import FiniteMixture
 from .covariates import component_means, covariate_rows, lacks_response, prior_responsibilities
 from .inference_data import to_inference_data
 from .netcdf import read_file, reading, write_groups
@@ -34,7 +34,7 @@ def posterior_rows(mixture: FiniteMixture, x: np.ndarray, offset: int, field: st
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> from emkit.results.fit_result import posterior_rows
     >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
     >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
@@ -157,7 +157,7 @@ class FitResult:
     # -- fit statistics ----------------------------------------------------------
     @property
     def mixture(self) -> FiniteMixture:
-        """The fitted :class:`~emkit.models.mixture.FiniteMixture`."""
+        """The fitted :class:`~emkit.latent.mixture.FiniteMixture`."""
         return self._mixture
 
     @property
@@ -209,7 +209,7 @@ class FitResult:
         return out
 
     def bic(self) -> float:
-        """``-2 log L + p log n`` (lower is better); see :mod:`emkit.diagnostics.criteria`.
+        """``-2 log L + p log n`` (lower is better); see :mod:`emkit.results.criteria`.
 
         Examples
         --------

@@ -51,7 +51,7 @@ class HMMFitResult(FitResult):
         ValueError
             For data the fit cannot read (see :meth:`observations`) and for
             lengths that do not cover the rows (see
-            :func:`~emkit.em.sequences.sequence_bounds`).
+            :func:`~emkit._sequence_input.sequence_bounds`).
         """
         data, lengths = split_sequences(X, lengths, sequence_column)
         obs = self.observations(data)

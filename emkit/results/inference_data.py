@@ -229,7 +229,7 @@ def pointwise_log_likelihood(mixtures, rows: np.ndarray) -> np.ndarray:
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
     >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
     >>> pointwise_log_likelihood([mixture], x).round(3).tolist()

@@ -23,7 +23,7 @@ def bic(log_likelihood: float, n_params: int, n_obs: float) -> float:
 
     Examples
     --------
-    >>> from emkit.diagnostics.criteria import bic
+    >>> from emkit.results.criteria import bic
     >>> round(float(bic(-100.0, 5, 100)), 4)
     223.0259
     """
@@ -35,7 +35,7 @@ def aic(log_likelihood: float, n_params: int) -> float:
 
     Examples
     --------
-    >>> from emkit.diagnostics.criteria import aic
+    >>> from emkit.results.criteria import aic
     >>> aic(-100.0, 5)
     210.0
     """
@@ -47,7 +47,7 @@ def icl(log_likelihood: float, n_params: int, n_obs: float, classification_log_l
 
     Examples
     --------
-    >>> from emkit.diagnostics.criteria import icl
+    >>> from emkit.results.criteria import icl
     >>> round(float(icl(-100.0, 5, 100, -3.0)), 4)
     229.0259
     """

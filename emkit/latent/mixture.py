@@ -58,7 +58,7 @@ class MixtureStats:
 
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
     >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
     >>> total = mixture.e_step(x[:2]) + mixture.e_step(x[2:])
@@ -91,7 +91,7 @@ class MixtureStats:
         Examples
         --------
         >>> import numpy as np
-        >>> from emkit.models.mixture import MixtureStats
+        >>> from emkit.latent.mixture import MixtureStats
         >>> s = MixtureStats(-10.0, 4.0, -1.0, np.array([1.0, 3.0]), ()) * 0.5
         >>> s.log_likelihood, s.n_obs, s.component_weight.tolist()
         (-5.0, 2.0, [0.5, 1.5])
@@ -124,7 +124,7 @@ class Posterior:
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
     >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
     >>> post = mixture.posterior(np.array([[2.25], [2.5]]))
@@ -153,7 +153,7 @@ class FiniteMixture:
     --------
     >>> import numpy as np
     >>> from emkit.components.gaussian import Gaussian
-    >>> from emkit.models.mixture import FiniteMixture
+    >>> from emkit.latent.mixture import FiniteMixture
     >>> g = Gaussian("spherical", n_components=2)
     >>> x = np.array([[0.0], [0.1], [5.0], [5.1]])
     >>> resp = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
@@ -188,7 +188,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> from scipy.special import logsumexp
@@ -228,7 +228,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> post = mixture.posterior(x)
@@ -287,7 +287,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> stats = mixture.e_step(x, sample_weight=np.array([1.0, 1.0, 1.0, 3.0]))
@@ -345,7 +345,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> log_probs, family_stats = mixture.evaluate_components(x)
@@ -365,7 +365,7 @@ class FiniteMixture:
         Examples
         --------
         >>> import emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> FiniteMixture([em.Gaussian("full", 2), em.Poisson(1)]).component_slices()
         (slice(0, 2, None), slice(2, 3, None))
         """
@@ -396,7 +396,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> stats = FiniteMixture([Gaussian("full", 2)]).stats_from_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> stats.n_obs, stats.component_weight.tolist(), stats.family_stats[0].mean.tolist()
@@ -446,7 +446,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [2.0], [5.0]])
         >>> declaration = FiniteMixture([Gaussian("full", 2)])
         >>> mixture = declaration.m_step(declaration.stats_from_responsibilities(x, np.eye(2)[[0, 0, 0, 1]]))
@@ -464,7 +464,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> mixture.is_fitted, mixture.weights.tolist(), mixture.families[0].means.tolist()
@@ -481,7 +481,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.poisson import Poisson
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> FiniteMixture([Poisson(2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]]).family_free_parameters().tolist()
         [0.5, 4.5]
@@ -565,7 +565,7 @@ class FiniteMixture:
         the Gaussian family's ``2 K (d + 1)``:
 
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> FiniteMixture([Gaussian("full", 3)]).working_floats_per_row(2)
         24
         """
@@ -586,7 +586,7 @@ class FiniteMixture:
         --------
         >>> from emkit.components.gaussian import Gaussian
         >>> from emkit.components.poisson import Poisson
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> FiniteMixture([Gaussian("full", 3)]).fit_floats_per_row(2)
         10
         >>> mixed = FiniteMixture([Gaussian("full", 3), Poisson(1)])
@@ -604,7 +604,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> mixture.n_params()  # 1 weight + 2 means + 2 variances
@@ -624,7 +624,7 @@ class FiniteMixture:
         A Gaussian component (0) and a Poisson component (1):
 
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0, 1.0], [1.0, 3.0], [4.0, 2.0], [5.0, 6.0]])
         >>> declaration = FiniteMixture([em.Gaussian("full"), em.Poisson()])
         >>> mixture = declaration.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
@@ -650,7 +650,7 @@ class FiniteMixture:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [0.1], [50.0], [50.1]])
         >>> mixture = FiniteMixture([em.Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> mixture.sample_components(np.array([1, 0, 1]), np.random.default_rng(0)).round(-1).ravel().tolist()
@@ -674,7 +674,7 @@ class FiniteMixture:
         Examples
         --------
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> spec = FiniteMixture([Gaussian("diag", 2), Gaussian("EII", 1)]).spec()
         >>> [(s["kind"], s["covariance"], s["n_components"]) for s in spec]
         [('gaussian', 'VVI', 2), ('gaussian', 'EII', 1)]
@@ -690,7 +690,7 @@ class FiniteMixture:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0, 1.0], [1.0, 3.0], [4.0, 2.0], [5.0, 6.0]])
         >>> declaration = FiniteMixture([em.Gaussian("full"), em.Poisson()])
         >>> mixture = declaration.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
@@ -724,7 +724,7 @@ class FiniteMixture:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> declaration = FiniteMixture([em.Categorical(), em.Regression("y", ["x"])])
         >>> bound = declaration.bind(np.array(["x", "y"]), data=np.array([[0.0, 1.0], [2.0, 3.0]]))
         >>> bound.families[0].options["labels"], bound.families[1].columns
@@ -745,7 +745,7 @@ class FiniteMixture:
         Examples
         --------
         >>> import emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> FiniteMixture([em.Independent({"h": em.Gaussian(), ("a", "b"): em.Poisson()})]).used_columns
         ('h', 'a', 'b')
         >>> FiniteMixture([em.Regression("y", ["x"]), em.Regression("y", ["z"])]).used_columns
@@ -773,7 +773,7 @@ class FiniteMixture:
         Examples
         --------
         >>> import emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> FiniteMixture([em.Gaussian("full", 2)]).default_init
         'kmeans++'
         >>> FiniteMixture([em.Independent({"h": em.Gaussian(), "v": em.Poisson()}, 2)]).default_init
@@ -787,7 +787,7 @@ class FiniteMixture:
         Examples
         --------
         >>> import numpy as np, emkit as em
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> declaration = FiniteMixture([em.Gaussian("full"), em.Poisson()])
         >>> declaration.check_data(np.array([[0.0, 1.0], [2.0, 3.0]]))
         >>> declaration.check_data(np.array([[0.5, 1.0], [2.0, 3.0]]))
@@ -821,7 +821,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> params = mixture.to_dataset(np.array(["x"]))
@@ -854,7 +854,7 @@ class FiniteMixture:
         --------
         >>> import numpy as np
         >>> from emkit.components.gaussian import Gaussian
-        >>> from emkit.models.mixture import FiniteMixture
+        >>> from emkit.latent.mixture import FiniteMixture
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> rebuilt = FiniteMixture.from_params(mixture.to_dataset(np.array(["x"])))
