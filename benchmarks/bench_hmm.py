@@ -33,13 +33,14 @@ loaded machine BLAS's second thread made hmmlearn up to ten times slower and
 erratic, and never faster (measured here on 2 cores).
 
 Time split (emkit, one iteration, one thread): the pieces of the E-step timed
-directly, chunk by chunk as the fit cuts the data: the emission
-log-densities (``chain.emissions.evaluate_components``, what
-``chain.log_emissions`` runs), forward-backward
-(``emkit.latent.hmm_inference.forward_backward_sequences``) and the
-emission statistics from the state posteriors (the families' statistics
-from ``gamma``); then the whole E-step (``chain.e_step``, which adds the
-bookkeeping) and the M-step (``chain.m_step``).
+directly, chunk by chunk as the fit cuts the data, as ``chain.e_step`` runs
+them for a Gaussian emission: the emission log-densities written into the
+(T, K) array in compiled blocks (``Gaussian.log_prob_into``), forward-backward
+with the counts and the classification log-likelihood
+(``emkit.latent.hmm_inference.chain_statistics``) and the emission
+statistics from the state posteriors in blocks (``Gaussian.stats_in_blocks``);
+then the whole E-step (``chain.e_step``, which adds the bookkeeping) and the
+M-step (``chain.m_step``).
 
 Growth: the same split on one sequence (d=4) for T = 10^4, 10^5, 10^6 at
 K=8, and for K = 2, 4, 8, 16 at T = 10^5.
@@ -75,8 +76,8 @@ import emkit as em
 from emkit.em.chunks import ChunkedData, auto_chunk_size
 from emkit.em.driver import e_step
 from emkit.em.parallel import default_workers
-from emkit.em.sequences import sequence_bounds
-from emkit.latent.hmm_inference import forward_backward_sequences
+from emkit._sequence_input import sequence_bounds
+from emkit.latent.hmm_inference import chain_statistics
 
 #: Probability that the simulated chain stays in its state at each step.
 STAY = 0.95
@@ -280,18 +281,31 @@ def timed(work):
     return value, time.perf_counter() - begin
 
 
+def log_densities(chain, x) -> np.ndarray:
+    """The (T, K) emission log-densities, each family writing its states' columns (as ``chain.e_step``)."""
+    log_b = np.empty((len(x), chain.n_components))
+    for family, part in zip(chain.emissions.families, chain.emissions.component_slices()):
+        family.log_prob_into(x, log_b[:, part])
+    return log_b
+
+
+def emission_statistics(chain, x, gamma) -> list:
+    """Each family's statistics from its states' columns of ``gamma``, in blocks (as ``chain.e_step``)."""
+    parts = chain.emissions.component_slices()
+    return [family.stats_in_blocks(x, gamma[:, part]) for family, part in zip(chain.emissions.families, parts)]
+
+
 def split_once(chain, data: ChunkedData) -> dict:
     """Seconds of each piece of one iteration, chunk after chunk in this thread."""
     spent = dict.fromkeys(["log-densities", "forward-backward", "statistics", "E-step", "M-step"], 0.0)
     total = None
     for offset, x, _ in data.chunks():
         lengths = data.lengths_within(offset, len(x))
-        (log_probs, family_stats), seconds = timed(lambda: chain.emissions.evaluate_components(x))
-        log_b, concatenating = timed(lambda: np.concatenate(log_probs, axis=1))
-        spent["log-densities"] += seconds + concatenating
-        post, seconds = timed(lambda: forward_backward_sequences(chain.startprob, chain.transmat, log_b, lengths))
+        log_b, seconds = timed(lambda: log_densities(chain, x))
+        spent["log-densities"] += seconds
+        post, seconds = timed(lambda: chain_statistics(chain.startprob, chain.transmat, log_b, lengths))
         spent["forward-backward"] += seconds
-        spent["statistics"] += timed(lambda: family_stats(post.state_posteriors))[1]
+        spent["statistics"] += timed(lambda: emission_statistics(chain, x, post.state_posteriors))[1]
         stats, seconds = timed(lambda: chain.e_step(x, None, offset, lengths))
         spent["E-step"] += seconds
         total = stats if total is None else total + stats

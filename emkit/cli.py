@@ -350,6 +350,8 @@ def _fit_command(args: argparse.Namespace) -> int:
     """``emkit fit``: read the data, fit, print the summary, save the fit; errors are raised."""
     if not args.hmm and (args.states is not None or args.sequence_column is not None):
         raise _DataError("--states and --sequence-column need --hmm")
+    if args.hmm and args.states is not None and args.n_components != 1:
+        raise _DataError("give the number of states once: --states with --hmm, not -k as well")
     if args.out is not None:
         _check_writable(args.out)
     options = dict(n_init=args.n_init, init=args.init, max_iter=args.max_iter, tol=args.tol, random_state=args.seed)

@@ -1,5 +1,6 @@
 """Every family's optional hooks are declared once (emkit.components.capabilities), by class."""
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -21,7 +22,7 @@ LOCATION_SCALE = Capabilities(
 
 # Written out from what each family class implements (or inherits).
 EXPECTED = {
-    "Gaussian": (em.Gaussian("full", 2), LOCATION_SCALE),
+    "Gaussian": (em.Gaussian("full", 2), dataclasses.replace(LOCATION_SCALE, blocked=True)),
     "StudentT": (em.StudentT("full", 2), LOCATION_SCALE),
     "Poisson": (em.Poisson(2), PARAMETRIC),
     "Bernoulli": (em.Bernoulli(2), PARAMETRIC),

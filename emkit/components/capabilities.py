@@ -14,6 +14,10 @@ capability                hook(s) the family class defines                      
                                                                                         made of this family alone, and chunks sized
                                                                                         for it (``FiniteMixture.fit_floats_per_row``)
 ``evaluate``              ``evaluate(x) -> Evaluation``                                 log-densities and statistics from one pass
+``blocked``               ``log_prob_into(x, out)``, ``stats_in_blocks(x, weights)``    log-densities written into a given (n, K)
+                                                                                        array and statistics from given weights,
+                                                                                        in compiled cache-sized blocks: the hidden
+                                                                                        Markov E-step without (K, n, d) temporaries
 ``float32``               ``supports_float32 = True``                                   float32 chunks passed on unconverted
 ``check_data``            ``check_data(x)``                                             a ``ValueError`` for data outside the support
 ``degenerate``            ``degenerate_components(counts)``                             its own degenerate-component rule (else the
@@ -43,6 +47,7 @@ import numpy as np
 HOOKS = {
     "one_pass": ("one_pass_kernel",),
     "evaluate": ("evaluate",),
+    "blocked": ("log_prob_into", "stats_in_blocks"),
     "check_data": ("check_data",),
     "degenerate": ("degenerate_components",),
     "free_params": ("free_parameters", "with_free_parameters", "free_parameter_bounds"),
@@ -68,6 +73,7 @@ class Capabilities:
 
     one_pass: bool = False
     evaluate: bool = False
+    blocked: bool = False
     float32: bool = False
     check_data: bool = False
     degenerate: bool = False

@@ -114,6 +114,45 @@ def _kernel_block_rows(n_components: int, n_features: int) -> int:
     return max(64, _KERNEL_BLOCK_FLOATS // (n_components * (n_features + 1)))
 
 
+def _per_row_array(name: str, array, n_rows: int, n_components: int) -> np.ndarray:
+    """``array`` if it is float64 of shape (n_rows, K), else a ``ValueError`` (the kernels index it unchecked)."""
+    shape = getattr(array, "shape", None)
+    if shape != (n_rows, n_components) or getattr(array, "dtype", None) != np.float64:
+        raise ValueError(
+            f"{name} must be a float64 array of shape ({n_rows}, {n_components}), one row per observation, "
+            f"got {type(array).__name__} of shape {shape}"
+        )
+    return array
+
+
+def _given_weights_inputs(x, weights, n_components: int, n_features: int):
+    """A chunk and its per-row component weights (n, K) as the compiled kernels take them, shapes checked."""
+    x = _checked_chunk(x, n_features)
+    return x, _per_row_array("weights", np.ascontiguousarray(weights), len(x), n_components)
+
+
+def _given_weights_chunk(totals_free_moments: Callable, n_components: int) -> Callable:
+    """``moments(reference)`` in the layout of :func:`_two_pass_moments` from a kernel of given weights.
+
+    ``totals_free_moments(reference)`` returns ``(weight, first, second)``;
+    with the weights given, the likelihood sums are 0, the counts are the
+    weights and there is no degrees-of-freedom statistic.
+    """
+    def moments(reference):
+        weight, first, second = totals_free_moments(reference)
+        return 0.0, 0.0, weight, np.zeros(n_components), weight, first, second
+
+    return moments
+
+
+def _checked_chunk(x, n_features: int) -> np.ndarray:
+    """``x`` C-contiguous if it has shape (n, n_features), else a ``ValueError``."""
+    x = np.ascontiguousarray(x)
+    if x.ndim != 2 or x.shape[1] != n_features:
+        raise ValueError(f"the chunk must have shape (n, {n_features}), got {x.shape}")
+    return x
+
+
 def _kernel_inputs(x, log_const, sample_weight, n_components: int, n_features: int):
     """A chunk, its log-constants and row weights as the compiled kernels take them, shapes checked.
 
@@ -121,10 +160,8 @@ def _kernel_inputs(x, log_const, sample_weight, n_components: int, n_features: i
     the bound parameters is refused here (a ``ValueError``), never read past.
     Row weights are empty for unit weights.
     """
-    x = np.ascontiguousarray(x)
+    x = _checked_chunk(x, n_features)
     log_const = np.ascontiguousarray(log_const, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != n_features:
-        raise ValueError(f"the chunk must have shape (n, {n_features}), got {x.shape}")
     if log_const.shape != (n_components,):
         raise ValueError(f"log_const must have shape ({n_components},), got {log_const.shape}")
     if sample_weight is None:
@@ -384,7 +421,16 @@ class CovarianceStructure(ABC):
             ``sample_weight`` is None or the rows' weights (which multiply
             the responsibilities) and ``offset`` is the chunk's first row in
             the data, to name a row in a
-            :class:`~emkit.exceptions.NonFiniteDensityError`.
+            :class:`~emkit.exceptions.NonFiniteDensityError`. For a latent
+            model that computes its own posterior from the log-densities (a
+            hidden Markov model), the kernel also offers
+            ``kernel.log_densities_into(x, log_const, out)``, writing
+            ``log_const_k - maha_ik / 2`` (a Gaussian's log-densities when
+            ``log_const`` holds only the terms free of x) into a given
+            float64 array ``out`` (n, K), and ``kernel.weighted_moments(x, weights)``,
+            the :class:`FusedChunk` of given weights ``w_ik`` (n, K) (its
+            likelihood sums 0): the same compiled blocks, so neither forms
+            an array of shape (K, n, d).
 
         Examples
         --------
@@ -722,7 +768,9 @@ class _FullKernel:
 
     Built by :meth:`FullCovariance.fused_kernel`; called as
     ``kernel(x, log_const, sample_weight, offset)``. A plain object of
-    arrays, so families that hold one still pickle.
+    arrays, so families that hold one still pickle. For a latent model that
+    computes its own posterior, :meth:`log_densities_into` and
+    :meth:`weighted_moments` run the same whitening in the same blocks.
     """
 
     def __init__(self, means, shift, affine, distance, cholesky, dof=None):
@@ -738,9 +786,9 @@ class _FullKernel:
             )
         return self._by_type[dtype]
 
-    def __call__(self, x, log_const, sample_weight, offset) -> FusedChunk:
+    def _block_arguments(self, x) -> tuple:
+        """``(shift, factors, direct, means)`` in ``x``'s working type and the calling thread's block scratch."""
         K, d = self.means.shape
-        x, log_const, row_weights = _kernel_inputs(x, log_const, sample_weight, K, d)
         dtype = _working_dtype(x)
         factors, direct = self._factors(dtype)
         kernels = _kernels()
@@ -750,27 +798,67 @@ class _FullKernel:
             kernels.scratch("centred", (block, d), dtype),
             kernels.scratch("whitened", (K, block, d), dtype),
         )
+        return (self.shift, factors, direct, self.means), scratches
 
-        def moments(reference):
-            sums = kernels.full_chunk(
-                x, self.shift, factors, direct, self.means, reference, log_const, self.dof, self.log_tau_offset,
-                row_weights, *scratches,
-            )
-            return _checked_sums(sums, offset)
-
-        whitened = _two_pass_moments(moments, dtype, K, d)
+    def _in_data_units(self, whitened: FusedChunk) -> FusedChunk:
+        """Moments of the whitened rows mapped back by ``L_k``: ``L_k o_k`` and ``L_k S_k L_k^T``."""
         chol = self.cholesky
         return whitened._replace(
             offset=np.einsum("kij,kj->ki", chol, whitened.offset),
             scatter=chol @ whitened.scatter @ chol.transpose(0, 2, 1),
         )
 
+    def __call__(self, x, log_const, sample_weight, offset) -> FusedChunk:
+        K, d = self.means.shape
+        x, log_const, row_weights = _kernel_inputs(x, log_const, sample_weight, K, d)
+        bound, scratches = self._block_arguments(x)
+        full_chunk = _kernels().full_chunk
+
+        def moments(reference):
+            sums = full_chunk(
+                x, *bound, reference, log_const, self.dof, self.log_tau_offset, row_weights, *scratches,
+            )
+            return _checked_sums(sums, offset)
+
+        return self._in_data_units(_two_pass_moments(moments, _working_dtype(x), K, d))
+
+    def log_densities_into(self, x, log_const, out) -> None:
+        """Writes ``log_const_k - |y_ik|^2 / 2`` into ``out`` (n, K) float64, block by block.
+
+        See :meth:`CovarianceStructure.fused_kernel`; ``out`` may be a column
+        slice of a wider array.
+        """
+        K, d = self.means.shape
+        x, log_const, _ = _kernel_inputs(x, log_const, None, K, d)
+        bound, scratches = self._block_arguments(x)
+        _kernels().full_log_densities(x, *bound, log_const, _per_row_array("out", out, len(x), K), *scratches)
+
+    def weighted_moments(self, x, weights) -> FusedChunk:
+        """The chunk's statistics for given weights ``w_ik`` (n, K): a :class:`FusedChunk` with no likelihood sums.
+
+        Moments of ``x_i - mu_k`` (no whitening is needed), re-centred on
+        the chunk's weighted means, with a second pass where that would
+        cancel; ``count`` and ``weight`` are ``sum_i w_ik``, the likelihood
+        sums are 0.
+        """
+        K, d = self.means.shape
+        x, weights = _given_weights_inputs(x, weights, K, d)
+        dtype = _working_dtype(x)
+        kernels = _kernels()
+        differences = kernels.scratch("whitened", (K, min(len(x), _kernel_block_rows(K, d)), d), dtype)
+        moments = _given_weights_chunk(
+            lambda reference: kernels.full_weighted_moments(x, self.means, reference, weights, differences), K
+        )
+        return _two_pass_moments(moments, dtype, K, d)
+
 
 class _DiagonalKernel:
     """:func:`~emkit.components.gaussian_kernels.diagonal_chunk` bound to diagonal covariances and means.
 
     Built by ``fused_kernel`` of the axis-aligned structures; called as
-    ``kernel(x, log_const, sample_weight, offset)``.
+    ``kernel(x, log_const, sample_weight, offset)``; :meth:`log_densities_into`
+    and :meth:`weighted_moments` serve a latent model that computes its own
+    posterior.
     """
 
     def __init__(self, means, inverse_sd, dof=None):
@@ -788,6 +876,22 @@ class _DiagonalKernel:
             return _checked_sums(sums, offset)
 
         return _two_pass_moments(moments, np.float64, *self.means.shape)
+
+    def log_densities_into(self, x, log_const, out) -> None:
+        """Writes ``log_const_k - sum_j ((x_ij - mu_kj) / sigma_kj)^2 / 2`` into ``out`` (n, K) float64."""
+        K, d = self.means.shape
+        x, log_const, _ = _kernel_inputs(x, log_const, None, K, d)
+        _kernels().diagonal_log_densities(
+            x, self.means, self.inverse_sd, log_const, _per_row_array("out", out, len(x), K)
+        )
+
+    def weighted_moments(self, x, weights) -> FusedChunk:
+        """The chunk's statistics for given weights ``w_ik`` (n, K), as :meth:`_FullKernel.weighted_moments`."""
+        K, d = self.means.shape
+        x, weights = _given_weights_inputs(x, weights, K, d)
+        weighted_moments = _kernels().diagonal_weighted_moments
+        moments = _given_weights_chunk(lambda reference: weighted_moments(x, self.means, reference, weights), K)
+        return _two_pass_moments(moments, np.float64, K, d)
 
 
 def _is_positive_definite(matrix: np.ndarray) -> bool:

@@ -20,6 +20,7 @@ large against the spread. The M-step sets ``mu_k = m_k`` and hands ``S_k`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import xarray as xr
@@ -258,6 +259,89 @@ class Gaussian(LocationScaleFamily):
             return GaussianStats(weight, self.means + offset, scatter)
 
         return Evaluation(maha.T, stats)
+
+    def log_prob_into(self, x: np.ndarray, out: np.ndarray) -> None:
+        """Writes the log-densities of a chunk into ``out`` (n, K), in compiled blocks.
+
+        The same values as :meth:`log_prob` (to rounding), computed by the
+        whitening of the compiled E-step (see
+        :meth:`~emkit.components.covariance.CovarianceStructure.fused_kernel`)
+        a few thousand rows at a time, so that the only array of the size of
+        the data is ``out``. A float32 chunk has its products in float32.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            A chunk of observations.
+        out : ndarray of shape (n, K), float64
+            Receives ``log N(x_i | mu_k, Sigma_k)``; it may be a column slice
+            of a wider array.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` or ``out`` has the wrong shape, or ``out`` is not float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> family = Gaussian("full", n_components=2)
+        >>> fitted = family.m_step(family.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> out = np.empty((4, 2))
+        >>> fitted.log_prob_into(x, out)
+        >>> bool(np.allclose(out, fitted.log_prob(x)))
+        True
+        """
+        kernel, log_norm = self._blocked_pass
+        kernel.log_densities_into(x, log_norm, out)
+
+    def stats_in_blocks(self, x: np.ndarray, weights: np.ndarray) -> GaussianStats:
+        """The statistics of a chunk for given weights (n, K), in compiled blocks.
+
+        The same statistics as :meth:`stats` (to rounding): moments about each
+        component's current mean, re-centred on the chunk's weighted means
+        (the shifted-data algorithm: no raw second moments, so a large common
+        offset of the data does not cancel), computed a few thousand rows at a
+        time with no array of shape (K, n, d). Needs a fitted family.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, d)
+            A chunk of observations.
+        weights : ndarray of shape (n, K), float64
+            Per-observation weights of each component (responsibilities,
+            smoothed state posteriors).
+
+        Returns
+        -------
+        GaussianStats
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]]) + 1e4
+        >>> resp = np.eye(2)[[0, 0, 1, 1]]
+        >>> family = Gaussian("full", n_components=2)
+        >>> fitted = family.m_step(family.stats(x, resp))
+        >>> stats = fitted.stats_in_blocks(x, resp)
+        >>> stats.weight.tolist(), (stats.mean - 1e4).round(9).tolist(), stats.scatter.round(9).tolist()
+        ([2.0, 2.0], [[0.5], [4.5]], [[[0.5]], [[0.5]]])
+        """
+        kernel, _ = self._blocked_pass
+        return self._fused_stats(kernel.weighted_moments(x, weights))
+
+    @cached_property
+    def _blocked_pass(self) -> tuple:
+        """The compiled kernel bound to these parameters and the log-density terms free of x, made once.
+
+        A hidden Markov E-step calls :meth:`log_prob_into` and
+        :meth:`stats_in_blocks` on every chunk of every iteration with the
+        same fitted family; a fitted family's parameters never change.
+        """
+        return self.covariance.fused_kernel(self.means), self._log_norm()
 
     def _log_norm(self) -> np.ndarray:
         """The terms of ``log N`` that do not depend on x, ``-1/2 (d log 2 pi + log|Sigma_k|)``, shape (K,)."""

@@ -150,6 +150,44 @@ def _whiten(x, shift, affine, direct, means, augmented, centred, y):
             np.dot(augmented[:n], affine[k], y[k, :n])
 
 
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _squared_length(y, k, i):
+    """``|y_ik|^2`` of the whitened row ``y[k, i]``."""
+    total = 0.0
+    for j in range(y.shape[2]):
+        v = y[k, i, j]
+        total += v * v
+    return total
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _weigh_whitened(y, k, i, w, reference, first, floor):
+    """Adds ``w (y_ik - b_k)`` to ``first[k]`` and overwrites ``y_ik`` with ``sqrt(w) (y_ik - b_k)`` (flushed)."""
+    root = math.sqrt(w)
+    for j in range(y.shape[2]):
+        v = y[k, i, j] - reference[k, j]
+        first[k, j] += w * v
+        y[k, i, j] = _flushed(v * root, floor)
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _add_block_second(y, m, block_second, second):
+    """Adds ``Z_k^T Z_k`` of each component's first ``m`` weighted rows ``y[k, :m]`` to ``second`` (K, d, d)."""
+    for k in range(y.shape[0]):
+        whitened = y[k, :m]
+        np.dot(whitened.T, whitened, block_second[k])
+    second += block_second
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH, inline="always")
+def _add_diagonal_moments(diff, w, first, second):
+    """Adds ``w diff`` and ``w diff^2`` (d,) to ``first`` and ``second``."""
+    for j in range(diff.shape[0]):
+        rv = w * diff[j]
+        first[j] += rv
+        second[j] += rv * diff[j]
+
+
 @numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
 def full_chunk(x, shift, affine, direct, means, reference, log_const, dof, log_tau_offset, sample_weight,
                augmented, centred, y):
@@ -235,10 +273,7 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, dof, log_t
         _whiten(x[start:start + m], shift, affine, direct, means, augmented, centred, y)
         for i in range(m):
             for k in range(K):
-                maha = 0.0
-                for j in range(d):
-                    v = y[k, i, j]
-                    maha += v * v
+                maha = _squared_length(y, k, i)
                 distance[k] = maha
                 joint[k] = log_const[k] + _log_kernel(maha, dof, k, d)
             row_weight = sample_weight[start + i] if sample_weight.shape[0] else 1.0
@@ -254,15 +289,8 @@ def full_chunk(x, shift, affine, direct, means, reference, log_const, dof, log_t
                 dof_stat[k] += r * dof_term
                 w = r * u
                 weight[k] += w
-                root = math.sqrt(w)
-                for j in range(d):
-                    v = y[k, i, j] - reference[k, j]
-                    first[k, j] += w * v
-                    y[k, i, j] = _flushed(v * root, floor)
-        for k in range(K):
-            whitened = y[k, :m]
-            np.dot(whitened.T, whitened, block_second[k])
-        second += block_second
+                _weigh_whitened(y, k, i, w, reference, first, floor)
+        _add_block_second(y, m, block_second, second)
     return -1, 0.0, log_likelihood, class_log_likelihood, count, dof_stat, weight, first, second
 
 
@@ -330,11 +358,157 @@ def diagonal_chunk(x, means, inv_sd, reference, log_const, dof, log_tau_offset, 
             dof_stat[k] += r * dof_term
             w = r * u
             weight[k] += w
-            for j in range(d):
-                rv = w * diff[k, j]
-                first[k, j] += rv
-                second[k, j] += rv * diff[k, j]
+            _add_diagonal_moments(diff[k], w, first[k], second[k])
     return -1, 0.0, log_likelihood, class_log_likelihood, count, dof_stat, weight, first, second
+
+
+# -- Given weights ------------------------------------------------------------------
+# A latent model other than a mixture (a hidden Markov model) computes its own
+# posterior from the log-densities: it needs the (n, K) log-densities written
+# into an array it owns, and the statistics from weights it computed. The two
+# passes below do that in the same blocks as the one-pass kernels, so that no
+# (K, n, d) array is formed.
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def full_log_densities(x, shift, affine, direct, means, log_const, out, augmented, centred, y):
+    """``out[i, k] = log_const_k - |y_ik|^2 / 2``, whitened in blocks of ``len(augmented)`` rows.
+
+    The arguments are as in :func:`full_chunk`; ``out`` is (n, K) float64
+    (it may be a column slice of a wider array).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian_kernels import full_log_densities
+    >>> out = np.empty((2, 1))
+    >>> full_log_densities(
+    ...     np.array([[0.0], [2.0]]), np.zeros(1), np.array([[[1.0], [0.0]]]), np.zeros(1, bool),
+    ...     np.zeros((1, 1)), np.array([-1.0]), out, np.empty((1, 2)), np.empty((1, 1)), np.empty((1, 1, 1)),
+    ... )
+    >>> out.tolist()
+    [[-1.0], [-3.0]]
+    """
+    n = x.shape[0]
+    K = log_const.shape[0]
+    block = augmented.shape[0]
+    for start in range(0, n, block):
+        m = min(block, n - start)
+        _whiten(x[start:start + m], shift, affine, direct, means, augmented, centred, y)
+        for i in range(m):
+            for k in range(K):
+                out[start + i, k] = log_const[k] - 0.5 * _squared_length(y, k, i)
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def full_weighted_moments(x, means, reference, weights, y):
+    """Moments of ``x_i - mu_k - b_k`` for given weights ``w_ik`` (n, K) float64, in blocks of ``y.shape[1]`` rows.
+
+    No whitening is needed: the differences from ``mu_k + b_k`` are taken in
+    float64 and kept in ``y`` (scratch (K, b, d) in the working type) as
+    ``sqrt(w_ik) (x_i - mu_k - b_k)``, flushed as in :func:`full_chunk`, for
+    one product ``Z_k^T Z_k`` per block.
+
+    Returns
+    -------
+    tuple
+        ``(weight, first, second)``: ``sum_i w_ik`` (K,), ``sum_i w_ik (x_i -
+        mu_k - b_k)`` (K, d) and ``sum_i w_ik (x_i - mu_k - b_k)(x_i - mu_k -
+        b_k)^T`` (K, d, d), float64 sums of per-block products in the working
+        type.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian_kernels import full_weighted_moments
+    >>> weight, first, second = full_weighted_moments(
+    ...     np.array([[0.0], [2.0]]), np.zeros((1, 1)), np.zeros((1, 1)), np.array([[1.0], [4.0]]),
+    ...     np.empty((1, 1, 1)),
+    ... )
+    >>> weight.tolist(), first.tolist(), second.tolist()
+    ([5.0], [[8.0]], [[[16.0]]])
+    """
+    n, d = x.shape
+    K = weights.shape[1]
+    block = y.shape[1]
+    weight = np.zeros(K)
+    first = np.zeros((K, d))
+    second = np.zeros((K, d, d))
+    block_second = np.empty((K, d, d), dtype=y.dtype)
+    floor = math.sqrt(np.finfo(y.dtype).tiny)
+    centre = means + reference
+    centred = np.zeros((K, d))  # the differences in y are already taken from the centres
+    for start in range(0, n, block):
+        m = min(block, n - start)
+        for i in range(m):
+            for k in range(K):
+                w = weights[start + i, k]
+                weight[k] += w
+                for j in range(d):
+                    y[k, i, j] = x[start + i, j] - centre[k, j]
+                _weigh_whitened(y, k, i, w, centred, first, floor)
+        _add_block_second(y, m, block_second, second)
+    return weight, first, second
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def diagonal_log_densities(x, means, inv_sd, log_const, out):
+    """``out[i, k] = log_const_k - sum_j ((x_ij - mu_kj) / sigma_kj)^2 / 2``, row by row in float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian_kernels import diagonal_log_densities
+    >>> out = np.empty((2, 1))
+    >>> diagonal_log_densities(np.array([[0.0], [2.0]]), np.zeros((1, 1)), np.full((1, 1), 0.5), np.zeros(1), out)
+    >>> out.tolist()
+    [[0.0], [-0.5]]
+    """
+    n, d = x.shape
+    K = log_const.shape[0]
+    for i in range(n):
+        for k in range(K):
+            maha = 0.0
+            for j in range(d):
+                v = (x[i, j] - means[k, j]) * inv_sd[k, j]
+                maha += v * v
+            out[i, k] = log_const[k] - 0.5 * maha
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FASTMATH)
+def diagonal_weighted_moments(x, means, reference, weights):
+    """Moments of ``x_i - mu_k - b_k`` for given weights ``w_ik`` (n, K), in float64.
+
+    Returns
+    -------
+    tuple
+        ``(weight, first, second)``: ``sum_i w_ik`` (K,), ``sum_i w_ik (x_i -
+        mu_k - b_k)`` and ``sum_i w_ik (x_i - mu_k - b_k)^2`` (K, d).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian_kernels import diagonal_weighted_moments
+    >>> weight, first, second = diagonal_weighted_moments(
+    ...     np.array([[0.0], [2.0]]), np.zeros((1, 1)), np.zeros((1, 1)), np.array([[1.0], [3.0]])
+    ... )
+    >>> weight.tolist(), first.tolist(), second.tolist()
+    ([4.0], [[6.0]], [[12.0]])
+    """
+    n, d = x.shape
+    K = weights.shape[1]
+    diff = np.empty(d)
+    weight = np.zeros(K)
+    first = np.zeros((K, d))
+    second = np.zeros((K, d))
+    for i in range(n):
+        for k in range(K):
+            w = weights[i, k]
+            weight[k] += w
+            for j in range(d):
+                diff[j] = x[i, j] - means[k, j] - reference[k, j]
+            _add_diagonal_moments(diff, w, first[k], second[k])
+    return weight, first, second
 
 
 class _Scratch(threading.local):

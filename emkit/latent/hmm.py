@@ -45,9 +45,11 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from ..components.base import supported_chunk
+from ..components.capabilities import capabilities
 from ..components.parametric import simplex_from_free, simplex_to_free
 from .mixture import FiniteMixture, MixtureStats
-from .hmm_inference import checked_probabilities, forward_backward_sequences, viterbi_sequences
+from .hmm_inference import chain_statistics, checked_probabilities, forward_backward_sequences, viterbi_sequences
 
 #: What ``fixed`` may name.
 FIXABLE = ("startprob", "transmat", "emissions")
@@ -297,7 +299,7 @@ class HiddenMarkovChain:
         >>> chain.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]]).log_emissions(x).shape
         (4, 2)
         """
-        return np.concatenate(self.emissions.evaluate_components(x)[0], axis=1)
+        return self._emission_terms(x)[0]
 
     def e_step(self, x: np.ndarray, sample_weight=None, offset: int = 0, lengths=None) -> HMMStats:
         """Statistics of a chunk of whole sequences (forward-backward on each).
@@ -337,18 +339,42 @@ class HiddenMarkovChain:
         """
         if sample_weight is not None:
             raise ValueError("a hidden Markov model takes no sample weights: its observations are not exchangeable")
-        log_probs, family_stats = self.emissions.evaluate_components(x)
-        log_b = np.concatenate(log_probs, axis=1)
+        log_b, family_stats = self._emission_terms(x)
         try:
-            post = forward_backward_sequences(
-                self.startprob, self.transmat, log_b, [len(x)] if lengths is None else lengths
-            )
+            chain = chain_statistics(self.startprob, self.transmat, log_b, [len(x)] if lengths is None else lengths)
         except ValueError as err:
             raise ValueError(f"{err} (the chunk starts at row {offset} of the data)") from None
-        gamma = post.state_posteriors
-        class_ll = float(np.log(np.maximum(gamma.max(axis=1), np.finfo(float).tiny)).sum())
-        emission = MixtureStats(post.log_likelihood, float(len(x)), class_ll, gamma.sum(axis=0), family_stats(gamma))
-        return HMMStats(emission, post.start_counts, post.transition_counts)
+        del log_b  # freed before the statistics, which need only the posteriors
+        emission = MixtureStats(
+            chain.log_likelihood, float(len(x)), chain.class_log_likelihood, chain.state_counts,
+            family_stats(chain.state_posteriors),
+        )
+        return HMMStats(emission, chain.start_counts, chain.transition_counts)
+
+    def _emission_terms(self, x: np.ndarray):
+        """The emission log-densities ``log_b`` (n, K) of a chunk and ``family_stats(gamma)``.
+
+        When every family has the ``blocked`` capability, the log-densities
+        are written straight into ``log_b`` and the statistics computed from
+        ``gamma``, both in compiled cache-sized blocks: no family keeps an
+        array of shape (K, n, d) between the two. Otherwise the families
+        evaluate the chunk as for a mixture.
+        """
+        families, parts = self.emissions.families, self.emissions.component_slices()
+        if not all(capabilities(family).blocked for family in families):
+            log_probs, family_stats = self.emissions.evaluate_components(x)
+            return np.concatenate(log_probs, axis=1), family_stats
+        chunks = [supported_chunk(family, x) for family in families]
+        log_b = np.empty((len(x), self.n_components))
+        for family, chunk, part in zip(families, chunks, parts):
+            family.log_prob_into(chunk, log_b[:, part])
+
+        def family_stats(gamma: np.ndarray) -> tuple:
+            return tuple(
+                family.stats_in_blocks(chunk, gamma[:, part]) for family, chunk, part in zip(families, chunks, parts)
+            )
+
+        return log_b, family_stats
 
     def stats_from_responsibilities(self, x: np.ndarray, resp: np.ndarray) -> HMMStats:
         """Emission statistics from given state weights (no chain counts): how EM is initialised."""

@@ -43,7 +43,13 @@ and then the smoothed state posteriors and the expected transition counts are
 
 ``xi_t`` is accumulated during the backward pass, so no (T, K, K) array is
 formed: time O(T K^2), memory the (T, K) posteriors. Each ``gamma_t`` sums to 1
-and ``xi_sum`` to T - 1.
+and ``xi_sum`` to T - 1. Each ``b~_tk`` is exponentiated once, in the forward
+pass, and kept for the backward one (a (T, K) scratch array: one exponential
+costs more than the whole matrix-vector step of a small K). What a Baum-Welch
+E-step needs besides (:func:`chain_statistics`: the state occupancies
+``sum_t gamma_t`` and the classification log-likelihood
+``sum_t log max_k gamma_tk``) is summed in the same compiled call, over each
+sequence's posteriors while they are in cache.
 
 The scaled recursion loses nothing as long as every ``c_t`` is far above the
 smallest double (what underflows is then below 1e-70 relative to what is
@@ -166,13 +172,31 @@ def _log_sum_exp(values):
 
 
 @numba.njit(nogil=True, cache=True)
-def _scaled_forward_backward(startprob, transmat, log_b, gamma, shift, scale, xi_sum):
+def _add_visits(gamma, visits):
+    """Adds ``sum_t gamma_t`` to ``visits``; returns ``sum_t log max_k gamma_tk``.
+
+    Each row of ``gamma`` sums to 1, so its largest entry is at least 1/K.
+    """
+    class_log_likelihood = 0.0
+    for t in range(gamma.shape[0]):
+        top = 0.0
+        for k in range(gamma.shape[1]):
+            visits[k] += gamma[t, k]
+            top = max(top, gamma[t, k])
+        class_log_likelihood += math.log(top)
+    return class_log_likelihood
+
+
+@numba.njit(nogil=True, cache=True)
+def _scaled_forward_backward(startprob, transmat, log_b, gamma, shift, scale, xi_sum, emission):
     """Scaled forward-backward of one sequence (see the module docstring).
 
     Writes ``gamma`` (T, K), ``shift`` (T,) = ``s_t + log c_t`` and adds to
-    ``xi_sum``. Returns False, leaving the outputs partly written, as soon as
-    a step is not safe in scaled form (some ``c_t`` tiny or zero, a scaled
-    backward variable huge, or a step with no finite log-density).
+    ``xi_sum``; ``emission`` is scratch of at least (T, K) that keeps each
+    ``b~_tk`` from the forward pass for the backward one, so that each is
+    exponentiated once. Returns False, leaving the outputs partly written,
+    as soon as a step is not safe in scaled form (some ``c_t`` tiny or zero,
+    a scaled backward variable huge, or a step with no finite log-density).
     """
     n_steps, n_states = log_b.shape
     predicted = np.empty(n_states)
@@ -193,7 +217,9 @@ def _scaled_forward_backward(startprob, transmat, log_b, gamma, shift, scale, xi
                     predicted[k] += alpha_j * transmat[j, k]
         total = 0.0
         for k in range(n_states):
-            joint = predicted[k] * math.exp(log_b[t, k] - top)
+            scaled = math.exp(log_b[t, k] - top)
+            emission[t, k] = scaled
+            joint = predicted[k] * scaled
             gamma[t, k] = joint
             total += joint
         if not total >= _SMALLEST_SAFE_SCALE:
@@ -210,7 +236,7 @@ def _scaled_forward_backward(startprob, transmat, log_b, gamma, shift, scale, xi
     for t in range(n_steps - 2, -1, -1):
         inverse = 1.0 / scale[t + 1]
         for k in range(n_states):
-            weighted[k] = math.exp(log_b[t + 1, k] - shift[t + 1]) * beta[k] * inverse
+            weighted[k] = emission[t + 1, k] * beta[k] * inverse
         for j in range(n_states):
             alpha_j = gamma[t, j]
             total = 0.0
@@ -284,30 +310,64 @@ def _log_space_forward_backward(log_start, log_trans, log_b, gamma, predictive, 
 
 
 @numba.njit(nogil=True, cache=True)
-def _forward_backward_all(startprob, transmat, log_b, bounds, gamma, predictive, xi_sum):
+def _forward_backward_all(startprob, transmat, log_b, bounds, gamma, predictive, xi_sum, visits, scale, emission):
     """Forward-backward of every sequence ``log_b[bounds[s]:bounds[s + 1]]``.
 
-    Adds each sequence's transition counts to ``xi_sum``. Returns, per
-    sequence, the first step at which it has probability zero, or -1.
+    Adds each sequence's transition counts to ``xi_sum`` and its ``sum_t
+    gamma_t`` to ``visits`` (in a pass over each sequence's posteriors
+    while they are in cache). Returns, per sequence, the first step at
+    which it has probability zero, or -1; and ``sum_t log max_k gamma_tk``
+    over every row. ``scale`` (n_rows,) and ``emission`` (longest sequence,
+    K) are scratch allocated by the caller: numpy backs large arrays with
+    huge pages, where a compiled allocation pays a page fault per 4 KiB on
+    first use.
     """
     n_states = startprob.shape[0]
     log_start = _log_of_probabilities(startprob)
     log_trans = _log_of_probabilities(transmat)
-    scale = np.empty(log_b.shape[0])
     sequence_xi = np.empty((n_states, n_states))
     impossible_at = np.full(bounds.shape[0] - 1, -1)
+    class_log_likelihood = 0.0
     for s in range(bounds.shape[0] - 1):
         rows = slice(bounds[s], bounds[s + 1])
         sequence_xi[:] = 0.0
         if not _scaled_forward_backward(
             startprob, transmat, log_b[rows], gamma[rows], predictive[rows], scale[rows],
-            sequence_xi,
+            sequence_xi, emission,
         ):
             impossible_at[s] = _log_space_forward_backward(
                 log_start, log_trans, log_b[rows], gamma[rows], predictive[rows], sequence_xi
             )
+            if impossible_at[s] >= 0:
+                continue
+        class_log_likelihood += _add_visits(gamma[rows], visits)
         xi_sum += sequence_xi
-    return impossible_at
+    return impossible_at, class_log_likelihood
+
+
+@numba.njit(nogil=True, cache=True)
+def _rows_are_probabilities(p):
+    """Whether every row of ``p`` (n, K) is finite, non-negative and sums to 1 within the tolerance."""
+    for row in p:
+        total = 0.0
+        for value in row:
+            if not (0.0 <= value < math.inf):
+                return False
+            total += value
+        if not abs(total - 1.0) <= _PROBABILITY_TOLERANCE:
+            return False
+    return True
+
+
+@numba.njit(nogil=True, cache=True)
+def _first_invalid_row(log_b):
+    """The first row of ``log_b`` holding NaN or +inf, or -1."""
+    for t in range(log_b.shape[0]):
+        for k in range(log_b.shape[1]):
+            value = log_b[t, k]
+            if math.isnan(value) or value == math.inf:
+                return t
+    return -1
 
 
 @numba.njit(nogil=True, cache=True)
@@ -394,9 +454,8 @@ def _checked_log_densities(log_b):
             f"log_b must be a 2-D array of shape (n_steps, n_states) with at least one "
             f"step and one state, got shape {log_b.shape}"
         )
-    bad = np.isnan(log_b) | (log_b == np.inf)
-    if bad.any():
-        row = int(np.flatnonzero(bad.any(axis=1))[0])
+    row = _first_invalid_row(log_b)
+    if row >= 0:
         raise ValueError(
             f"log_b[{row}] contains NaN or +inf; emission log-densities must be finite "
             f"or -inf (state cannot emit)"
@@ -418,6 +477,8 @@ def checked_probabilities(name, p, shape):
     p = np.ascontiguousarray(p, dtype=np.float64)
     if p.shape != shape:
         raise ValueError(f"{name} must have shape {shape} (one entry per state), got {p.shape}")
+    if _rows_are_probabilities(p.reshape(-1, shape[-1])):  # every chunk of every iteration checks: compiled
+        return p
     if not np.all(np.isfinite(p)) or np.any(p < 0):
         raise ValueError(f"{name} must hold finite non-negative probabilities")
     sums = p.sum(axis=-1)
@@ -536,20 +597,101 @@ def forward_backward_sequences(startprob, transmat, log_b, lengths):
 
 def _posteriors_of_checked(startprob, transmat, log_b, bounds):
     """:func:`forward_backward_sequences` on checked arrays and sequence row offsets."""
-    n_states = log_b.shape[1]
-    gamma = np.empty_like(log_b)
-    predictive = np.empty(log_b.shape[0])
-    xi_sum = np.zeros((n_states, n_states))
-    impossible_at = _forward_backward_all(
-        startprob, transmat, log_b, bounds, gamma, predictive, xi_sum
-    )
-    _raise_if_impossible(impossible_at, bounds)
+    gamma, predictive, xi_sum, _, _ = _run_forward_backward(startprob, transmat, log_b, bounds)
     return SequencePosteriors(
         log_likelihood=float(predictive.sum()),
         state_posteriors=gamma,
         start_counts=gamma[bounds[:-1]].sum(axis=0),
         transition_counts=xi_sum,
         predictive_log_densities=predictive,
+    )
+
+
+def _run_forward_backward(startprob, transmat, log_b, bounds):
+    """``(gamma, predictive log-densities, xi_sum, visits, class log-likelihood)``; ValueError if impossible."""
+    n_states = log_b.shape[1]
+    gamma = np.empty_like(log_b)
+    predictive = np.empty(log_b.shape[0])
+    xi_sum = np.zeros((n_states, n_states))
+    visits = np.zeros(n_states)
+    longest = int(np.diff(bounds).max())
+    impossible_at, class_log_likelihood = _forward_backward_all(
+        startprob, transmat, log_b, bounds, gamma, predictive, xi_sum, visits,
+        np.empty(log_b.shape[0]), np.empty((longest, n_states)),
+    )
+    _raise_if_impossible(impossible_at, bounds)
+    return gamma, predictive, xi_sum, visits, class_log_likelihood
+
+
+class ChainStatistics(NamedTuple):
+    """What :func:`chain_statistics` returns: all a Baum-Welch E-step needs from forward-backward."""
+
+    #: Sum over sequences of ``log p(sequence)``.
+    log_likelihood: float
+    #: ``sum_t log max_k gamma_tk`` over every row.
+    class_log_likelihood: float
+    #: (n_rows, K): smoothed state posteriors ``gamma`` of every row.
+    state_posteriors: np.ndarray
+    #: (K,): ``sum_t gamma_tk``, the expected number of visits of each state.
+    state_counts: np.ndarray
+    #: (K,): sum over sequences of the posterior at their first step.
+    start_counts: np.ndarray
+    #: (K, K): expected transition counts summed over sequences.
+    transition_counts: np.ndarray
+
+
+def chain_statistics(startprob, transmat, log_b, lengths):
+    """The sums a Baum-Welch E-step needs, from one compiled forward-backward pass.
+
+    The recursions of :func:`forward_backward_sequences`; besides the
+    posteriors, the counts and the log-likelihood, the pass adds up the
+    classification log-likelihood ``sum_t log max_k gamma_tk`` while each
+    ``gamma_t`` is computed, so that no second pass over the (n_rows, K)
+    posteriors is needed.
+
+    Parameters
+    ----------
+    startprob, transmat, log_b, lengths
+        As in :func:`forward_backward_sequences`.
+
+    Returns
+    -------
+    ChainStatistics
+        ``(log_likelihood, class_log_likelihood, state_posteriors,
+        state_counts, start_counts, transition_counts)``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`forward_backward_sequences`.
+
+    Examples
+    --------
+    The classification log-likelihood is the sum over steps of the log of
+    the largest posterior:
+
+    >>> import numpy as np
+    >>> from emkit.latent.hmm_inference import chain_statistics, forward_backward_sequences
+    >>> startprob = np.array([0.5, 0.5])
+    >>> transmat = np.array([[0.9, 0.1], [0.2, 0.8]])
+    >>> log_b = np.log([[0.9, 0.1], [0.8, 0.3], [0.1, 0.7], [0.2, 0.6], [0.5, 0.5]])
+    >>> stats = chain_statistics(startprob, transmat, log_b, [3, 2])
+    >>> gamma = forward_backward_sequences(startprob, transmat, log_b, [3, 2]).state_posteriors
+    >>> bool(np.isclose(stats.class_log_likelihood, np.log(gamma.max(axis=1)).sum()))
+    True
+    >>> stats.state_counts.sum().round(12), stats.start_counts.sum().round(12)
+    (np.float64(5.0), np.float64(2.0))
+    """
+    startprob, transmat, log_b = _checked_model(startprob, transmat, log_b)
+    bounds = _sequence_bounds(lengths, log_b.shape[0])
+    gamma, predictive, xi_sum, visits, class_log_likelihood = _run_forward_backward(startprob, transmat, log_b, bounds)
+    return ChainStatistics(
+        log_likelihood=float(predictive.sum()),
+        class_log_likelihood=float(class_log_likelihood),
+        state_posteriors=gamma,
+        state_counts=visits,
+        start_counts=gamma[bounds[:-1]].sum(axis=0),
+        transition_counts=xi_sum,
     )
 
 
