@@ -332,6 +332,19 @@ def fit_latent_model(
     for independent rows) makes the chunks and dask blocks hold whole
     sequences; ``result_type`` is the :class:`~emkit.results.FitResult`
     class of the result.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.estimators import fit_latent_model
+    >>> from emkit.latent.mixture import FiniteMixture
+    >>> fit = fit_latent_model(
+    ...     FiniteMixture([em.Gaussian("full", 2)]), em.datasets.load("faithful"), em.FitResult, n_init=1,
+    ...     init="kmeans++", max_iter=100, tol=1e-6, chunk_size=None, sample_weight=None, random_state=0,
+    ...     progress=False,
+    ... )
+    >>> fit.n_components, fit.converged
+    (2, True)
     """
     K = declaration.n_components
     _check_positive_int("n_init", n_init)

@@ -52,6 +52,15 @@ class HMMFitResult(FitResult):
             For data the fit cannot read (see :meth:`observations`) and for
             lengths that do not cover the rows (see
             :func:`~emkit._sequence_input.sequence_bounds`).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> waiting = em.datasets.load("faithful")[["waiting"]]
+        >>> fit = em.HiddenMarkovModel(em.Gaussian(), n_states=2).fit(waiting, random_state=0)
+        >>> obs, lengths = fit.sequences(waiting, lengths=[200, 72])
+        >>> obs.n_obs, lengths.tolist()
+        (272, [200, 72])
         """
         data, lengths = split_sequences(X, lengths, sequence_column)
         obs = self.observations(data)
@@ -99,7 +108,16 @@ class HMMFitResult(FitResult):
         return path.log_probability, states
 
     def predict(self, X, lengths=None, *, sequence_column=None) -> xr.DataArray:
-        """The states of the most probable path (:meth:`decode`), over ``observation``."""
+        """The states of the most probable path (:meth:`decode`), over ``observation``.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> waiting = em.datasets.load("faithful")[["waiting"]]
+        >>> fit = em.HiddenMarkovModel(em.Gaussian(), n_states=2).fit(waiting, random_state=0)
+        >>> bool((fit.predict(waiting) == fit.decode(waiting)[1]).all())
+        True
+        """
         return self.decode(X, lengths, sequence_column=sequence_column)[1]
 
     def score(self, X, lengths=None, *, sequence_column=None) -> float:
