@@ -20,6 +20,9 @@ from ._input import (
     non_finite_rows,
     select_features,
 )
+from ._missing_input import (
+    column_means, fill_missing, filled_for_starts, nearest_observed, observed_sums, start_fill,
+)
 
 
 def is_dask_data(X) -> bool:
@@ -181,7 +184,7 @@ def scan_blocks(data, name: str = "X", distinct: bool = False) -> np.ndarray:
     >>> scan_blocks(DaskData(da.from_array(x, chunks=(2, 2)), None, 64))
     Traceback (most recent call last):
     ...
-    ValueError: X contains NaN values in 1 row(s) [2] (rows counted from 0); missing or infinite values are not supported: drop or impute them
+    ValueError: X contains NaN values in 1 row(s) [2] (rows counted from 0); pass missing="marginalize" to fit and predict with NaN as values missing at random, or drop or impute them
     """
 
     def block_range(offset, x, w):
@@ -199,6 +202,44 @@ def scan_blocks(data, name: str = "X", distinct: bool = False) -> np.ndarray:
         return distinct_columns(np.concatenate([r for r, _ in scanned]))
     ranges = np.stack([r for r, _ in scanned])
     return np.stack([ranges[:, 0].min(axis=0), ranges[:, 1].max(axis=0)])
+
+
+def filled_for_starts_lazily(data):
+    """The dask values of ``data``, every NaN filled as :func:`~emkit.components.missing.filled_for_starts` does.
+
+    Two passes over the blocks find each column's weighted mean of observed
+    values, then its observed value nearest that mean (the first on ties,
+    in row order); the fill itself is lazy, block by block.
+
+    Parameters
+    ----------
+    data : DaskData
+        The observations (NaN where missing) and their weights.
+
+    Returns
+    -------
+    dask.array.Array
+        Chunked as ``data.values``.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from emkit._dask_input import filled_for_starts_lazily
+    >>> from emkit._missing_input import filled_for_starts
+    >>> from emkit.em.dask_data import DaskData
+    >>> x = np.array([[1.0, np.nan], [3.0, 4.0], [5.0, 6.0], [7.0, 11.0], [np.nan, 2.0]])
+    >>> filled = filled_for_starts_lazily(DaskData(da.from_array(x, chunks=(2, 2)), None, 64))
+    >>> bool(np.array_equal(filled.compute(), filled_for_starts(x)))
+    True
+    """
+    sums = np.sum(data.map(lambda offset, x, w: observed_sums(x, w)), axis=0)
+    means = column_means(*sums)
+    nearest = data.map(lambda offset, x, w: nearest_observed(x, means, w))
+    distances = np.stack([d for d, _ in nearest])
+    best = np.argmin(distances, axis=0)  # the first block on ties: the first row in the data
+    columns = np.arange(len(means))
+    fill = start_fill(distances[best, columns], np.stack([v for _, v in nearest])[best, columns])
+    return data.values.map_blocks(fill_missing, fill, dtype=data.values.dtype)
 
 
 #: Most distinct values per column :func:`distinct_columns` keeps (twice
@@ -264,13 +305,16 @@ def _in_block(error: ValueError, offset: int) -> str:
     return f"{error} (rows counted from row {offset}, where this block starts)"
 
 
-def checked_when_computed(values, check, name: str = "X"):
+def checked_when_computed(values, check, name: str = "X", missing=None):
     """A dask array that checks each block as it is computed: finite values, then ``check`` (a support check).
 
     The checks cost nothing until the values are used, so lazy predictions
     stay lazy; a bad block raises the ``ValueError`` an in-memory check
     would, naming the row (a family's check counts rows within the block,
-    and the message says where the block starts).
+    and the message says where the block starts). With
+    ``missing="marginalize"`` a NaN passes (an infinite value does not) and
+    the support check reads the block filled as
+    :func:`~emkit.components.missing.filled_for_starts` fills it.
 
     Examples
     --------
@@ -284,14 +328,21 @@ def checked_when_computed(values, check, name: str = "X"):
     Traceback (most recent call last):
     ...
     ValueError: Poisson components need non-negative integer counts; row 0 is [0.5] (rows counted from row 2, where this block starts)
+    >>> holes = da.from_array(np.array([[1.0], [np.nan], [3.0]]), chunks=2)
+    >>> checked_when_computed(holes, em.Poisson().check_data, missing="marginalize").compute().ravel().tolist()
+    [1.0, nan, 3.0]
     """
 
     def checked(block, block_info=None):
         offset = block_info[0]["array-location"][0][0] if block_info else 0
         if not np.isfinite(block).all():
-            raise ValueError(non_finite_message(non_finite_rows(block, offset), name))
+            bad = non_finite_rows(block, offset)
+            if missing:  # only the infinite values are errors
+                bad = {"infinite": bad["infinite"]}
+            if any(rows.size for rows in bad.values()):
+                raise ValueError(non_finite_message(bad, name))
         try:
-            check(block)
+            check(filled_for_starts(block) if missing else block)
         except ValueError as err:
             raise ValueError(_in_block(err, offset)) from None
         return block

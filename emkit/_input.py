@@ -59,7 +59,7 @@ class Observations:
 
 
 def as_observations(
-    X, name: str = "X", categories: dict | None = None, features=None, columns=None
+    X, name: str = "X", categories: dict | None = None, features=None, columns=None, missing=None
 ) -> Observations:
     """Validate data and return it as :class:`Observations`.
 
@@ -88,6 +88,10 @@ def as_observations(
     uses (``FiniteMixture.used_columns``), None for all. Data with names
     keep only those columns, in the data's order, and every other column
     (text included) is ignored; see :func:`used_positions`.
+
+    ``missing="marginalize"`` accepts NaN (a value missing at random, see
+    docs/missing_values.md); without it a NaN is an error naming its rows
+    and the option. Infinite values are always an error.
 
     MultiIndex labels (rows or columns) are flattened: the levels of each
     label joined with ``"_"`` (``("size", "mean")`` becomes ``"size_mean"``).
@@ -135,6 +139,15 @@ def as_observations(
     Traceback (most recent call last):
     ...
     ValueError: X has no column 'bb', which the model names (did you mean 'b'?); its columns are b, a, extra, id
+
+    NaN is accepted as a missing value only when asked:
+
+    >>> as_observations([[1.0, np.nan]], missing="marginalize").values.tolist()
+    [[1.0, nan]]
+    >>> as_observations([[1.0, np.nan]])
+    Traceback (most recent call last):
+    ...
+    ValueError: X contains NaN values in 1 row(s) [0] (rows counted from 0); pass missing="marginalize" to fit and predict with NaN as values missing at random, or drop or impute them
     """
     if isinstance(X, pd.Series):
         X = X.to_frame()
@@ -163,7 +176,7 @@ def as_observations(
         check_width(values.shape[1], features, name)
         labels = features
     values = np.ascontiguousarray(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
-    _check_finite(values, name)
+    _check_finite(values, name, allow_nan=missing == "marginalize")
     return Observations(values, np.asarray(labels), np.asarray(index), encoded, ordered)
 
 
@@ -550,10 +563,14 @@ def _from_dataarray(array: xr.DataArray, name: str, fitted=None, columns=None):
 _FINITE_CHECK_ROWS = 1 << 16
 
 
-def _check_finite(values: np.ndarray, name: str) -> None:
+def _check_finite(values: np.ndarray, name: str, allow_nan: bool = False) -> None:
     for start in range(0, len(values), _FINITE_CHECK_ROWS):
-        if not np.isfinite(values[start:start + _FINITE_CHECK_ROWS]).all():
-            raise ValueError(non_finite_message(non_finite_rows(values), name))
+        block = values[start:start + _FINITE_CHECK_ROWS]
+        if not (~np.isinf(block) if allow_nan else np.isfinite(block)).all():
+            rows = non_finite_rows(values)
+            if allow_nan:
+                rows = {"infinite": rows["infinite"]}
+            raise ValueError(non_finite_message(rows, name))
 
 
 def non_finite_rows(values: np.ndarray, offset: int = 0) -> dict:
@@ -581,17 +598,21 @@ def non_finite_message(rows: dict, name: str) -> str:
     >>> import numpy as np
     >>> from emkit._input import non_finite_message
     >>> non_finite_message({"NaN": np.array([3]), "infinite": np.array([], dtype=int)}, "X")
-    'X contains NaN values in 1 row(s) [3] (rows counted from 0); missing or infinite values are not supported: drop or impute them'
+    'X contains NaN values in 1 row(s) [3] (rows counted from 0); pass missing="marginalize" to fit and predict with NaN as values missing at random, or drop or impute them'
+    >>> non_finite_message({"infinite": np.array([0, 2])}, "X")
+    'X contains infinite values in 2 row(s) [0, 2] (rows counted from 0); infinite values are not supported: drop or replace them'
     """
     problems = []
     for kind, bad in rows.items():
         if bad.size:
             shown = ", ".join(map(str, bad[:5])) + (", ..." if bad.size > 5 else "")
             problems.append(f"{kind} values in {bad.size} row(s) [{shown}]")
-    return (
-        f"{name} contains {' and '.join(problems)} (rows counted from 0); "
-        "missing or infinite values are not supported: drop or impute them"
+    advice = (
+        'pass missing="marginalize" to fit and predict with NaN as values missing at random, or drop or impute them'
+        if rows.get("NaN", np.zeros(0)).size
+        else "infinite values are not supported: drop or replace them"
     )
+    return f"{name} contains {' and '.join(problems)} (rows counted from 0); {advice}"
 
 
 def as_sample_weight(sample_weight, n_obs: int) -> np.ndarray | None:

@@ -4,7 +4,9 @@ A hidden Markov model reads its data as :func:`emkit._input.as_observations`
 does, plus the sequence each row belongs to, given one of three ways:
 
 * ``lengths``: the length of each sequence, in row order (as hmmlearn);
-* a list of arrays or DataFrames, one per sequence;
+* a list of arrays or DataFrames, one per sequence: DataFrames' columns are
+  matched by name (their order may differ; the first sequence's is kept),
+  arrays' by position, and every sequence must have the same columns;
 * a DataFrame column of sequence ids (``sequence_column``): each sequence's
   rows must be consecutive.
 
@@ -90,7 +92,9 @@ def split_sequences(X, lengths=None, sequence_column=None, name: str = "X"):
     ------
     ValueError
         If more than one way is used, a sequence id's rows are not
-        consecutive (a gap), the column is missing, or the list is empty.
+        consecutive (a gap), the column is missing, the list is empty, or
+        its sequences do not have the same columns (by name for DataFrames,
+        by count for arrays).
 
     Examples
     --------
@@ -107,6 +111,16 @@ def split_sequences(X, lengths=None, sequence_column=None, name: str = "X"):
     Traceback (most recent call last):
     ...
     ValueError: X: the rows of sequence 'a' are not consecutive (rows 0 and 2 with another sequence between them); sort the rows by sequence first
+
+    DataFrames' columns are matched by name:
+
+    >>> data, _ = split_sequences([pd.DataFrame({"y": [1.0], "z": [2.0]}), pd.DataFrame({"z": [4.0], "y": [3.0]})])
+    >>> data.to_numpy().tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    >>> split_sequences([np.zeros((3, 1)), np.ones((2, 2))])
+    Traceback (most recent call last):
+    ...
+    ValueError: X: sequence 1 has 2 columns, but sequence 0 has 1; every sequence needs the same columns
     """
     ways = [lengths is not None, sequence_column is not None, isinstance(X, list) and _is_list_of_sequences(X)]
     if sum(ways) > 1:
@@ -118,12 +132,42 @@ def split_sequences(X, lengths=None, sequence_column=None, name: str = "X"):
     if ways[2]:
         if not X:
             raise ValueError(f"{name} is an empty list: it needs at least one sequence")
-        frames = all(isinstance(item, pd.DataFrame) for item in X)
-        data = pd.concat(X, ignore_index=True) if frames else np.concatenate([np.asarray(item) for item in X])
-        if not frames and data.ndim == 1:
-            data = data[:, None]
+        empty = [index for index, item in enumerate(X) if len(item) == 0]
+        if empty:
+            raise ValueError(f"{name}: sequence {empty[0]} has no rows; every sequence needs at least one row")
+        data = _frames_by_name(X, name) if all(isinstance(item, pd.DataFrame) for item in X) else _arrays_by_position(X, name)
         return data, np.array([len(item) for item in X], dtype=np.int64)
     return X, None if lengths is None else np.asarray(lengths)
+
+
+def _frames_by_name(frames: list, name: str) -> pd.DataFrame:
+    """The rows of DataFrames with the same column names (in any order), in the first frame's column order."""
+    expected = list(frames[0].columns)
+    for index, frame in enumerate(frames[1:], start=1):
+        found = list(frame.columns)
+        if len(found) != len(expected) or set(found) != set(expected):
+            missing = [c for c in expected if c not in found]
+            extra = [c for c in found if c not in expected]
+            raise ValueError(
+                f"{name}: sequence {index} has the columns {found}, but sequence 0 has {expected} "
+                f"(missing {missing}, not expected {extra}); every sequence needs the same columns, matched by name"
+            )
+    return pd.concat([frame[expected] for frame in frames], ignore_index=True)
+
+
+def _arrays_by_position(items: list, name: str) -> np.ndarray:
+    """The rows of arrays (or frames among arrays, read as arrays) with the same number of columns, as one 2-D array."""
+    arrays = [np.asarray(item) for item in items]
+    arrays = [array[:, None] if array.ndim == 1 else array for array in arrays]
+    for index, array in enumerate(arrays):
+        if array.ndim != 2:
+            raise ValueError(f"{name}: sequence {index} is a {array.ndim}-D array; each sequence needs rows and columns (2-D)")
+        if array.shape[1] != arrays[0].shape[1]:
+            raise ValueError(
+                f"{name}: sequence {index} has {array.shape[1]} columns, but sequence 0 has {arrays[0].shape[1]}; "
+                "every sequence needs the same columns"
+            )
+    return np.concatenate(arrays)
 
 
 def _is_list_of_sequences(X: list) -> bool:

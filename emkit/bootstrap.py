@@ -26,11 +26,11 @@ import xarray as xr
 
 from . import notices
 from .diagnostics.alignment import align, latent_dim, reordered
-from .diagnostics.uncertainty import fit_data
 from .em.progress import progress_bar
 from ._sequence_input import sequence_bounds
 from .estimators import Mixture
 from .hidden_markov import HiddenMarkovModel
+from .results.fit_data import fit_data
 from .results.fit_result import FitResult
 
 KINDS = ("nonparametric", "parametric")

@@ -1,4 +1,4 @@
-"""The ``emkit`` command: fit, select and report Gaussian mixtures from the shell.
+"""The ``emkit`` command: fit, select and report Gaussian mixtures and hidden Markov models from the shell.
 
 ::
 
@@ -14,7 +14,11 @@ components (:func:`emkit.select`), chooses by BIC and writes the HTML report
 (:func:`emkit.report`); with ``--hmm``, hidden Markov models with Gaussian
 emissions over numbers of states (rows in time order). ``emkit fit`` prints
 :meth:`emkit.FitResult.summary_text` and, with ``--out``, saves the fit with
-:meth:`emkit.FitResult.to_netcdf`. Problems are reported as one line
+:meth:`emkit.FitResult.to_netcdf`. Without ``--init`` and ``--n-init`` a
+fit starts as the library does by default (``init="auto"``); mixtures take
+3 restarts, hidden Markov models the library's default
+(:func:`emkit.hidden_markov.default_n_init`: 2 restarts, each the best of
+10 short runs). Problems are reported as one line
 ``emkit: error: ...`` on stderr with exit status 2 for a malformed command
 line and 1 for bad data or a failed fit; emkit's warnings raised during the
 fit become ``emkit: warning: ...`` lines.
@@ -34,16 +38,18 @@ import pandas as pd
 
 from . import datasets, notices
 from ._input import as_observations, non_numeric_columns
-from .em.init import INIT_METHODS
+from .em.init import AUTO, INIT_METHODS
 from .components.covariance import COVARIANCE_NAMES, covariance_structure
 from .components.gaussian import Gaussian
 from .estimators import DEFAULT_MAX_ITER, DEFAULT_TOL, GaussianMixture
-from .hidden_markov import HiddenMarkovModel
+from .hidden_markov import DEFAULT_N_INIT as HMM_N_INIT
+from .hidden_markov import HiddenMarkovModel, default_n_init
 from .report import report
 from .selection import CRITERIA, select
 
 PROG = "emkit"
-#: The restarts and seed of both ``emkit fit`` and ``emkit report``: the same command gives the same fit.
+#: The restarts of a mixture (``emkit fit`` and ``emkit report``) and the seed of every fit: the same command
+#: gives the same fit. Hidden Markov models take the library's default restarts (:func:`_n_init`).
 DEFAULT_N_INIT = 3
 DEFAULT_SEED = 0
 _DEFAULT = " (default: %(default)s)"
@@ -79,8 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit = commands.add_parser(
         "fit",
-        help="fit a Gaussian mixture to a CSV file or an embedded data set",
-        description="Fit a Gaussian mixture by EM and print a summary.",
+        help="fit a Gaussian mixture or a hidden Markov model to a CSV file or an embedded data set",
+        description="Fit a Gaussian mixture or, with --hmm, a hidden Markov model with Gaussian emissions by EM "
+        "and print a summary.",
     )
     _add_data_arguments(fit)
     fit.add_argument(
@@ -91,7 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="VVV EEE VVI EEI VII EII, or full tied diag spherical" + _DEFAULT,
     )
     _add_restart_arguments(fit, "EM restarts; the best is kept")
-    fit.add_argument("--init", choices=INIT_METHODS, default=INIT_METHODS[0], help="initialisation" + _DEFAULT)
+    fit.add_argument(
+        "--init", choices=(AUTO, *INIT_METHODS), default=AUTO,
+        help="initialisation (default: auto, as the library: k-means++ for a Gaussian mixture; with --hmm each "
+        "restart the best of 10 short runs)",
+    )
     fit.add_argument(
         "--max-iter", type=_non_negative_int, default=DEFAULT_MAX_ITER, metavar="N",
         help="M-steps per restart" + _DEFAULT,
@@ -113,9 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report",
-        help="select a Gaussian mixture and write an HTML report",
-        description="Fit Gaussian mixtures over covariance structures and numbers of components, choose by BIC "
-        "and write a self-contained HTML report.",
+        help="select a Gaussian mixture or a hidden Markov model and write an HTML report",
+        description="Fit Gaussian mixtures over covariance structures and numbers of components or, with --hmm, "
+        "hidden Markov models with Gaussian emissions over numbers of states, choose by BIC (or --criterion) and "
+        "write a self-contained HTML report.",
     )
     _add_data_arguments(report)
     report.add_argument(
@@ -124,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--covariance", type=_covariance_names, default=",".join(COVARIANCE_NAMES), metavar="NAMES",
-        help="comma-separated covariance structures (default: all six)",
+        help="comma-separated covariance structures (default: all fourteen)",
     )
     report.add_argument("--criterion", choices=CRITERIA, default="bic", help="selection criterion" + _DEFAULT)
     report.add_argument(
@@ -214,7 +226,9 @@ def _separator(text: str) -> str:
 
 def _add_restart_arguments(command: argparse.ArgumentParser, n_init_help: str) -> None:
     command.add_argument(
-        "--n-init", type=_positive_int, default=DEFAULT_N_INIT, metavar="N", help=n_init_help + _DEFAULT
+        "--n-init", type=_positive_int, metavar="N",
+        help=f"{n_init_help} (default: {DEFAULT_N_INIT}; with --hmm the library's, {HMM_N_INIT} with the default "
+        "--init)",
     )
     command.add_argument(
         "--seed", type=_non_negative_int, default=DEFAULT_SEED,
@@ -327,23 +341,68 @@ def _report_command(args: argparse.Namespace) -> int:
     if not args.hmm and (args.states is not None or args.sequence_column is not None):
         raise _DataError("--states and --sequence-column need --hmm")
     _check_writable(args.out)
-    options = dict(criterion=args.criterion, n_init=args.n_init, random_state=args.seed, progress=sys.stderr.isatty())
+    options = dict(criterion=args.criterion, n_init=_n_init(args), random_state=args.seed, progress=sys.stderr.isatty())
     if args.hmm:
         table = _numeric_table(args, keep=args.sequence_column)
-        models = [HiddenMarkovModel(Gaussian(name), n_states=1) for name in args.covariance]
+        covariances = _distinct_structures(args.covariance, table.shape[1] - (args.sequence_column is not None))
+        models = [HiddenMarkovModel(Gaussian(name), n_states=1) for name in covariances]
         selection = select(table, n_components=args.states or [1, 2, 3, 4], model=models,
                            sequence_column=args.sequence_column, **options)
         counted = "states"
     else:
         table = _numeric_table(args)
         selection = select(table, n_components=args.n_components or _components_range("1..9"),
-                           covariance=args.covariance, **options)
+                           covariance=_distinct_structures(args.covariance, table.shape[1]), **options)
         counted = "components"
     key = selection.best_key
     report(selection, table, args.out, sequence_column=args.sequence_column)
     print(f"chosen by {args.criterion.upper()}: {key[0]} with {key[1]} {counted}")
     print(f"report written to {args.out}")
     return 0
+
+
+def _distinct_structures(names: list[str], n_features: int) -> list[str]:
+    """The covariance structures of ``names`` that are different models for data with ``n_features`` features.
+
+    With one feature a structure is only its volume, shared by the
+    components (``E..``: EEE, EEI, EII are one model) or not (``V..``: VVV,
+    VVI, VII are one model): the first of each is kept, and a note on stderr
+    says which were left out. With more features, all of ``names``.
+
+    Examples
+    --------
+    >>> _distinct_structures(["full", "VVI", "EII", "VII", "EEE"], 1)
+    ['VVV', 'EII']
+    >>> _distinct_structures(["VVV", "VII"], 2)
+    ['VVV', 'VII']
+    """
+    if n_features != 1:
+        return list(names)
+    canonical = list(dict.fromkeys(covariance_structure(name).name for name in names))
+    kept = {}
+    for name in canonical:
+        kept.setdefault(name[0], name)
+    left_out = [name for name in canonical if name not in kept.values()]
+    if left_out:
+        _report("note", f"one feature: {', '.join(left_out)} fit the same model as "
+                        f"{' or '.join(kept.values())} (a variance shared by the components or not); fitting "
+                        f"{', '.join(kept.values())} only")
+    return list(kept.values())
+
+
+def _n_init(args: argparse.Namespace) -> int:
+    """The restarts: ``--n-init`` if given, else ``DEFAULT_N_INIT`` for a mixture and the library's for ``--hmm``.
+
+    Examples
+    --------
+    >>> from emkit.cli import _n_init, build_parser
+    >>> [_n_init(build_parser().parse_args(["fit", "--dataset", "faithful", *more]))
+    ...  for more in ([], ["--hmm"], ["--hmm", "--init", "kmeans++"], ["--hmm", "--n-init", "4"])]
+    [3, 2, 10, 4]
+    """
+    if args.n_init is not None:
+        return args.n_init
+    return default_n_init(getattr(args, "init", AUTO)) if args.hmm else DEFAULT_N_INIT
 
 
 def _fit_command(args: argparse.Namespace) -> int:
@@ -354,7 +413,7 @@ def _fit_command(args: argparse.Namespace) -> int:
         raise _DataError("give the number of states once: --states with --hmm, not -k as well")
     if args.out is not None:
         _check_writable(args.out)
-    options = dict(n_init=args.n_init, init=args.init, max_iter=args.max_iter, tol=args.tol, random_state=args.seed)
+    options = dict(n_init=_n_init(args), init=args.init, max_iter=args.max_iter, tol=args.tol, random_state=args.seed)
     if args.hmm:
         model = HiddenMarkovModel(Gaussian(args.covariance), n_states=args.states or args.n_components)
         table = _numeric_table(args, keep=args.sequence_column)

@@ -14,10 +14,14 @@ import operator
 
 import numpy as np
 
-from ._dask_input import as_dask_observations, as_dask_sample_weight, check_blocks, is_dask_data, scan_blocks
+from ._dask_input import (
+    as_dask_observations, as_dask_sample_weight, check_blocks, filled_for_starts_lazily, is_dask_data, scan_blocks,
+)
 from ._input import as_observations, as_sample_weight
+from ._labels import as_labels, labels_in_blocks
 from .components.base import check_family
-from .components.capabilities import capabilities
+from .components.capabilities import capabilities, require_marginalize
+from ._missing_input import check_missing, filled_for_starts
 from .components.gaussian import DEFAULT_REG_COVAR, Gaussian
 from .components.parametric import check_n_components
 from . import notices
@@ -52,6 +56,10 @@ class Mixture:
     n_components : int, optional
         With a single template family: the number of components. With a
         list: optional, and if given must equal the total.
+    weight_prior : float or array of shape (K,), optional
+        Dirichlet concentrations (at least 1) of a prior on the mixing
+        weights; the fit is then the posterior mode,
+        ``w_k = (n_k + a_k - 1) / (n + sum_j (a_j - 1))``.
 
     Examples
     --------
@@ -63,8 +71,8 @@ class Mixture:
     2
     """
 
-    def __init__(self, families, n_components: int | None = None):
-        self._declaration = FiniteMixture(declared_families(families, n_components))
+    def __init__(self, families, n_components: int | None = None, *, weight_prior=None):
+        self._declaration = FiniteMixture(declared_families(families, n_components), weight_prior=weight_prior)
 
     @property
     def n_components(self) -> int:
@@ -89,6 +97,8 @@ class Mixture:
         tol: float = DEFAULT_TOL,
         chunk_size: int | None = None,
         sample_weight=None,
+        labels=None,
+        missing=None,
         random_state=None,
         progress: bool | None = None,
     ) -> FitResult:
@@ -113,7 +123,8 @@ class Mixture:
             runs of 10 EM iterations from random responsibilities, then
             iterates it to convergence. Also ``"kmeans++"``,
             ``"random_from_data"``, ``"random"``, parameters laid out like
-            ``FitResult.params``, or (n, K) responsibilities. See
+            ``FitResult.params`` (their features matched to the columns of
+            ``X`` by name), or (n, K) responsibilities. See
             :mod:`emkit.em.init`.
         max_iter : int, default 500
             Maximum number of EM iterations (M-steps) per restart.
@@ -127,6 +138,20 @@ class Mixture:
         sample_weight : array-like of shape (n,), optional
             Non-negative observation weights (an integer weight equals
             repeating the row).
+        labels : array-like of shape (n,), optional
+            The known component of some rows, a missing value (-1, NaN, None,
+            ``pd.NA``) for the others: semi-supervised EM, whose labelled rows
+            keep their component; with every row labelled, the supervised
+            maximum-likelihood estimate. Integers index the components; names
+            (strings, the categories of a pandas categorical, exactly K of
+            them) become the ``component`` coordinate of the results. A
+            method name as ``init`` then starts from the labelled rows, and
+            ``fit.log_likelihood`` is the semi-supervised objective (see
+            ``docs/semi_supervised.md``).
+        missing : {None, "marginalize"}, default None
+            ``"marginalize"`` takes NaN as values missing at random and runs
+            EM on the observed-data likelihood (``docs/missing_values.md``);
+            without it a NaN is a ``ValueError`` naming its rows.
         random_state : int, numpy Generator or None
             Seed for initialisation; the same seed gives the same fit.
         progress : bool or None, default None
@@ -159,7 +184,8 @@ class Mixture:
         """
         return fit_latent_model(
             self._declaration, X, FitResult, n_init=n_init, init=init, max_iter=max_iter, tol=tol,
-            chunk_size=chunk_size, sample_weight=sample_weight, random_state=random_state, progress=progress,
+            chunk_size=chunk_size, sample_weight=sample_weight, labels=labels, random_state=random_state,
+            progress=progress, missing=missing,
         )
 
     def fit_online(
@@ -173,6 +199,7 @@ class Mixture:
         random_state=None,
         evaluate: bool = True,
         progress: bool | None = None,
+        missing=None,
     ) -> FitResult:
         """Fit by stepwise (online) EM over mini-batches (Cappé & Moulines, 2009).
 
@@ -202,6 +229,8 @@ class Mixture:
         progress : bool or None, default None
             Show a progress bar over the passes with the mini-batch count and
             each mini-batch's log-likelihood (see :meth:`fit`).
+        missing : {None, "marginalize"}, default None
+            As in :meth:`fit`, for every mini-batch.
 
         Returns
         -------
@@ -229,25 +258,31 @@ class Mixture:
             first = next(batches)
         except StopIteration:
             raise ValueError("chunks yielded no mini-batch") from None
+        missing = _check_missing_option(self._declaration, missing)
         categories = {} if self._declaration.accepts_categorical else None
-        obs = as_observations(first, categories=categories, columns=self._declaration.used_columns)
-        declaration = self._declaration.bind(obs.features, obs.categories, obs.values)
+        obs = as_observations(first, categories=categories, columns=self._declaration.used_columns, missing=missing)
+        declaration = self._declaration.bind(obs.features, obs.categories, _checkable(obs.values, missing))
         rows = auto_chunk_size(declaration.fit_floats_per_row(obs.n_features))
-        init = check_init(init, obs.n_obs, obs.n_features, self.n_components, auto=declaration.default_init)
+        init = check_init(
+            init, obs.n_obs, obs.n_features, self.n_components, auto=declaration.default_init, features=obs.features
+        )
 
         def prepared(batch):  # columns matched by name against the first mini-batch's, as in predictions
             batch_obs = as_observations(
-                batch, "a mini-batch", obs.categories if categories is not None else None, features=obs.features
+                batch, "a mini-batch", obs.categories if categories is not None else None, features=obs.features,
+                missing=missing,
             )
-            declaration.check_data(batch_obs.values)
+            declaration.check_data(_checkable(batch_obs.values, missing))
             return ChunkedData(batch_obs.values, None, rows, default_workers())
 
         history = []
         with single_threaded_blas():
             with notices.collect():  # a short EM on one mini-batch only seeds the stream: its warnings are dropped
+                seed_data = prepared(first)
                 seeded = fit_restarts(
-                    declaration, prepared(first), init=init, n_init=n_init, tol=1e-4, max_iter=50,
+                    declaration, seed_data, init=init, n_init=n_init, tol=1e-4, max_iter=50,
                     random_state=random_state,
+                    start_data=dataclasses.replace(seed_data, values=_checkable(seed_data.values, missing)),
                 )
             state = OnlineState(seeded.best.model, None, 0, alpha, 0.0)
             with fit_progress(progress, rounds="pass", iterations="batch") as reporter:
@@ -324,6 +359,8 @@ def fit_latent_model(
     sample_weight,
     random_state,
     progress,
+    labels=None,
+    missing=None,
 ):
     """Fit any latent model declaration by EM: read and check the data, run the restarts, wrap the best.
 
@@ -331,7 +368,8 @@ def fit_latent_model(
     :meth:`emkit.HiddenMarkovModel.fit`. ``lengths`` (sequence lengths, None
     for independent rows) makes the chunks and dask blocks hold whole
     sequences; ``result_type`` is the :class:`~emkit.results.FitResult`
-    class of the result.
+    class of the result; ``labels`` the known components of some rows
+    (:func:`emkit._labels.as_labels`; a mixture only).
 
     Examples
     --------
@@ -351,12 +389,14 @@ def fit_latent_model(
     tol, max_iter = check_stopping(tol, max_iter)
     check_chunk_size(chunk_size, 1)  # a bad chunk_size is refused before the data are read
     lazy = is_dask_data(X)
+    missing = _check_missing_option(declaration, missing)
     if lazy:
         obs = as_dask_observations(X)
         weight = as_dask_sample_weight(sample_weight, obs.values)
     else:
         obs = as_observations(
             X, categories={} if declaration.accepts_categorical else None, columns=declaration.used_columns,
+            missing=missing,
         )
         weight = as_sample_weight(sample_weight, obs.n_obs)
     if declaration.sequential:  # whole sequences per chunk; no lengths: all rows are one sequence
@@ -367,37 +407,93 @@ def fit_latent_model(
         bounds = None
     if obs.n_obs < K:
         raise ValueError(f"X has {obs.n_obs} observations, fewer than the {K} {declaration.latent_dim}s")
+    if labels is not None and declaration.sequential:
+        raise NotImplementedError(
+            f"labels (known {declaration.latent_dim}s of some rows) are supported for mixtures only, not for a "
+            f"{type(declaration).__name__}; fit without labels"
+        )
+    known = None if labels is None else as_labels(labels, obs.n_obs, K)
     init = check_init(
-        init, obs.n_obs, obs.n_features, K, auto=declaration.default_init, sequential=declaration.sequential
+        init, obs.n_obs, obs.n_features, K, auto=declaration.default_init, sequential=declaration.sequential,
+        features=obs.features,
     )
     if not lazy:
-        obs, weight, init = _weighted_rows(obs, weight, init)
-    declaration, data = (_bind_dask if lazy else _bind_in_memory)(declaration, obs, weight, chunk_size, bounds)
+        obs, weight, init, known = _weighted_rows(obs, weight, init, known)
+    if missing:  # bound, checked and started on the data filled with observed values; EM runs on the data
+        filled = dataclasses.replace(obs, values=_filled(obs.values, weight, lazy))
+        bind = _bind_dask if lazy else _bind_in_memory
+        declaration, start_data = bind(declaration, filled, weight, chunk_size, bounds)
+        data = _with_values(start_data, obs.values)
+    else:
+        declaration, data = (_bind_dask if lazy else _bind_in_memory)(declaration, obs, weight, chunk_size, bounds)
+        start_data = None
+    if known is not None:  # the labels travel with the rows, as the weights do
+        codes = labels_in_blocks(known.codes, obs.values) if lazy else known.codes
+        data = dataclasses.replace(data, labels=codes)
+        start_data = None if start_data is None else dataclasses.replace(start_data, labels=codes)
     # single-threaded BLAS: small matrices; chunks use the cores instead
     with single_threaded_blas(), fit_progress(progress) as reporter:
         outcome = fit_restarts(
             declaration, data, init=init, n_init=n_init, tol=tol, max_iter=max_iter,
             random_state=random_state, progress=reporter,
+            start_data=start_data,
         )
     best = outcome.best
-    result = _result(best.model, obs, outcome.runs, outcome.best_index, best.stats, result_type=result_type)
+    result = _result(
+        best.model, obs, outcome.runs, outcome.best_index, best.stats, result_type=result_type,
+        component_names=None if known is None else known.names,
+    )
     if outcome.warning:
         result.trace.attrs["restart_warning"] = outcome.warning
+    if outcome.screening is not None:  # each restart's short runs before its EM run
+        result.trace.attrs.update(outcome.screening.trace_attrs())
     return result
 
 
-def _weighted_rows(obs, weight, init):
-    """The rows with positive weight, their weights and initial responsibilities.
+def _check_missing_option(declaration, missing):
+    """The validated ``missing`` option; an error if some family of the model cannot marginalise."""
+    missing = check_missing(missing)
+    if missing is None:
+        return None
+    for family in declaration.families:
+        require_marginalize(family)
+    return missing
+
+
+def _checkable(values: np.ndarray, missing) -> np.ndarray:
+    """The values families bind to, are checked on and start from: with ``missing``, NaN filled by observed values."""
+    return filled_for_starts(values) if missing else values
+
+
+def _filled(values, weight, lazy: bool):
+    """In-memory or dask ``values`` with their NaN filled for binding, checks and starts (:func:`filled_for_starts`)."""
+    if lazy:
+        return filled_for_starts_lazily(DaskData(values, weight, chunk_size=1))
+    return filled_for_starts(values, weight)
+
+
+def _with_values(data, values):
+    """``data`` (bound to the filled values) holding ``values``, with their NaN, in the same blocks."""
+    if isinstance(data, DaskData):
+        values = values.rechunk(data.values.chunks)
+    return dataclasses.replace(data, values=values)
+
+
+def _weighted_rows(obs, weight, init, labels=None):
+    """The rows with positive weight, their weights, initial responsibilities and labels.
 
     A row of weight 0 is no part of the data: it neither sizes a family
     (category labels, a uniform component's bounds) nor is checked against
     its support, so an integer weight equals repeating the row, 0 included.
     """
     if weight is None or weight.all():
-        return obs, weight, init
+        return obs, weight, init, labels
     kept = weight > 0
     rows = dataclasses.replace(obs, values=obs.values[kept], index=obs.index[kept])
-    return rows, weight[kept], init[kept] if isinstance(init, np.ndarray) else init
+    return (
+        rows, weight[kept], init[kept] if isinstance(init, np.ndarray) else init,
+        None if labels is None else labels.kept(kept),
+    )
 
 
 def _bind_in_memory(declaration, obs, weight, chunk_size, bounds=None):
@@ -427,8 +523,13 @@ def _bind_dask(declaration, obs, weight, chunk_size, bounds=None):
     return declaration, DaskData(aligned_blocks(obs.values, bounds), None, rows, sequence_bounds=bounds)
 
 
-def _result(mixture, obs, runs, best_index, stats, online_state=None, result_type=FitResult) -> FitResult:
-    """The FitResult of ``runs`` keeping ``mixture``; warns about degenerate components."""
+def _result(
+    mixture, obs, runs, best_index, stats, online_state=None, result_type=FitResult, component_names=None
+) -> FitResult:
+    """The FitResult of ``runs`` keeping ``mixture``; warns about degenerate components.
+
+    ``component_names`` (named labels) become the ``component`` coordinate of the result.
+    """
     trace = trace_dataset(
         [run.log_likelihood for run in runs],
         [run.converged for run in runs],
@@ -446,6 +547,7 @@ def _result(mixture, obs, runs, best_index, stats, online_state=None, result_typ
         categories=obs.categories,
         ordered_categories=obs.ordered,
         online_state=online_state,
+        **({} if component_names is None else {"component_names": component_names}),
     )
     degenerate = result.degenerate_components
     latent = mixture.latent_dim
@@ -473,6 +575,14 @@ class GaussianMixture(Mixture):
         ``"EEI"``, ``"VII"``/``"spherical"`` or ``"EII"``.
     reg_covar : float, default 1e-6
         Added to covariance diagonals in every M-step (squared data units).
+    prior : GaussianPrior, optional
+        A conjugate prior of the means and covariances (mclust's
+        ``prior = priorControl()``): every M-step is the posterior mode (see
+        :class:`~emkit.GaussianPrior`); ``fit.log_likelihood`` (and the
+        information criteria) are the log-likelihood at that estimate.
+    weight_prior : float or array of shape (K,), optional
+        Dirichlet concentrations of a prior on the mixing weights (see
+        :class:`Mixture`).
 
     Examples
     --------
@@ -482,5 +592,11 @@ class GaussianMixture(Mixture):
     11
     """
 
-    def __init__(self, n_components: int = 1, covariance="full", reg_covar: float = DEFAULT_REG_COVAR):
-        super().__init__(Gaussian(covariance, n_components=n_components, reg_covar=reg_covar))
+    def __init__(
+        self, n_components: int = 1, covariance="full", reg_covar: float = DEFAULT_REG_COVAR, *, prior=None,
+        weight_prior=None,
+    ):
+        super().__init__(
+            Gaussian(covariance, n_components=n_components, reg_covar=reg_covar, prior=prior),
+            weight_prior=weight_prior,
+        )

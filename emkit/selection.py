@@ -30,7 +30,9 @@ from ._dask_input import is_dask_data
 from ._input import as_observations
 from .components.base import check_family
 from .components.covariance import COVARIANCE_NAMES, covariance_structure
+from .components.priors import MAP_STRUCTURES, check_prior_structure
 from ._sequence_input import checked_bounds, split_sequences
+from ._missing_input import check_missing
 from .components.parametric import check_n_components
 from .em.progress import progress_bar
 from .estimators import GaussianMixture, Mixture
@@ -156,6 +158,10 @@ class Selection:
     def table(self, criterion: str | None = None):
         """The criterion as a pandas DataFrame: one row per number of components, one column per covariance.
 
+        Rows are headed ``n_components``, or ``n_states`` over hidden Markov
+        models; columns ``covariance`` for the Gaussian grid, ``model`` for a
+        grid over declarations (``select(model=...)``).
+
         Cells that failed or are degenerate are NaN (mclust shows them as
         missing): their value is still in :attr:`grid`. The lowest value of
         the table is the chosen cell's.
@@ -168,7 +174,10 @@ class Selection:
         (2, 2)
         """
         values = self.grid[_check_criterion(criterion or self.criterion)].where(~self.grid.degenerate)
-        return values.transpose("n_components", "covariance").to_pandas()
+        table = values.transpose("n_components", "covariance").to_pandas()
+        table.index.name = f"n_{self.grid.attrs.get('latent', 'component')}s"  # n_states over hidden Markov models
+        table.columns.name = "model" if "model" in self.grid.attrs else "covariance"
+        return table
 
     def marked_table(self, criterion: str | None = None, digits: int = 2):
         """:meth:`table` as text: values with ``digits`` decimals, ``"degenerate"`` or ``"failed"``.
@@ -194,7 +203,7 @@ class Selection:
             lambda column: [f"{v:.{digits}f}" if np.isfinite(v) else marks.loc[k, column.name]
                             for k, v in column.items()]
         )
-        marked.columns.name = "model" if "model" in self.grid.attrs else "covariance"
+        marked.columns.name = table.columns.name
         return marked
 
     def _repr_html_(self) -> str:
@@ -230,6 +239,7 @@ def select(
     n_init: int = 1,
     random_state=0,
     reg_covar: float | None = None,
+    prior=None,
     progress: bool | None = None,
     **fit_options,
 ) -> Selection:
@@ -250,7 +260,7 @@ def select(
         Numbers of components, or of states of a hidden Markov model.
     covariance : list of str, optional
         Covariance structures (mclust or scikit-learn names); by default all
-        six. Not with ``model``.
+        fourteen. Not with ``model``.
     model : Family or Mixture, optional
         The model to fit with every number of components: a family
         (:class:`~emkit.Poisson`, :class:`~emkit.Categorical`,
@@ -284,12 +294,24 @@ def select(
     reg_covar : float, optional
         Passed to every Gaussian mixture; not with ``model`` (set it on
         the model's family).
+    prior : GaussianPrior, optional
+        Passed to every Gaussian mixture (mclust's ``prior =
+        priorControl()``): MAP estimates, whose defaults are computed for
+        each cell's number of components; with ``covariance=None`` the grid
+        is then the structures that have a MAP M-step. Not with ``model``
+        (set it on the model's family).
     progress : bool or None, default None
         Show a progress bar over the grid's cells, naming the model being
         fitted, on standard error (a widget in Jupyter). None shows it on a
         terminal or in Jupyter only, True always, False never.
     **fit_options
-        Passed to ``fit`` (``init``, ``max_iter``, ``tol``, ``sample_weight``...).
+        Passed to ``fit`` (``init``, ``max_iter``, ``tol``, ``sample_weight``,
+        ``labels``, ``missing``...). ``missing="marginalize"`` fits every
+        cell on data with NaN by EM on the observed entries
+        (docs/missing_values.md). With ``labels`` (partial labels, semi-supervised EM)
+        every cell fits them; a cell whose number of components they do not
+        fit (an integer label beyond it, named labels of another count)
+        records the ``ValueError`` in ``grid.error``.
 
     Returns
     -------
@@ -316,7 +338,7 @@ def select(
     >>> sel.best_key
     ('EEE', 3)
     >>> sel.grid.bic.sizes
-    Frozen({'covariance': 6, 'n_components': 3})
+    Frozen({'covariance': 14, 'n_components': 3})
 
     Any model, over the number of components only: a Poisson mixture.
 
@@ -336,14 +358,14 @@ def select(
     counts = [check_n_components(k) for k in n_components]
     models = _listed(model)
     X, lengths = _sequence_data(X, models, lengths, sequence_column)
-    declarations = _declarations(models, covariance, reg_covar, counts)
+    declarations = _declarations(models, covariance, reg_covar, counts, prior)
     names = list(declarations)
     if not names or not counts:
         raise ValueError("select needs at least one covariance and one number of components")
     for template in [None] if models is None else [_template_family(m) for m in models]:
         _check_shared_arguments(
             X, n_init, random_state, categorical=getattr(template, "accepts_categorical", False),
-            columns=getattr(template, "used_columns", None),
+            columns=getattr(template, "used_columns", None), missing=fit_options.get("missing"),
         )
     if lengths is not None:
         fit_options["lengths"] = lengths
@@ -430,7 +452,7 @@ def _sequence_data(X, models, lengths, sequence_column):
     return data, np.diff(checked_bounds(lengths, len(data)))
 
 
-def _declarations(models, covariance, reg_covar, counts) -> dict:
+def _declarations(models, covariance, reg_covar, counts, prior=None) -> dict:
     """The grid's covariance labels, each mapped to a function of K returning the model to fit.
 
     ``models`` is the list of models, None for the Gaussian grid; ``counts``
@@ -453,16 +475,20 @@ def _declarations(models, covariance, reg_covar, counts) -> dict:
     ValueError: select takes either model or covariance, not both: covariance structures are Gaussian (pass model=em.Gaussian("VVV") to fit one)
     """
     if models is None:
-        options = {} if reg_covar is None else {"reg_covar": reg_covar}
-        names = [covariance_structure(c).name for c in (COVARIANCE_NAMES if covariance is None else covariance)]
+        options = ({} if reg_covar is None else {"reg_covar": reg_covar}) | ({} if prior is None else {"prior": prior})
+        default = COVARIANCE_NAMES if prior is None else [name for name in COVARIANCE_NAMES if name in MAP_STRUCTURES]
+        names = [covariance_structure(c).name for c in (default if covariance is None else covariance)]
+        for name in names if prior is not None else []:
+            check_prior_structure(name)
         return {name: functools.partial(GaussianMixture, covariance=name, **options) for name in names}
     if covariance is not None:
         raise ValueError(
             "select takes either model or covariance, not both: covariance structures are Gaussian "
             '(pass model=em.Gaussian("VVV") to fit one)'
         )
-    if reg_covar is not None:
-        raise ValueError("select takes reg_covar only without model: set it on the model's family")
+    for name, value in (("reg_covar", reg_covar), ("prior", prior)):
+        if value is not None:
+            raise ValueError(f"select takes {name} only without model: set it on the model's family")
     declarations = {}
     for model in models:
         template = _template_family(model)
@@ -589,13 +615,14 @@ def _template_family(model):
     return families[0]
 
 
-def _check_shared_arguments(X, n_init, random_state, categorical: bool = False, columns=None) -> None:
+def _check_shared_arguments(X, n_init, random_state, categorical: bool = False, columns=None, missing=None) -> None:
     """Refuse, before any cell is fitted, the arguments every cell's fit would refuse.
 
     Without this, each cell would record the same error and the grid would
     only fail when a choice is asked for. ``categorical``: the model takes
     categorical or text columns, read as :meth:`emkit.Mixture.fit` reads them;
-    ``columns``: the names the model uses (others are not read), or None for all.
+    ``columns``: the names the model uses (others are not read), or None for all;
+    ``missing``: the fits' ``missing`` option (``"marginalize"`` accepts NaN).
 
     Examples
     --------
@@ -615,7 +642,7 @@ def _check_shared_arguments(X, n_init, random_state, categorical: bool = False, 
         )
     if not is_dask_data(X):
         # raises on missing or infinite values, naming the rows
-        as_observations(X, categories={} if categorical else None, columns=columns)
+        as_observations(X, categories={} if categorical else None, columns=columns, missing=check_missing(missing))
 
 
 def _check_criterion(criterion: str) -> str:

@@ -20,24 +20,29 @@ LOCATION_SCALE = Capabilities(
     working_floats=True, describe=True,
 )
 
+#: A product over features that marginalises a missing feature (evaluate_observed).
+MARGINALIZING = dataclasses.replace(PARAMETRIC, marginalize=True)
+
 # Written out from what each family class implements (or inherits).
 EXPECTED = {
-    "Gaussian": (em.Gaussian("full", 2), dataclasses.replace(LOCATION_SCALE, blocked=True)),
+    "Gaussian": (em.Gaussian("full", 2), dataclasses.replace(
+        LOCATION_SCALE, blocked=True, log_prior=True, marginalize=True)),
     "StudentT": (em.StudentT("full", 2), LOCATION_SCALE),
-    "Poisson": (em.Poisson(2), PARAMETRIC),
-    "Bernoulli": (em.Bernoulli(2), PARAMETRIC),
-    "Exponential": (em.Exponential(2), PARAMETRIC),
-    "Gamma": (em.Gamma(2), PARAMETRIC),
-    "LogNormal": (em.LogNormal(2), PARAMETRIC),
-    "VonMises": (em.VonMises(2), PARAMETRIC),
+    "Poisson": (em.Poisson(2), dataclasses.replace(MARGINALIZING, log_prior=True)),
+    "Bernoulli": (em.Bernoulli(2), MARGINALIZING),
+    "Exponential": (em.Exponential(2), MARGINALIZING),
+    "Gamma": (em.Gamma(2), MARGINALIZING),
+    "LogNormal": (em.LogNormal(2), MARGINALIZING),
+    "VonMises": (em.VonMises(2), MARGINALIZING),
     "Uniform": (em.Uniform(), PARAMETRIC),
     "Categorical": (em.Categorical(2), Capabilities(
-        evaluate=True, check_data=True, degenerate=True, free_params=True, bind=True, describe=True)),
+        evaluate=True, check_data=True, degenerate=True, free_params=True, bind=True, describe=True,
+        log_prior=True, marginalize=True)),
     "from_scipy": (em.from_scipy("gamma", n_components=2), PARAMETRIC),
     "from_logpdf": (em.from_logpdf(scipy.stats.norm.logpdf, {"loc": ("real", 0.0)}, 2), PARAMETRIC),
     "Independent": (em.Independent({"a": em.Gaussian(), "b": em.Poisson()}, 2), Capabilities(
         evaluate=True, check_data=True, degenerate=True, free_params=True, bind=True, working_floats=True,
-        describe=True)),
+        describe=True, log_prior=True, marginalize=True)),
     "Regression": (em.Regression("y", ["x"], n_components=2), Capabilities(
         check_data=True, degenerate=True, free_params=True, bind=True, working_floats=True, describe=True)),
 }

@@ -93,11 +93,11 @@ def test_a_stray_code_beyond_n_categories_fails_fast_naming_row_and_column(anes)
     assert time.process_time() - start < 1.0
 
 
-def test_n_categories_reads_codes_and_counts_absent_ones(anes):
+def test_n_categories_reads_codes_and_absent_ones_are_not_free_parameters(anes):
     fit = fit_categorical(anes, 1, em.Categorical(n_categories=[None, 8]))
     assert fit.params.category.values.tolist() == list(range(8))
     assert fit.params.probs.sel(component=0, feature="educ", category=0).item() == 0.0  # declared, never seen
-    assert fit.n_params == 6 + 7
+    assert fit.n_params == 6 + 6  # the unseen code sits at the boundary 0: not estimated
 
 
 def test_too_many_categories_is_a_quick_clear_error():
@@ -121,7 +121,7 @@ def test_an_ordered_pandas_categorical_keeps_its_order_and_unused_categories():
     fit = fit_categorical(frame, 1)
     assert fit.params.probs.category.values.tolist() == levels
     np.testing.assert_allclose(fit.params.probs.sel(feature="level").values[0], [0.3, 0.2, 0.5, 0.0], rtol=1e-12)
-    assert fit.n_params == 3  # "extreme" was declared: it counts
+    assert fit.n_params == 2  # "extreme" never occurs: probability 0, not a free parameter
     check_round_trip(fit, frame)
 
 

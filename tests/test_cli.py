@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import emkit as em
+from emkit.components.covariance import COVARIANCE_NAMES
 from emkit.cli import main
 
 
@@ -91,7 +92,7 @@ def test_fit_passes_every_option(capsys, table_csv):
     assert "VVI" in out
 
 
-@pytest.mark.parametrize("name", ["VVV", "EEE", "VVI", "EEI", "VII", "EII", "full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("name", list(COVARIANCE_NAMES) + ["full", "tied", "diag", "spherical"])
 def test_every_covariance_name(capsys, name):
     code, out, err = run(capsys, "fit", "--dataset", "faithful", "-k", 2, "--covariance", name, "--seed", 0)
     assert code == 0, err
@@ -291,7 +292,8 @@ def test_fit_defaults_are_reproducible_and_match_report(capsys, faithful):
     assert "(restart" in first[1] and "of 3)" in first[1]
     report_defaults = {a.dest: a.default for a in _subparser("report")._actions}
     fit_defaults = {a.dest: a.default for a in _subparser("fit")._actions}
-    assert (report_defaults["seed"], report_defaults["n_init"]) == (fit_defaults["seed"], fit_defaults["n_init"]) == (0, 3)
+    assert report_defaults["seed"] == fit_defaults["seed"] == 0
+    assert fit_defaults["init"] == "auto"
 
 
 def _subparser(name):
@@ -318,7 +320,7 @@ def test_fit_hmm_matches_the_api_and_saves(capsys, tmp_path, faithful):
     )
     assert code == 0, err
     expected = em.HiddenMarkovModel(em.Gaussian("full"), n_states=2).fit(
-        faithful[["waiting"]], n_init=2, init="kmeans++", random_state=0
+        faithful[["waiting"]], n_init=2, random_state=0
     )
     assert log_likelihood_line(expected) in out
     assert "hidden Markov model with 2 states" in out and "transmat[1]" in out
@@ -335,8 +337,7 @@ def test_fit_hmm_with_sequence_column(capsys, tmp_path):
     frame.to_csv(path, index=False)
     code, out, err = run(capsys, "fit", path, "--hmm", "--states", 2, "--sequence-column", "id", "--seed", 0)
     assert code == 0, err
-    expected = em.HiddenMarkovModel(em.Gaussian(), 2).fit(frame[["y"]], lengths=[60, 50, 40], init="kmeans++",
-                                                          random_state=0)
+    expected = em.HiddenMarkovModel(em.Gaussian(), 2).fit(frame[["y"]], lengths=[60, 50, 40], random_state=0)
     assert log_likelihood_line(expected) in out
 
 
@@ -350,3 +351,28 @@ def test_fit_hmm_with_sequence_column(capsys, tmp_path):
 def test_fit_hmm_option_errors(capsys, argv, message):
     code, out, err = run(capsys, "fit", "--dataset", "faithful", *argv)
     assert code != 0 and message in err and out == ""
+
+
+def test_fit_hmm_starts_as_the_library_unless_told(capsys, faithful):
+    """Without --init/--n-init: the library's screened start and restarts; with them, exactly those."""
+    waiting = faithful[["waiting"]]
+    code, out, err = run(capsys, "fit", "--dataset", "faithful", "--columns", "waiting", "--hmm", "--states", 2)
+    assert code == 0, err
+    library = em.HiddenMarkovModel(em.Gaussian("full"), n_states=2).fit(waiting, random_state=0)
+    assert log_likelihood_line(library) in out
+    assert f"of {library.trace.sizes['restart']}), each restart from the best of 10 short runs" in out
+    code, out, err = run(capsys, "fit", "--dataset", "faithful", "--columns", "waiting", "--hmm", "--states", 2,
+                         "--init", "kmeans++", "--n-init", 4)
+    assert code == 0, err
+    told = em.HiddenMarkovModel(em.Gaussian("full"), n_states=2).fit(waiting, init="kmeans++", n_init=4,
+                                                                     random_state=0)
+    assert log_likelihood_line(told) in out and "(restart" in out and "of 4)" in out and "short runs" not in out
+
+
+@pytest.mark.parametrize("command", ["fit", "report"])
+def test_help_names_both_model_kinds(capsys, command):
+    code, out, err = run(capsys, command, "--help")
+    assert code == 0
+    description = " ".join(out.split("\n\n")[1].split())
+    assert description.startswith("Fit Gaussian mixtures" if command == "report" else "Fit a Gaussian mixture")
+    assert "hidden Markov model" in description

@@ -8,7 +8,6 @@ import pytest
 import xarray as xr
 
 import emkit as em
-from emkit.components.covariance import COVARIANCE_NAMES
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("dask.distributed")
@@ -23,6 +22,10 @@ def blobs(n=6000, d=3, K=3, seed=0):
     return centres[labels] + rng.normal(size=(n, d)) * rng.uniform(0.5, 2.0, size=d)
 
 
+#: Structures whose M-step is an inner loop (Celeux & Govaert; Browne & McNicholas).
+ITERATIVE_M_STEP = {"VEI", "VEE", "VEV", "EVE", "VVE"}
+
+
 def assert_same_fit(a, b, rtol=RTOL):
     assert a.log_likelihood == pytest.approx(b.log_likelihood, rel=rtol)
     assert a.n_iter == b.n_iter
@@ -34,16 +37,27 @@ def assert_same_fit(a, b, rtol=RTOL):
     )
 
 
-@pytest.mark.parametrize("covariance", COVARIANCE_NAMES)
+#: The executors never see the structure; these cover the compiled full and diagonal kernels,
+#: shared and per-component projections, and both kinds of inner-loop M-step. Chunked against
+#: in-memory for all fourteen: tests/test_recovery.py.
+DASK_STRUCTURES = ("VVV", "EEE", "VVI", "EII", "VEI", "EVE", "VEV")
+
+
+@pytest.mark.parametrize("covariance", DASK_STRUCTURES)
 def test_dask_fit_equals_in_memory_and_chunked_fit(covariance):
     x = blobs()
     model = em.GaussianMixture(3, covariance=covariance)
-    kwargs = dict(n_init=3, random_state=5, tol=1e-8)
+    iterative = covariance in ITERATIVE_M_STEP
+    kwargs = dict(n_init=1 if iterative else 3, random_state=5, tol=1e-8)
     in_memory = model.fit(x, **kwargs)
     chunked = model.fit(x, chunk_size=701, **kwargs)
     lazy = model.fit(da.from_array(x, chunks=(1100, 2)), **kwargs)
-    assert_same_fit(chunked, in_memory)
-    assert_same_fit(lazy, in_memory)
+    # An iterative M-step (an inner loop stopping on its tolerance or its cap of updates)
+    # may stop one update earlier or later when the statistics differ by rounding, and EM
+    # then follows a slightly different path: agreement to 1e-6 there (EM's tol is 1e-8).
+    rtol = 1e-6 if iterative else RTOL
+    assert_same_fit(chunked, in_memory, rtol)
+    assert_same_fit(lazy, in_memory, rtol)
 
 
 @pytest.mark.parametrize("init", ["kmeans++", "random_from_data", "random"])

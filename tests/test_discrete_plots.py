@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import emkit as em
-from emkit.plots.density import MAX_INTEGER_BINS, integer_bin_edges
+from emkit.plots._common import MAX_INTEGER_BINS, integer_bin_edges
 
 
 @pytest.fixture(scope="module")

@@ -75,3 +75,45 @@ def test_declared_codes_and_limits():
         em.Categorical(n_categories=[2, 5], max_categories=4)
     with pytest.raises(ValueError, match=r"bound to 2 column\(s\), the data have 3"):
         family.check_data(np.zeros((1, 3)))
+
+
+def _unemployment_moves(n=400, seed=3):
+    """Moves of a series as text, one level ("never") declared by the pandas dtype but never taken."""
+    rng = np.random.default_rng(seed)
+    moves = rng.choice(["down", "flat", "up"], size=n, p=[0.3, 0.5, 0.2])
+    text = pd.DataFrame({"move": moves, "side": rng.choice(["a", "b"], size=n)})
+    declared = text.assign(move=pd.Categorical(moves, categories=["down", "flat", "up", "never"]))
+    return text, declared
+
+
+LATENT_MODELS = {
+    # free parameters of K = 2 over columns of 3 and 2 taken categories, counted by hand
+    "mixture": (lambda: em.Mixture(em.Categorical(), 2), (2 - 1) + 2 * ((3 - 1) + (2 - 1))),
+    "hmm": (lambda: em.HiddenMarkovModel(em.Categorical(), 2), (2 - 1) + 2 * (2 - 1) + 2 * ((3 - 1) + (2 - 1))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LATENT_MODELS))
+def test_an_unused_pandas_category_is_shown_at_zero_but_is_not_a_free_parameter(name):
+    model, expected = LATENT_MODELS[name]
+    text, declared = _unemployment_moves()
+    text_fit = model().fit(text, n_init=2, random_state=0)
+    declared_fit = model().fit(declared, n_init=2, random_state=0)
+    assert declared_fit.log_likelihood == pytest.approx(text_fit.log_likelihood, rel=1e-9)
+    assert text_fit.n_params == declared_fit.n_params == expected
+    bic = -2 * declared_fit.log_likelihood + expected * np.log(len(text))
+    assert declared_fit.bic() == pytest.approx(bic, rel=1e-12)
+    assert declared_fit.bic() == pytest.approx(text_fit.bic(), rel=1e-9)
+    assert declared_fit.aic() == pytest.approx(text_fit.aic(), rel=1e-9)
+    assert declared_fit.params.probs.sel(feature="move", category="never").values.tolist() == [0.0, 0.0]
+    assert declared_fit.mixture.free_parameters().size == declared_fit.n_params
+
+
+def test_a_declared_code_no_row_takes_does_not_count_either():
+    rng = np.random.default_rng(5)
+    codes = rng.choice([0.0, 1.0, 2.0], size=(300, 1))
+    plain = em.Mixture(em.Categorical(), 2).fit(codes, n_init=2, random_state=0)
+    declared = em.Mixture(em.Categorical(n_categories=4), 2).fit(codes, n_init=2, random_state=0)
+    assert declared.params.probs.sel(category=3).values.ravel().tolist() == [0.0, 0.0]
+    assert plain.n_params == declared.n_params == (2 - 1) + 2 * (3 - 1)
+    assert declared.bic() == pytest.approx(plain.bic(), rel=1e-9)

@@ -11,7 +11,9 @@ from scipy import stats
 from scipy.special import logsumexp
 
 import emkit as em
-from emkit.components.covariance import COVARIANCE_NAMES, _kernel_block_rows
+from emkit.components.covariance import COVARIANCE_NAMES
+from emkit.components.covariance.kernels import kernel_block_rows
+from emkit.components.covariance.moments import affine_whitening
 from emkit.components.gaussian import Gaussian
 from emkit.components.gaussian_kernels import full_chunk
 from emkit.em.chunks import ChunkedData
@@ -129,7 +131,7 @@ def test_chunk_of_many_blocks_equals_sum_of_its_parts(dtype):
     # the statistics of its parts added up, whatever the split.
     rng = np.random.default_rng(3)
     K, d = 4, 5
-    block = _kernel_block_rows(K, d)
+    block = kernel_block_rows(K, d)
     x, resp = clustered(rng, 3 * block + 17, d, K)
     x = x.astype(dtype)
     mixture = perturbed_mixture("VVV", x.astype(np.float64), resp, rng)
@@ -165,7 +167,7 @@ def test_far_weighted_mean_is_recentred_exactly(covariance):
     if covariance == "VVV":
         # the first pass alone, re-centred naively, is far off: the test can fail
         cov = moved.covariance
-        shift, affine, _ = cov._affine(moved.means)
+        shift, affine, _ = affine_whitening(moved.means, cov.precision_cholesky)
         block = 512
         sums = full_chunk(
             np.ascontiguousarray(x32), shift, affine.astype(np.float32), np.zeros(1, bool), moved.means,

@@ -437,7 +437,7 @@ def test_fixed_transmat_is_kept_exactly(sequences):
     X, lengths = sequences
     declared = np.array([[0.7, 0.3], [0.35, 0.65]])
     model = em.HiddenMarkovModel(em.Gaussian("full"), n_states=2, transmat=declared, fixed=("transmat",))
-    fit = model.fit(X, lengths=lengths, random_state=0)
+    fit = model.fit(X, lengths=lengths, init="kmeans++", n_init=1, random_state=0)
     np.testing.assert_array_equal(fit.params.transmat.values, declared)
     assert fit.n_iter > 1 and not np.allclose(fit.params.startprob.values, 0.5)  # the rest was fitted
     assert fit.n_params == 1 + 2 * 2  # startprob, means and variances only
@@ -587,14 +587,15 @@ def known_fit(sequences):
 
 
 def test_sample_shapes_and_coordinates(known_fit):
-    draws = known_fit.sample(50, n_sequences=3, random_state=0)
+    draws = known_fit.sample(50, n_sequences=3, random_state=0, as_frame=False)
     assert draws.dims == ("observation", "feature") and draws.shape == (150, 1)
     np.testing.assert_array_equal(draws.sequence.values, np.repeat([0, 1, 2], 50))
     np.testing.assert_array_equal(draws.step.values, np.tile(np.arange(50), 3))
     assert set(np.unique(draws.state.values).tolist()) <= {0, 1, 2}
-    again = known_fit.sample(50, n_sequences=3, random_state=0)
+    again = known_fit.sample(50, n_sequences=3, random_state=0, as_frame=False)
     assert np.array_equal(again.values, draws.values)  # the seed fixes the draws
-    assert known_fit.sample(0, n_sequences=2, random_state=0).shape == (0, 1)
+    with pytest.raises(ValueError, match="n_steps"):
+        known_fit.sample(0, n_sequences=2, random_state=0)
 
 
 def within_binomial(count, n, p, z=5.0):
@@ -629,8 +630,8 @@ def test_bic_uses_the_total_number_of_observations(known_fit, sequences):
 def test_fixed_emissions_without_init_are_those_of_the_start():
     x = np.random.default_rng(0).normal(size=(60, 1)) + np.repeat([0.0, 6.0], 30)[:, None]
     model = em.HiddenMarkovModel(em.Gaussian(), n_states=2, fixed=("emissions",))
-    fit = model.fit(x, random_state=0, max_iter=5, tol=0)
-    start = em.HiddenMarkovModel(em.Gaussian(), n_states=2).fit(x, random_state=0, max_iter=0)
+    fit = model.fit(x, init="kmeans++", n_init=1, random_state=0, max_iter=5, tol=0)
+    start = em.HiddenMarkovModel(em.Gaussian(), n_states=2).fit(x, init="kmeans++", n_init=1, random_state=0, max_iter=0)
     np.testing.assert_array_equal(fit.params.means.values, start.params.means.values)  # the k-means++ start's
     assert fit.n_params == 1 + 2  # startprob and transmat only
 

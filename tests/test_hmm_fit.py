@@ -468,11 +468,20 @@ def test_length_one_sequences_fit_as_the_mixture_with_startprob_weights():
 
     log_densities = np.column_stack([stats.multivariate_normal(m, c).logpdf(X) for m, c in zip(means, covariances)])
     by_scipy = special.logsumexp(np.log(startprob) + log_densities, axis=1).sum()
-    scored = hmm_model.fit(X, lengths=lengths, init=hmm_start, max_iter=0)
+    def no_transitions():
+        return pytest.warns(UserWarning, match="no information on transitions")
+
+    with no_transitions():
+        scored = hmm_model.fit(X, lengths=lengths, init=hmm_start, max_iter=0)
     assert math.isclose(scored.log_likelihood, by_scipy, rel_tol=1e-12)
 
-    hmm_fit = hmm_model.fit(X, lengths=lengths, init=hmm_start, max_iter=15, tol=0)
+    with no_transitions():
+        hmm_fit = hmm_model.fit(X, lengths=lengths, init=hmm_start, max_iter=15, tol=0)
     mixture_fit = mixture.fit(X, init=mixture_start, max_iter=15, tol=0)
+    # transmat is not estimated, so it is no free parameter: the HMM counts what the mixture counts
+    assert hmm_fit.n_params == mixture_fit.n_params == 1 + 2 * 2 + 2 * 3
+    assert "transmat" in hmm_fit.mixture.fixed
+    assert hmm_fit.bic() == pytest.approx(mixture_fit.bic(), rel=1e-10)
     np.testing.assert_allclose(kept_trace(hmm_fit), kept_trace(mixture_fit), rtol=1e-11)
     assert kept_trace(hmm_fit)[-1] - kept_trace(hmm_fit)[0] > 1.0
     np.testing.assert_allclose(hmm_fit.params.startprob.values, mixture_fit.params.weights.values, rtol=1e-10)

@@ -11,6 +11,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -277,7 +279,8 @@ def test_cli_report_selects_the_number_of_states(tmp_path, capsys):
     assert "chosen by BIC: HMM Gaussian VVV with 2 states" in capsys.readouterr().out
     page = out.read_text()
     assert "hidden Markov model with 2 states" in page
-    assert "<td>2033.6788</td>" in page  # the direct fit's BIC (docs/hmm.md: 2033.68)
+    bic = [float(cell) for cell in re.findall(r"<td>(2033\.\d+)</td>", page)]
+    assert bic and bic[0] == pytest.approx(2033.68, abs=5e-3)  # the direct fit's BIC (docs/hmm.md: 2033.68), to EM's tolerance
     assert main(["report", "--dataset", "faithful", "--states", "3", "-o", str(out)]) == 1
     assert "--states and --sequence-column need --hmm" in capsys.readouterr().err
 

@@ -47,10 +47,11 @@ def transitions_from(states, lengths):
 
 
 def test_select_states_each_cell_is_the_direct_fit_and_faithful_picks_two_states():
-    sel = em.select(WAITING, n_components=range(1, 5), model=em.HiddenMarkovModel(em.Gaussian("VVV"), 2))
+    sel = em.select(WAITING, n_components=range(1, 5), model=em.HiddenMarkovModel(em.Gaussian("VVV"), 2), n_init=1,
+                    random_state=0)
     n = len(WAITING)
     for k in range(1, 5):
-        direct = em.HiddenMarkovModel(em.Gaussian("VVV"), k).fit(WAITING, random_state=0)
+        direct = em.HiddenMarkovModel(em.Gaussian("VVV"), k).fit(WAITING, n_init=1, random_state=0)
         cell = sel.grid.sel(covariance="HMM Gaussian VVV", n_components=k)
         assert float(cell.bic) == pytest.approx(direct.bic(), rel=1e-12)
         # BIC's closed form: K - 1 start + K (K - 1) transition + 2 K emission parameters, n = 272 rows
@@ -65,25 +66,26 @@ def test_select_states_each_cell_is_the_direct_fit_and_faithful_picks_two_states
 
 def test_select_reads_sequences_as_fit_does():
     lengths = [100, 172]
-    by_lengths = em.select(WAITING, n_components=[1, 2], model=em.HiddenMarkovModel(em.Gaussian(), 2), lengths=lengths)
+    by_lengths = em.select(WAITING, n_components=[1, 2], model=em.HiddenMarkovModel(em.Gaussian(), 2), lengths=lengths,
+                           n_init=1)
     pieces = [WAITING.iloc[:100], WAITING.iloc[100:]]
-    by_list = em.select(pieces, n_components=[1, 2], model=em.HiddenMarkovModel(em.Gaussian(), 2))
-    direct = em.HiddenMarkovModel(em.Gaussian(), 2).fit(WAITING, lengths=lengths, random_state=0)
+    by_list = em.select(pieces, n_components=[1, 2], model=em.HiddenMarkovModel(em.Gaussian(), 2), n_init=1)
+    direct = em.HiddenMarkovModel(em.Gaussian(), 2).fit(WAITING, lengths=lengths, n_init=1, random_state=0)
     cell = by_lengths.grid.log_likelihood.sel(n_components=2)[0]
     assert float(cell) == pytest.approx(direct.log_likelihood, rel=1e-12)
     np.testing.assert_allclose(by_list.grid.bic.values, by_lengths.grid.bic.values, rtol=1e-12)
     # two sequences have one fewer transition than one: the likelihood differs from the single-sequence fit
-    single = em.HiddenMarkovModel(em.Gaussian(), 2).fit(WAITING, random_state=0)
+    single = em.HiddenMarkovModel(em.Gaussian(), 2).fit(WAITING, n_init=1, random_state=0)
     assert direct.log_likelihood != pytest.approx(single.log_likelihood, rel=1e-9)
 
 
 def test_select_over_emission_covariance_structures_with_a_list_of_models():
     faithful = em.datasets.load("faithful")
     models = [em.HiddenMarkovModel(em.Gaussian(c), 2) for c in ("VVV", "VVI", "EII")]
-    sel = em.select(faithful, n_components=[1, 2, 3], model=models)
+    sel = em.select(faithful, n_components=[1, 2, 3], model=models, n_init=1)
     assert list(sel.grid.covariance.values) == ["HMM Gaussian VVV", "HMM Gaussian VVI", "HMM Gaussian EII"]
     direct = {
-        (c, k): em.HiddenMarkovModel(em.Gaussian(c), k).fit(faithful, random_state=0).bic()
+        (c, k): em.HiddenMarkovModel(em.Gaussian(c), k).fit(faithful, n_init=1, random_state=0).bic()
         for c in ("VVV", "VVI", "EII") for k in (1, 2, 3)
     }
     best = min(direct, key=direct.get)
@@ -95,11 +97,11 @@ def test_select_over_emission_covariance_structures_with_a_list_of_models():
 
 def test_select_keeps_priors_and_fixed_parameters_of_the_declaration():
     model = em.HiddenMarkovModel(em.Gaussian(), 2, transition_prior=3.0, fixed="startprob")
-    sel = em.select(WAITING, n_components=[2, 3], model=model)
+    sel = em.select(WAITING, n_components=[2, 3], model=model, n_init=1)
     for k in (2, 3):
         fit = sel.fits["HMM Gaussian VVV", k]
         direct = em.HiddenMarkovModel(em.Gaussian(), k, transition_prior=3.0, fixed="startprob").fit(
-            WAITING, random_state=0
+            WAITING, n_init=1, random_state=0
         )
         assert fit.log_likelihood == pytest.approx(direct.log_likelihood, rel=1e-12)
         np.testing.assert_allclose(fit.params.startprob, np.full(k, 1 / k))  # fixed at its uniform start

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "emkit"
 
 #: From the bottom up; a module may import from its own layer and the layers before it.
 LAYERS = [
-    {"_input", "_dask_input", "_sequence_input", "_blas", "notices", "exceptions", "datasets"},
+    {"_input", "_missing_input", "_dask_input", "_sequence_input", "_labels", "_blas", "notices", "exceptions", "datasets"},
     {"components"},
     {"latent"},
     {"em"},

@@ -96,7 +96,7 @@ def assert_within_se(estimate, truth_value, se, z=4.5, what=""):
     assert np.all(excess <= 1e-12), f"{what}: max |error|/se = {np.max(np.abs(estimate - truth_value) / np.where(se > 0, se, np.inf)):.2f}"
 
 
-@pytest.mark.parametrize("name", COVARIANCE_NAMES)
+@pytest.mark.parametrize("name", list(STRUCTURE))  # the other eight: tests/test_covariance_models.py
 @pytest.mark.parametrize("d", [2, 4])
 def test_recovers_simulation_truth(name, d):
     n = 20000

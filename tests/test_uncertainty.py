@@ -51,8 +51,11 @@ def test_intervals_and_levels():
     X = em.datasets.load("faithful")
     fit = em.GaussianMixture(2).fit(X, random_state=0)
     narrow, wide = em.summary(fit, X, level=0.5), em.summary(fit, X, level=0.99)
-    assert (wide.upper - wide.lower >= narrow.upper - narrow.lower).all()
-    np.testing.assert_allclose((wide.upper + wide.lower) / 2, wide.estimate)
+    assert ((wide.lower < narrow.lower) & (narrow.lower < narrow.estimate)).all()
+    assert ((wide.upper > narrow.upper) & (narrow.upper > narrow.estimate)).all()
+    means = wide.index.str.startswith("means")  # no bound: the plain Wald interval, symmetric
+    np.testing.assert_allclose(wide.upper[means] - wide.estimate[means], 2.5758293 * wide.std_error[means])
+    np.testing.assert_allclose((wide.upper + wide.lower)[means] / 2, wide.estimate[means])
     with pytest.raises(ValueError, match="level must be between 0 and 1"):
         em.summary(fit, X, level=95)
     with pytest.raises(ValueError, match="use em.bootstrap"):
@@ -96,8 +99,8 @@ def test_categorical_free_parameters_keep_probabilities_summing_to_one():
 def test_single_categorical_matches_multinomial_errors_and_fixes_an_unseen_category():
     # One component: the MLE is the multinomial frequencies, SE sqrt(p (1 - p) / n) for every
     # category, the largest (the dependent one) included. The declared category "d" never
-    # occurs: its probability is 0, on the boundary, and the others keep the multinomial
-    # errors of a three-category table.
+    # occurs: its probability is 0 whatever the others, not estimated, and the others keep
+    # the multinomial errors of a three-category table.
     codes = np.random.default_rng(6).choice(3, size=500, p=[0.5, 0.3, 0.2])
     frame = pd.DataFrame({"c": pd.Categorical(np.array(["a", "b", "c"])[codes], categories=list("abcd"))})
     fit = em.Mixture(em.Categorical(), 1).fit(frame)
@@ -110,7 +113,8 @@ def test_single_categorical_matches_multinomial_errors_and_fixes_an_unseen_categ
         assert row.note == ""
     unseen = table.loc["probs[0, c, d]"]
     assert unseen.estimate == 0 and np.isnan(unseen.std_error)
-    assert unseen.note == "on or near a bound (probs = 0): no standard error"
+    assert unseen.note == "not estimated by the likelihood (fixed)"
+    assert fit.n_params == 2
     assert table.loc["weights[0]", "note"] == "not estimated by the likelihood (fixed)"
 
 
@@ -181,3 +185,88 @@ def test_summary_of_a_weighted_fit_equals_that_of_repeated_rows():
     a = em.summary(weighted, X, sample_weight=np.full(len(X), 2.0))
     b = em.summary(repeated, doubled)
     np.testing.assert_allclose(a.std_error.values, b.std_error.values, rtol=2e-3)
+
+
+Z95 = 1.959963984540054
+
+
+def logit_interval(p, se):
+    """The 95% Wald interval of a probability on the logit scale, by hand."""
+    half = Z95 * se / (p * (1 - p))
+    return tuple(1 / (1 + np.exp(-(np.log(p / (1 - p)) + sign * half))) for sign in (-1, 1))
+
+
+def test_an_interval_for_a_rare_category_stays_inside_zero_one_on_the_logit_scale():
+    # 3 of 300 rows take "rare": p = 0.01, SE 0.0057, so the plain Wald lower limit is below 0.
+    frame = pd.DataFrame({"c": ["rare"] * 3 + ["common"] * 297})
+    fit = em.Mixture(em.Categorical(), 1).fit(frame)
+    row = em.summary(fit, frame).loc["probs[0, c, rare]"]
+    p = 3 / 300
+    assert row.std_error == pytest.approx(np.sqrt(p * (1 - p) / 300), rel=1e-3)
+    assert row.estimate - Z95 * row.std_error < 0  # what the plain interval would give
+    assert 0 < row.lower < p < row.upper < 1
+    np.testing.assert_allclose([row.lower, row.upper], logit_interval(p, np.sqrt(p * (1 - p) / 300)), rtol=1e-3)
+
+
+def test_hidden_markov_transitions_near_zero_and_one_keep_their_intervals_inside_zero_one():
+    # Blocks of 100 steps in states 0, 1, 0, 1, with emissions 8 SDs apart (the states are all
+    # but observed): 2 switches in 200 steps out of state 0, 1 in 199 out of state 1.
+    states = np.repeat([0, 1, 0, 1], 100)
+    x = np.random.default_rng(11).normal(np.array([0.0, 8.0])[states], 1.0)[:, None]
+    fit = em.HiddenMarkovModel(em.Gaussian(), 2).fit(x, n_init=2, random_state=0)
+    table = em.summary(fit, x)
+    first = int(fit.params.means.values.argmin())  # the state of the first block
+    rows = table.loc[[f"transmat[{first}, {1 - first}]", f"transmat[{1 - first}, {first}]"]]
+    switches, steps = np.array([2, 1]), np.array([200, 199])
+    np.testing.assert_allclose(rows.estimate, switches / steps, rtol=1e-3)
+    binomial = np.sqrt(switches / steps * (1 - switches / steps) / steps)
+    np.testing.assert_allclose(rows.std_error, binomial, rtol=0.05)
+    rows = table.loc[table.index.str.startswith("transmat")]
+    assert ((rows.estimate - Z95 * rows.std_error < 0) | (rows.estimate + Z95 * rows.std_error > 1)).any()
+    assert ((0 < rows.lower) & (rows.lower < rows.estimate) & (rows.estimate < rows.upper) & (rows.upper < 1)).all()
+    np.testing.assert_allclose(rows[["lower", "upper"]].values.T, logit_interval(rows.estimate, rows.std_error), rtol=1e-9)
+
+
+def test_a_small_variance_interval_stays_positive_on_the_log_scale():
+    # n = 6: the variance's SE sqrt(2 / n) sigma^2 is 0.58 times the estimate, so the plain lower limit is negative.
+    x = np.random.default_rng(12).normal(0.0, 0.01, size=(6, 1))
+    fit = em.GaussianMixture(1, reg_covar=0.0).fit(x)
+    row = em.summary(fit, x).loc["covariances[0, 0, 0]"]
+    var = x.var()
+    assert row.estimate - Z95 * row.std_error < 0
+    assert 0 < row.lower < var < row.upper
+    np.testing.assert_allclose([row.lower, row.upper], var * np.exp([-Z95 * np.sqrt(2 / 6), Z95 * np.sqrt(2 / 6)]), rtol=1e-3)
+
+
+def test_well_determined_parameters_get_the_plain_wald_interval():
+    # Large n: the transformed scale is locally linear over the interval, so the limits agree
+    # with estimate -/+ z SE (closed-form SEs as the oracle) to well within 1%.
+    rng = np.random.default_rng(13)
+    n = 20_000
+    x = rng.normal(5.0, 2.0, size=(n, 1))
+    table = em.summary(em.GaussianMixture(1, reg_covar=0.0).fit(x), x)
+    var = x.var()
+    plain = var + np.array([-1, 1]) * Z95 * np.sqrt(2 / n) * var
+    np.testing.assert_allclose(table.loc["covariances[0, 0, 0]", ["lower", "upper"]].values.astype(float), plain, rtol=1e-3)
+    frame = pd.DataFrame({"c": rng.choice(["a", "b"], size=n, p=[0.3, 0.7])})
+    row = em.summary(em.Mixture(em.Categorical(), 1).fit(frame), frame).loc["probs[0, c, a]"]
+    p = (frame.c == "a").mean()
+    plain = p + np.array([-1, 1]) * Z95 * np.sqrt(p * (1 - p) / n)
+    np.testing.assert_allclose([row.lower, row.upper], plain, rtol=1e-2)
+
+
+@pytest.mark.parametrize("p, n", [(0.05, 100), (0.01, 500), (0.1, 50)])
+def test_logit_intervals_cover_a_binomial_probability_better_than_plain_wald(p, n):
+    """Exact coverage over the binomial distribution of the count (scipy.stats.binom as the oracle)."""
+    from scipy import stats
+    from emkit.diagnostics.uncertainty import interval_on_domain
+
+    count = np.arange(n + 1)
+    estimate = count / n
+    se = np.sqrt(estimate * (1 - estimate) / n)
+    lower, upper = interval_on_domain(estimate, se, Z95, np.zeros(n + 1), np.ones(n + 1))
+    probability = stats.binom.pmf(count, n, p)
+    coverage = probability[(lower < p) & (p < upper)].sum()
+    plain = probability[(estimate - Z95 * se < p) & (p < estimate + Z95 * se)].sum()
+    assert plain < 0.89 and 0.95 <= coverage <= 0.975
+    assert abs(coverage - 0.95) < abs(plain - 0.95)

@@ -20,6 +20,7 @@ from .logpdf import LogpdfFamily, from_logpdf
 from .numeric import NumericFamily, WeightedSample
 from .parametric import ParametricFamily, SumStats
 from .poisson import Poisson
+from .priors import DirichletPrior, GammaPrior, GaussianPrior
 from .registry import family_from_spec, register_family
 from .regression import Regression, RegressionStats
 from .scipy_dist import ScipyFamily, from_scipy
@@ -34,12 +35,15 @@ __all__ = [
     "Categorical",
     "CovarianceStructure",
     "DiagonalCovariance",
+    "DirichletPrior",
     "Exponential",
     "FullCovariance",
     "Gamma",
+    "GammaPrior",
     "Gaussian",
     "GaussianMixtureEmission",
     "GaussianMixtureStats",
+    "GaussianPrior",
     "GaussianStats",
     "Independent",
     "LogNormal",

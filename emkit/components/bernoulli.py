@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._support import reject_rows
-from .parametric import ParametricFamily, SumStats, safe_log
+from .base import Evaluation
+from .missing import expected_sums, observed_and_filled
+from .parametric import ParametricFamily, SumStats, xlogy_product
 from .registry import register_family
 
 
@@ -26,10 +28,9 @@ class Bernoulli(ParametricFamily):
     component) are kept. The log-density uses the convention ``0 log 0 = 0``
     (as ``scipy.special.xlogy``), so it is exact and finite wherever the data
     are possible under the component. Where they are not (a 1 in a feature
-    whose probability is 0, or a 0 where it is 1), ``log 0`` is floored at
-    ``log(5e-324)``, about -744.4 per offending feature (as for the Poisson's
-    zero rates, :func:`~emkit.components.parametric.safe_log`): never NaN,
-    and new data with a value no component has seen still get predictions.
+    whose probability is 0, or a 0 where it is 1) it is ``-inf``, never NaN:
+    the other components share the row, and a row that no component can
+    emit is refused (:class:`~emkit.exceptions.NonFiniteDensityError`).
 
     Examples
     --------
@@ -66,7 +67,7 @@ class Bernoulli(ParametricFamily):
     def log_prob(self, x):
         """``sum_j x_j log p_kj + (1 - x_j) log(1 - p_kj)`` with ``0 log 0 = 0``, shape (n, K).
 
-        ``log 0`` is floored at ``log(5e-324)`` where the data are impossible (see the class).
+        ``-inf`` where the data are impossible under a component (see the class).
 
         Examples
         --------
@@ -79,10 +80,10 @@ class Bernoulli(ParametricFamily):
         >>> fam = em.Bernoulli(n_components=2)
         >>> fitted = fam.m_step(fam.stats(x, resp))
         >>> fitted.log_prob(x).round(3).tolist()
-        [[-0.693, -745.133], [-0.693, -745.133], [-745.133, -0.693], [-745.133, -0.693]]
+        [[-0.693, -inf], [-0.693, -inf], [-inf, -0.693], [-inf, -0.693]]
         """
         p = self.params["prob"]
-        return x @ safe_log(p).T + (1.0 - x) @ safe_log(1.0 - p).T
+        return xlogy_product(x, p) + xlogy_product(1.0 - x, 1.0 - p)
 
     def stats(self, x, resp):
         """``n_k`` and ``sum_i r_ik x_i``.
@@ -98,6 +99,28 @@ class Bernoulli(ParametricFamily):
         ([2.0, 2.0], [[2.0, 1.0], [0.0, 1.0]])
         """
         return SumStats.of(resp, ones=resp.T @ x)
+
+    def evaluate_observed(self, x) -> Evaluation:
+        """Rows with NaN: the log-probability of the observed entries, and expected statistics.
+
+        A missing entry drops out of the log-probability; in the statistics it
+        counts as its expectation ``p_kj`` under each component (the E-step
+        of the complete data; see docs/missing_values.md).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fitted = em.Bernoulli().with_params(prob=[[0.2, 0.9]])
+        >>> ev = fitted.evaluate_observed(np.array([[1.0, np.nan]]))
+        >>> bool(np.isclose(ev.log_prob[0, 0], np.log(0.2)))
+        True
+        >>> ev.stats(np.ones((1, 1))).sums["ones"].tolist()
+        [[1.0, 0.9]]
+        """
+        observed, filled = observed_and_filled(x)
+        p = self.params["prob"]
+        log_prob = xlogy_product(filled, p) + xlogy_product(observed - filled, 1.0 - p)
+        return Evaluation(log_prob, lambda resp: SumStats.of(resp, ones=expected_sums(resp, filled, observed, p)))
 
     def m_step(self, stats):
         """``p_k = sum_i r_ik x_i / n_k``, clipped to [0, 1] against rounding.

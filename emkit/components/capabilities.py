@@ -27,6 +27,15 @@ capability                hook(s) the family class defines                      
 ``bind``                  ``bind(features, categories=None, data=None)``                binding to the data's columns and categories
 ``working_floats``        ``working_floats_per_row(d)``                                 its own chunk sizing (else ``K d`` floats)
 ``describe``              ``describe()``                                                a short description for summaries
+``marginalize``           ``evaluate_observed(x) -> Evaluation``                        rows with NaN under ``missing="marginalize"``:
+                                                                                        log-densities of the observed entries and
+                                                                                        statistics completed by conditional
+                                                                                        expectations (:mod:`.missing`)
+``log_prior``             ``log_prior(stats=None) -> float``                            MAP EM: the log prior density of the fitted
+                                                                                        parameters (0 without a prior), added to
+                                                                                        the objective EM climbs; ``stats`` (an
+                                                                                        E-step's) give data-dependent defaults
+                                                                                        (:mod:`.priors`, :func:`log_prior_of`)
 ========================  ============================================================  ==========================================
 
 Families also declare *values* whose absence has a documented default,
@@ -54,6 +63,8 @@ HOOKS = {
     "bind": ("bind",),
     "working_floats": ("working_floats_per_row",),
     "describe": ("describe",),
+    "marginalize": ("evaluate_observed",),
+    "log_prior": ("log_prior",),
 }
 
 #: Declared values and what a family that declares none gets.
@@ -81,6 +92,8 @@ class Capabilities:
     bind: bool = False
     working_floats: bool = False
     describe: bool = False
+    marginalize: bool = False
+    log_prior: bool = False
 
 
 def capabilities(family) -> Capabilities:
@@ -189,6 +202,30 @@ def description(family) -> str:
     return family.describe() if capabilities(family).describe else repr(family)
 
 
+def log_prior_of(family, stats=None) -> float:
+    """``family.log_prior(stats)`` if the family can carry a prior, else 0 (maximum likelihood).
+
+    Parameters
+    ----------
+    family : Family
+        A fitted family.
+    stats : optional
+        The family's statistics of an E-step, from which a prior with
+        data-dependent defaults (:class:`~emkit.GaussianPrior`) takes them
+        before an M-step has fixed them.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.components.capabilities import log_prior_of
+    >>> log_prior_of(em.Exponential(1).with_params(rate=[[1.0]]))
+    0.0
+    >>> fitted = em.Poisson(1, prior=em.GammaPrior(2.0, 1.0)).with_params(rate=[[1.0]])
+    >>> round(log_prior_of(fitted), 6)  # log Gamma(1 | 2, 1) = log(1 e^-1)
+    -1.0
+    """
+    return float(family.log_prior(stats)) if capabilities(family).log_prior else 0.0
+
 
 def free_parameters_of(family):
     """``family.free_parameters()`` as floats; ``TypeError`` naming the missing hooks if the family has none.
@@ -206,3 +243,45 @@ def free_parameters_of(family):
             f"standard errors need {', '.join(HOOKS['free_params'])} (or use em.bootstrap)"
         )
     return np.asarray(family.free_parameters(), dtype=float)
+
+
+def observed_evaluation(family, x):
+    """``family.evaluate_observed(x)``: rows with NaN evaluated on their observed entries.
+
+    Raises
+    ------
+    TypeError
+        If the family cannot marginalise missing values (no ``evaluate_observed``).
+
+    Examples
+    --------
+    >>> import numpy as np, emkit as em
+    >>> from emkit.components.capabilities import observed_evaluation
+    >>> fitted = em.Gaussian().m_step(em.Gaussian().stats(np.array([[0.0, 0.0], [2.0, 2.0]]), np.ones((2, 1))))
+    >>> observed_evaluation(fitted, np.array([[1.0, np.nan]])).log_prob.shape
+    (1, 1)
+    >>> observed_evaluation(em.Uniform(), np.array([[np.nan]]))
+    Traceback (most recent call last):
+    ...
+    TypeError: Uniform components cannot marginalise missing values (they have no evaluate_observed()); drop or impute the rows with NaN, or model those columns with a family that can (Gaussian, Poisson, Bernoulli, Categorical, Exponential, Gamma, LogNormal, VonMises, Independent of such parts)
+    """
+    require_marginalize(family)
+    return family.evaluate_observed(x)
+
+
+def require_marginalize(family) -> None:
+    """A ``TypeError`` naming ``family`` if it cannot marginalise missing values.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.components.capabilities import require_marginalize
+    >>> require_marginalize(em.Gaussian())
+    """
+    if not capabilities(family).marginalize:
+        raise TypeError(
+            f"{type(family).__name__} components cannot marginalise missing values (they have no "
+            "evaluate_observed()); drop or impute the rows with NaN, or model those columns with a family "
+            "that can (Gaussian, Poisson, Bernoulli, Categorical, Exponential, Gamma, LogNormal, VonMises, "
+            "Independent of such parts)"
+        )

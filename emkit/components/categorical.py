@@ -21,6 +21,11 @@ Categories are values, not a range of codes. A column's categories are:
 * with ``n_categories=C``: the integer codes ``0 .. C - 1``, whether or not
   all occur in the data.
 
+A declared category that no fitted row takes (an unused pandas category, a
+code of ``n_categories`` not seen) stays in the results with probability 0;
+it is not estimated (0 is the maximum of the likelihood, on the bound), so
+it is not a free parameter and does not count in ``n_params``.
+
 A value is mapped to its category by an exact-match lookup among the
 column's category values (a table over their range for whole numbers in a
 short range, binary search otherwise), never used as an index. A value that is not a category of
@@ -38,9 +43,11 @@ import pandas as pd
 import xarray as xr
 
 from .base import Evaluation
+from .missing import observed_and_filled
 from .parametric import (
-    ParametricFamily, SumStats, check_finite_parameter, safe_log, simplex_from_free, simplex_to_free,
+    ParametricFamily, SumStats, check_finite_parameter, log_probability, simplex_from_free, simplex_to_free,
 )
+from .priors import DirichletPrior, declared_prior, dirichlet_log_density, map_probabilities
 from .registry import register_family
 
 #: Most categories a column may have by default (``max_categories``).
@@ -67,13 +74,23 @@ class Categorical(ParametricFamily):
     labels, features : list, optional
         Each column's categories and the columns' names, set by :meth:`bind`
         from the data and saved with a fit; not meant to be given by hand.
+    prior : DirichletPrior, optional
+        A symmetric Dirichlet prior ``Dir(a, ..., a)`` on each component's
+        probabilities of each column: the M-step is then the posterior mode
+        ``p_kjc = (N_kjc + a - 1) / (n_k + C_j (a - 1))``, never 0 when
+        ``a > 1`` (latent class analysis without boundary estimates; every
+        declared category is then estimated), and EM climbs the
+        log-likelihood plus :meth:`log_prior`.
 
     Categories are the values a column holds, not a range of codes: integer
     survey codes 1..7 are seven categories, and 10, 20, 30 or 2.5 are
     categories as they are. pandas categorical columns keep their categories
-    in their declared order, including categories absent from the data (the
-    user declared them: they get probability 0 and count in ``n_params``;
-    drop them with ``series.cat.remove_unused_categories()``). String and
+    in their declared order, including categories absent from the data: such
+    a category is shown with probability 0 and, like a code of
+    ``n_categories`` that no row takes, is not a free parameter (no fitted
+    row informs it: its probability is 0 at the maximum of the likelihood,
+    on its bound, not estimated), so ``n_params`` and the information
+    criteria equal those of the same data as strings. String and
     object columns take their sorted distinct values; boolean columns are the
     numbers 0 and 1. A value that is not one of its column's categories, at
     fit or predict time, is a ``ValueError`` naming the row and the column.
@@ -82,8 +99,10 @@ class Categorical(ParametricFamily):
     the union of all columns' categories: numbers (in increasing order) when
     every column is numeric, otherwise text (the numbers first, then each
     column's labels in their order). A category that a column does not have is NaN in that column. A
-    probability estimated as 0 gives log-density ``log(5e-324)``, finite,
-    for that category. A fit shows them per feature as poLCA's item-response
+    probability estimated as 0 makes its category impossible under that
+    component (log-density ``-inf``): the other components share such rows,
+    and a row that no component can emit is refused
+    (:class:`~emkit.exceptions.NonFiniteDensityError`). A fit shows them per feature as poLCA's item-response
     table (``fit.item_response_table()``, :func:`item_response_table`,
     printed by ``summary_text``) and profile plot (``em.plot.plot_profile``);
     columns given as labels are sampled as labels (``fit.sample``).
@@ -112,12 +131,47 @@ class Categorical(ParametricFamily):
 
     def __init__(
         self, n_components: int = 1, *, params=None, n_categories=None, max_categories: int = MAX_CATEGORIES,
-        labels=None, features=None,
+        labels=None, features=None, prior=None,
     ):
         max_categories = _positive_int("max_categories", max_categories)
+        prior = declared_prior(DirichletPrior, prior)
         super().__init__(
             n_components, params=params, n_categories=_checked_n_categories(n_categories, max_categories),
             max_categories=max_categories, labels=labels, features=features,
+            **({} if prior is None else {"prior": prior.spec()}),
+        )
+
+    @property
+    def prior(self) -> DirichletPrior | None:
+        """The Dirichlet prior of the probabilities, or None.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Categorical(prior=em.DirichletPrior(1.5)).prior
+        DirichletPrior(concentration=1.5)
+        """
+        return declared_prior(DirichletPrior, self.options.get("prior"))
+
+    def log_prior(self, stats=None) -> float:
+        """``sum_kj log Dir(p_kj | a)`` over each component's probabilities of each column; 0 without a prior.
+
+        ``stats`` is not used: the prior has no data-dependent defaults.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Categorical(1, prior=em.DirichletPrior(2.0)).bind(["c"], data=np.array([[0.0], [1.0]]))
+        >>> bool(np.isclose(fam.with_params(probs=[[[0.25, 0.75]]]).log_prior(), np.log(6 * 0.25 * 0.75)))
+        True
+        """
+        prior = self.prior
+        if prior is None:
+            return 0.0
+        probs = self.params["probs"]
+        return sum(
+            dirichlet_log_density(probs[:, j, :size], np.full(size, prior.concentration))
+            for j, size in enumerate(self._sizes())
         )
 
     def bind(self, features, categories=None, data=None) -> "Categorical":
@@ -262,7 +316,7 @@ class Categorical(ParametricFamily):
 
         Examples
         --------
-        A category a component never saw gets ``log(5e-324)`` per column:
+        A category a component never saw is impossible under it (``-inf``):
 
         >>> import numpy as np, emkit as em
         >>> x = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0], [2.0, 0.0]])
@@ -270,7 +324,7 @@ class Categorical(ParametricFamily):
         >>> fam = em.Categorical(n_components=2).bind(["a", "b"], data=x)
         >>> fitted = fam.m_step(fam.stats(x, resp))
         >>> fitted.log_prob(x).round(3).tolist()
-        [[-0.693, -1488.88], [-0.693, -1488.88], [-1488.88, 0.0], [-1488.88, 0.0]]
+        [[-0.693, -inf], [-0.693, -inf], [-inf, 0.0], [-inf, 0.0]]
         """
         return self._log_prob_at(self.category_indices(x))
 
@@ -290,12 +344,45 @@ class Categorical(ParametricFamily):
         indices = self.category_indices(x)
         return Evaluation(self._log_prob_at(indices), lambda resp: self._stats_at(indices, resp))
 
-    def _log_prob_at(self, indices: np.ndarray) -> np.ndarray:
-        log_p = safe_log(np.nan_to_num(self.params["probs"], nan=0.0))  # (K, d, C)
+    def _log_prob_at(self, indices: np.ndarray, observed: np.ndarray | None = None) -> np.ndarray:
+        log_p = log_probability(np.nan_to_num(self.params["probs"], nan=0.0))  # (K, d, C)
         out = np.zeros((len(indices), self.n_components))
         for j in range(indices.shape[1]):
-            out += log_p[:, j, :].T[indices[:, j]]
+            term = log_p[:, j, :].T[indices[:, j]]
+            out += term if observed is None else np.where(observed[:, j, None], term, 0.0)
         return out
+
+    def evaluate_observed(self, x) -> Evaluation:
+        """Rows with NaN: the log-probability of the observed entries, and expected counts.
+
+        A missing entry drops out of the log-probability; in the counts it
+        adds its responsibility spread over the column's categories by the
+        component's probabilities ``p_kj.`` (its expected indicator: the
+        E-step of the complete data; see docs/missing_values.md).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Categorical().bind(["a", "b"], data=np.array([[0.0, 0.0], [1.0, 1.0]]))
+        >>> fitted = fam.with_params(probs=np.array([[[0.3, 0.7], [0.6, 0.4]]]))
+        >>> ev = fitted.evaluate_observed(np.array([[1.0, np.nan]]))
+        >>> bool(np.isclose(ev.log_prob[0, 0], np.log(0.7)))
+        True
+        >>> ev.stats(np.ones((1, 1))).sums["counts"].tolist()
+        [[[0.0, 1.0], [0.6, 0.4]]]
+        """
+        labels = self._labels()
+        observed, filled = observed_and_filled(x, np.array([category_values(lab)[0] for lab in labels]))
+        width = int(self._sizes().max())
+        indices = np.where(observed, self.category_indices(filled), width)  # missing entries: a bin dropped below
+        probs = np.nan_to_num(self.params["probs"], nan=0.0)
+
+        def stats(resp):
+            counts = _weighted_counts(indices, resp, width + 1)[..., :width]
+            counts += (resp.T @ (~observed))[:, :, None] * probs
+            return SumStats.of(resp, counts=counts)
+
+        return Evaluation(self._log_prob_at(np.minimum(indices, width - 1), observed), stats)
 
     def _stats_at(self, indices: np.ndarray, resp: np.ndarray) -> SumStats:
         return SumStats.of(resp, counts=_weighted_counts(indices, resp, int(self._sizes().max())))
@@ -334,17 +421,24 @@ class Categorical(ParametricFamily):
         safe = np.where(stats.empty(), 1.0, stats.weight)[:, None, None]
         width = max(len(lab) for lab in labels)
         probs = np.full((len(stats.weight), len(labels), width), np.nan)
+        prior = self.prior
         for j, lab in enumerate(labels):
-            probs[:, j, : len(lab)] = counts[:, j, : len(lab)] / safe[:, 0]
+            if prior is None:
+                probs[:, j, : len(lab)] = counts[:, j, : len(lab)] / safe[:, 0]
+            else:
+                probs[:, j, : len(lab)] = map_probabilities(counts[:, j, : len(lab)], prior.concentration, None)
+        if prior is not None:  # the posterior mode: defined for every component, with weight or not
+            return self.with_params(probs=probs)
         return self.with_params(**self.keep_empty({"probs": probs}, stats))
 
     def free_parameters(self) -> np.ndarray:
-        """Every probability of each component and column but its largest (they sum to 1).
+        """Every estimated probability of each component and column but its largest (they sum to 1).
 
         The largest probability is written as one minus the others
         (:func:`~emkit.components.parametric.simplex_to_free`), so a category
-        estimated at probability 0 is a free parameter on its bound, never
-        the dependent one.
+        estimated at probability 0 by one component is a free parameter on
+        its bound, never the dependent one. A category with probability 0 in
+        every component (see :meth:`estimated_categories`) is not free.
 
         Examples
         --------
@@ -352,9 +446,13 @@ class Categorical(ParametricFamily):
         >>> fam = em.Categorical(1).bind(np.array(["c"]), data=np.array([[0.0], [1.0], [2.0]]))
         >>> fam.with_params(probs=np.array([[[0.2, 0.5, 0.3]]])).free_parameters().tolist()
         [0.2, 0.3]
+        >>> fam.with_params(probs=np.array([[[0.0, 0.6, 0.4]]])).free_parameters().tolist()
+        [0.4]
         """
         probs = self.params["probs"]
-        return np.concatenate([simplex_to_free(probs[:, j, :size]).ravel() for j, size in enumerate(self._sizes())])
+        return np.concatenate(
+            [simplex_to_free(probs[:, j, at]).ravel() for j, at in enumerate(self._estimated_positions())]
+        )
 
     def with_free_parameters(self, vector: np.ndarray) -> "Categorical":
         """A fitted copy holding ``vector``; each largest probability gets one minus the others.
@@ -369,9 +467,9 @@ class Categorical(ParametricFamily):
         """
         probs = self.params["probs"].copy()
         start = 0
-        for j, size in enumerate(self._sizes()):
-            count = self.n_components * (size - 1)
-            probs[:, j, :size] = simplex_from_free(vector[start: start + count], probs[:, j, :size])
+        for j, at in enumerate(self._estimated_positions()):
+            count = self.n_components * (at.size - 1)
+            probs[:, j, at] = simplex_from_free(vector[start: start + count], probs[:, j, at])
             start += count
         return self.with_params(probs=probs)
 
@@ -388,8 +486,40 @@ class Categorical(ParametricFamily):
         size = self.free_parameters().size
         return np.zeros(size), np.ones(size)
 
+    def estimated_categories(self) -> list[np.ndarray]:
+        """Per column, which of its categories some component gives a positive probability (all, before fitting).
+
+        At the maximum of the likelihood, a category's probability is 0 in
+        every component exactly when no row of the fitted data takes it (a
+        pandas category declared but unused, a code of ``n_categories`` not
+        seen): its probabilities sit on their bound, are not estimated and
+        are not free parameters.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> fam = em.Categorical(2, n_categories=3).bind(["a"])
+        >>> [mask.tolist() for mask in fam.estimated_categories()]
+        [[True, True, True]]
+        >>> probs = np.array([[[0.5, 0.5, 0.0]], [[1.0, 0.0, 0.0]]])
+        >>> [mask.tolist() for mask in fam.with_params(probs=probs).estimated_categories()]
+        [[True, True, False]]
+        """
+        if not self.is_fitted:
+            return [np.ones(size, dtype=bool) for size in self._sizes()]
+        positive = np.nan_to_num(self.params["probs"], nan=0.0) > 0
+        return [positive[:, j, :size].any(axis=0) for j, size in enumerate(self._sizes())]
+
+    def _estimated_positions(self) -> list[np.ndarray]:
+        """Per column, the positions of its estimated categories (:meth:`estimated_categories`)."""
+        return [np.flatnonzero(estimated) for estimated in self.estimated_categories()]
+
     def n_params(self):
-        """``K sum_j (C_j - 1)``.
+        """``K sum_j (C_j - 1)``, with ``C_j`` the categories of column j that are estimated.
+
+        A category is estimated when some component gives it a positive
+        probability (:meth:`estimated_categories`): at the maximum of the
+        likelihood, when some fitted row takes it.
 
         Examples
         --------
@@ -401,8 +531,15 @@ class Categorical(ParametricFamily):
         >>> fam = em.Categorical(n_components=2).bind(["a", "b"], data=x)
         >>> fam.m_step(fam.stats(x, resp)).n_params()
         6
+
+        A fourth code of column ``a`` declared by ``n_categories`` but taken
+        by no row is not estimated and does not count:
+
+        >>> fam = em.Categorical(n_components=2, n_categories=[4, None]).bind(["a", "b"], data=x)
+        >>> fam.m_step(fam.stats(x, resp)).n_params()
+        6
         """
-        return int(self.n_components * (self._sizes() - 1).sum())
+        return int(self.n_components * sum(estimated.sum() - 1 for estimated in self.estimated_categories()))
 
     def sample(self, component, rng):
         """Category values drawn from each row's component (positions for columns encoded from pandas).

@@ -14,6 +14,8 @@ import numpy as np
 
 from ..exceptions import DegenerateComponentError
 from ._support import reject_rows
+from .base import Evaluation
+from .missing import expected_sums, observed_and_filled
 from .parametric import ParametricFamily, SumStats
 from .registry import register_family
 
@@ -94,6 +96,30 @@ class Exponential(ParametricFamily):
         ([2.0, 2.0], [[4.0], [8.0]])
         """
         return SumStats.of(resp, total=resp.T @ x)
+
+    def evaluate_observed(self, x) -> Evaluation:
+        """Rows with NaN: the log-density of the observed entries, and expected statistics.
+
+        A missing value drops out of the log-density; in the statistics it
+        counts at its expectation ``1 / lambda_kj`` under each component (the
+        E-step of the complete data; see docs/missing_values.md).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from scipy.stats import expon
+        >>> fitted = em.Exponential().with_params(rate=[[2.0, 0.5]])
+        >>> ev = fitted.evaluate_observed(np.array([[3.0, np.nan]]))
+        >>> bool(np.isclose(ev.log_prob[0, 0], expon(scale=0.5).logpdf(3.0)))
+        True
+        >>> ev.stats(np.ones((1, 1))).sums["total"].tolist()
+        [[3.0, 2.0]]
+        """
+        observed, filled = observed_and_filled(x)
+        rate = self.params["rate"]
+        log_prob = observed @ np.log(rate).T - filled @ rate.T
+        mean = 1.0 / rate
+        return Evaluation(log_prob, lambda resp: SumStats.of(resp, total=expected_sums(resp, filled, observed, mean)))
 
     def m_step(self, stats):
         """``lambda_k = n_k / sum_i r_ik x_i``.

@@ -35,7 +35,8 @@ from scipy.special import digamma, gammaln, polygamma
 
 from ..exceptions import DegenerateComponentError
 from ._support import reject_rows
-from .base import collapsed_variances, pooled_variance, with_collapsed_spread
+from .base import Evaluation, collapsed_variances, pooled_variance, with_collapsed_spread
+from .missing import expected_sums, observed_and_filled
 from .parametric import ParametricFamily, SumStats
 from .registry import register_family
 
@@ -162,6 +163,39 @@ class Gamma(ParametricFamily):
         ([2.0, 2.0], [[4.0], [8.0]], [[1.0986], [2.4849]])
         """
         return SumStats.of(resp, total=resp.T @ x, log_total=resp.T @ np.log(x))
+
+    def evaluate_observed(self, x) -> Evaluation:
+        """Rows with NaN: the log-density of the observed entries, and expected statistics.
+
+        A missing value drops out of the log-density; in the statistics it
+        counts at its expectations under each component, ``E[x] = a / b`` and
+        ``E[log x] = digamma(a) - log b`` (the E-step of the complete data;
+        see docs/missing_values.md).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from scipy.stats import gamma
+        >>> fitted = em.Gamma().with_params(shape=[[2.0, 3.0]], rate=[[1.0, 0.5]])
+        >>> ev = fitted.evaluate_observed(np.array([[3.0, np.nan]]))
+        >>> bool(np.isclose(ev.log_prob[0, 0], gamma(2.0, scale=1.0).logpdf(3.0)))
+        True
+        >>> ev.stats(np.ones((1, 1))).sums["total"].tolist()
+        [[3.0, 6.0]]
+        """
+        observed, filled = observed_and_filled(x)
+        log_x = np.log(np.where(observed, filled, 1.0))  # log 1 = 0: a missing entry adds nothing to the sums
+        a, b = self.params["shape"], self.params["rate"]
+        log_prob = observed @ (a * np.log(b) - gammaln(a)).T + log_x @ (a - 1.0).T - filled @ b.T
+
+        def stats(resp):
+            return SumStats.of(
+                resp,
+                total=expected_sums(resp, filled, observed, a / b),
+                log_total=expected_sums(resp, log_x, observed, digamma(a) - np.log(b)),
+            )
+
+        return Evaluation(log_prob, stats)
 
     def m_step(self, stats):
         """Shape from ``log a - digamma(a) = log(xbar) - mean(log x)`` (Newton), then ``b = a / xbar``.

@@ -15,6 +15,12 @@ sets of statistics merge with the pairwise update of Chan, Golub & LeVeque::
 which never forms raw second moments, so it does not cancel when the mean is
 large against the spread. The M-step sets ``mu_k = m_k`` and hands ``S_k`` and
 ``n_k`` to the covariance structure (see :mod:`emkit.components.covariance`).
+
+With a conjugate prior (``prior=GaussianPrior()``) the M-step is the
+posterior mode instead (:mod:`emkit.components.covariance.map_steps`); the
+prior's data-dependent defaults come from the statistics of the first M-step,
+pooled over the components (:meth:`GaussianStats.pooled`): in a mixture of
+this family alone they are the data's mean and scatter.
 """
 
 from __future__ import annotations
@@ -23,11 +29,19 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import xarray as xr
 
-from .base import Evaluation
-from .covariance import DiagonalCovariance, FullCovariance
+from .base import Evaluation, too_few_observations
+from .covariance import CovarianceStructure, DiagonalCovariance, FullCovariance
+from .covariance.map_steps import map_estimate
+from .missing import GaussianConditionals
 from .location_scale import DEFAULT_REG_COVAR, LocationScaleFamily  # noqa: F401 (DEFAULT_REG_COVAR: public here)
+from .priors import (
+    GaussianHyperparameters,
+    GaussianPrior,
+    check_prior_structure,
+    declared_prior,
+    gaussian_log_prior,
+)
 from .registry import register_family
 
 _LOG_2PI = np.log(2.0 * np.pi)
@@ -125,6 +139,28 @@ class GaussianStats:
 
     __rmul__ = __mul__
 
+    def pooled(self) -> "GaussianStats":
+        """The statistics of all components together, as one component.
+
+        ``n = sum_k n_k``, ``m = sum_k n_k m_k / n`` and
+        ``S = sum_k (S_k + n_k (m_k - m)(m_k - m)^T)``: when every row's
+        weights sum to 1 over the components, the data's weight, mean and
+        scatter.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import GaussianStats
+        >>> x = np.array([[0.0], [2.0], [4.0]])
+        >>> s = GaussianStats.from_data(x, np.eye(2)[[0, 0, 1]], scatter_kind="full").pooled()
+        >>> s.weight.tolist(), s.mean.tolist(), s.scatter.tolist()
+        ([3.0], [[2.0]], [[[8.0]]])
+        """
+        total = self.weight.sum()
+        mean = self.weight @ self.mean / total
+        spread = _weighted_outer(self.weight, self.mean - mean, self.scatter.ndim == 3).sum(axis=0)
+        return GaussianStats(total[None], mean[None], (self.scatter.sum(axis=0) + spread)[None])
+
 
 def _weighted_outer(weight: np.ndarray, delta: np.ndarray, full: bool) -> np.ndarray:
     """``w_k delta_k delta_k^T`` (K, d, d), or its diagonal (K, d) if not ``full``."""
@@ -152,6 +188,15 @@ class Gaussian(LocationScaleFamily):
         Added to every covariance diagonal in the M-step (squared data
         units), so covariances stay positive definite when a component sits
         on few points.
+    prior : GaussianPrior, optional
+        A conjugate prior (Fraley & Raftery, 2007): the M-step returns the
+        posterior mode, and EM climbs the log-likelihood plus
+        :meth:`log_prior`. For EII, VII, EEI, VVI, EEE and VVV. Its defaults
+        left to the data are computed from the first M-step's statistics
+        pooled over this family's components, so in a mixture of several
+        families give ``mean`` and ``scale``.
+    hyperparameters : GaussianHyperparameters, optional
+        The prior's resolved values, set by the M-step (keyword only).
 
     Examples
     --------
@@ -159,11 +204,53 @@ class Gaussian(LocationScaleFamily):
     >>> g = em.Gaussian("diag", n_components=2)
     >>> g.n_components, g.covariance.name, g.is_fitted
     (2, 'VVI', False)
+    >>> em.Gaussian("VVV", prior=em.GaussianPrior(dof=4))
+    Gaussian(covariance='VVV', prior=GaussianPrior(shrinkage=0.01, dof=4.0), n_components=1, reg_covar=1e-06)
     """
 
     kind = "gaussian"
     _label = "Gaussian"
     _matrix_name = "covariances"
+
+    def __init__(
+        self,
+        covariance: "str | CovarianceStructure" = "full",
+        n_components: int = 1,
+        reg_covar: float = DEFAULT_REG_COVAR,
+        *,
+        prior: "GaussianPrior | dict | None" = None,
+        means: np.ndarray | None = None,
+        hyperparameters: GaussianHyperparameters | None = None,
+        _structure: CovarianceStructure | None = None,
+    ):
+        super().__init__(covariance, n_components, reg_covar, means=means, _structure=_structure)
+        self.prior = declared_prior(GaussianPrior, prior)
+        if self.prior is not None:
+            check_prior_structure(self.covariance.name)
+        self.hyperparameters = hyperparameters
+
+    def _options(self) -> dict:
+        return {} if self.prior is None else {"prior": self.prior}
+
+    @classmethod
+    def _options_from_spec(cls, spec: dict) -> dict:
+        return {"prior": spec.get("prior")}
+
+    def spec(self) -> dict:
+        """JSON-serialisable description, enough to rebuild an unfitted copy (the prior as its ``spec``).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Gaussian("EII", prior=em.GaussianPrior(scale=2.0)).spec()["prior"]
+        {'shrinkage': 0.01, 'mean': None, 'dof': None, 'scale': 2.0}
+        >>> em.Gaussian.from_spec(em.Gaussian("EII", prior=em.GaussianPrior(scale=2.0)).spec()).prior
+        GaussianPrior(shrinkage=0.01, scale=2.0)
+        """
+        spec = super().spec()
+        if self.prior is not None:
+            spec["prior"] = self.prior.spec()
+        return spec
 
     # -- the protocol ------------------------------------------------------------
     def log_prob(self, x: np.ndarray) -> np.ndarray:
@@ -259,6 +346,38 @@ class Gaussian(LocationScaleFamily):
             return GaussianStats(weight, self.means + offset, scatter)
 
         return Evaluation(maha.T, stats)
+
+    def evaluate_observed(self, x: np.ndarray) -> Evaluation:
+        """Rows with NaN: log-densities of their observed entries and completed statistics.
+
+        ``log N(x_o | mu_ko, Sigma_koo)``, and statistics in which each row is
+        completed by its conditional mean under each component, with the
+        conditional covariance of its missing block added to the scatter, so
+        that every covariance structure takes its M-step from the completed
+        scatter (see :mod:`emkit.components.missing`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0, 0.0], [2.0, 2.0], [1.0, 3.0]])
+        >>> fitted = Gaussian("full").m_step(Gaussian("full").stats(x, np.ones((3, 1))))
+        >>> ev = fitted.evaluate_observed(np.array([[1.0, np.nan]]))
+        >>> from scipy.stats import norm
+        >>> bool(np.isclose(ev.log_prob[0, 0], norm(1.0, np.sqrt(fitted.covariance_matrices()[0, 0, 0])).logpdf(1.0)))
+        True
+        >>> ev.stats(np.ones((1, 1))).mean.round(6).tolist()  # x_1 at its mean: E[x_2 | x_1] = mu_2
+        [[1.0, 1.666667]]
+        """
+        pieces = GaussianConditionals(x, self.means, self.covariance_matrices())
+
+        def stats(resp):
+            weight, mean, scatter = pieces.moments(resp)
+            if self.covariance.scatter_kind == "diag":
+                scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
+            return GaussianStats(weight, mean, scatter)
+
+        return Evaluation(pieces.log_prob, stats)
 
     def log_prob_into(self, x: np.ndarray, out: np.ndarray) -> None:
         """Writes the log-densities of a chunk into ``out`` (n, K), in compiled blocks.
@@ -391,8 +510,96 @@ class Gaussian(LocationScaleFamily):
         >>> refit.means.tolist(), refit.covariance.values.tolist()
         ([[2.5], [4.5]], [4.25, 0.25])
         """
+        if self.prior is not None:
+            return self._map_step(stats)
         means, structure, _ = self._estimate(stats.weight, stats.mean, stats.scatter)
         return self._with(means, structure)
+
+    def _map_step(self, stats: GaussianStats) -> "Gaussian":
+        """The posterior mode, under the hyperparameters :meth:`resolved_prior` gives."""
+        hyper = self.resolved_prior(stats)
+        means, structure = map_estimate(self.covariance, stats.weight, stats.mean, stats.scatter, hyper, self.reg_covar)
+        return self._with(means, structure, hyperparameters=hyper)
+
+    def resolved_prior(self, stats: GaussianStats) -> GaussianHyperparameters:
+        """The prior's hyperparameters: those already resolved, else the defaults from ``stats`` pooled.
+
+        The pooled statistics of any E-step of a mixture of this family alone
+        are the data's weight, mean and scatter, so the first M-step (or the
+        first objective, when EM starts from given parameters) fixes them,
+        and every later step keeps them.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> family = em.Gaussian("VII", n_components=2, prior=em.GaussianPrior())
+        >>> hyper = family.resolved_prior(family.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> hyper.mean.tolist(), hyper.dof, round(hyper.scale, 6)  # var(x) / 2^2
+        ([2.5], 3.0, 1.416667)
+        """
+        if self.hyperparameters is not None:
+            return self.hyperparameters
+        data = stats.pooled()
+        return self.prior.resolve(
+            self.covariance.name, self.n_components, float(data.weight[0]), data.mean[0], data.scatter[0]
+        )
+
+    def log_prior(self, stats: GaussianStats | None = None) -> float:
+        """The log prior density of the parameters; 0 without a prior.
+
+        ``sum_k log N(mu_k | mu_P, Sigma_k / kappa_P)`` plus the inverse-Wishart
+        (or inverse-gamma) log density of each distinct covariance parameter
+        (once for a shared covariance); see :mod:`emkit.components.priors`.
+
+        Parameters
+        ----------
+        stats : GaussianStats, optional
+            Statistics of the data (an E-step's), for a family whose
+            hyperparameters no M-step has resolved yet (see
+            :meth:`resolved_prior`); without them such a family gives 0.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> family = em.Gaussian("VII", n_components=2, reg_covar=0.0, prior=em.GaussianPrior())
+        >>> fitted = family.m_step(family.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> round(fitted.log_prior(), 4), em.Gaussian().log_prior()
+        (-4.7409, 0.0)
+        """
+        if self.prior is None or (self.hyperparameters is None and stats is None):
+            return 0.0
+        structure = self.covariance
+        distinct = structure.values[:1] if structure.shared else structure.values
+        return gaussian_log_prior(self.resolved_prior(stats), self.means, self.covariance_matrices(), distinct)
+
+    def degenerate_components(self, counts: np.ndarray) -> dict[int, str]:
+        """Components whose fit is an artefact; with a prior, only those whose spread collapsed.
+
+        Without a prior, the rules of every location-scale family: too few
+        observations for the free parameters, or a spread below a thousandth
+        of the data's. With a prior the posterior mode is proper whatever a
+        component's count (a component the data leave nearly empty sits near
+        the prior's mode, and the information criteria count its
+        parameters), so the count rule does not apply.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.random.default_rng(0).normal(size=(50, 2))
+        >>> resp = np.eye(2)[[0] * 48 + [1] * 2]
+        >>> for prior in (None, em.GaussianPrior()):
+        ...     g = em.Gaussian("full", 2, prior=prior)
+        ...     print(g.m_step(g.stats(x, resp)).degenerate_components(resp.sum(axis=0)))
+        {1: 'effective sample size 2 is below its 5 free parameter(s)'}
+        {}
+        """
+        reasons = super().degenerate_components(counts)
+        if self.prior is None:
+            return reasons
+        too_few = too_few_observations(self, counts)
+        return {k: why for k, why in reasons.items() if k not in too_few}
 
     def working_floats_per_row(self, n_features: int) -> int:
         """Floats of E-step temporaries per observation (sizes chunks).

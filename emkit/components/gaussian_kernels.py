@@ -14,7 +14,7 @@ run on all cores):
      augmented chunk ``[x_i - s, 1]`` with ``[U_k; -(mu_k - s) U_k]`` (``s``
      a point inside the data, so that a common offset does not round);
      components far from ``s`` in their own units are whitened directly
-     from ``x_i - mu_k`` (see ``FullCovariance._affine``);
+     from ``x_i - mu_k`` (see :func:`emkit.components.covariance.moments.affine_whitening`);
    * diagonal covariance: ``y_ikj = (x_ij - mu_kj) / sigma_kj``, row by row;
 
 2. the log-joint ``a_ik = c_k - delta_ik / 2`` for Gaussians, or

@@ -26,8 +26,9 @@ from .base import (
     family_degenerate_components,
     too_few_observations,
 )
-from .capabilities import check_data, declared, description, working_floats
+from .capabilities import check_data, declared, description, log_prior_of, working_floats
 from .categorical import common_categories
+from .missing import evaluate_with_missing
 from .parametric import check_n_components
 from .registry import family_from_spec, register_family
 
@@ -285,6 +286,27 @@ class Independent:
         log_prob = sum(e.log_prob for e in evaluations)
         return Evaluation(log_prob, lambda resp: ProductStats(tuple(e.stats(resp) for e in evaluations)))
 
+    def evaluate_observed(self, x) -> Evaluation:
+        """Rows with NaN: each part marginalises its own missing entries, by its own rule.
+
+        A part whose columns are all missing in a row adds nothing to its
+        log-density; a part that cannot marginalise raises a ``TypeError``
+        naming it.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> fam = em.Independent({"h": em.Gaussian(), "v": em.Poisson()}, n_components=2).bind(["h", "v"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, np.eye(2)[[0, 0, 1, 1]]))
+        >>> ev = fitted.evaluate_observed(np.array([[1.0, np.nan]]))
+        >>> bool(np.allclose(ev.log_prob, fitted.parts[0].log_prob(np.array([[1.0]]))))
+        True
+        """
+        evaluations = [evaluate_with_missing(p, x[:, idx]) for p, idx in zip(self.parts, self.columns)]
+        log_prob = sum(e.log_prob for e in evaluations)
+        return Evaluation(log_prob, lambda resp: ProductStats(tuple(e.stats(resp) for e in evaluations)))
+
     def log_prob(self, x):
         """Sum of the parts' log-densities, shape (n, K).
 
@@ -337,6 +359,31 @@ class Independent:
         (True, [[1.0], [11.0]], [[2.0], [6.0]])
         """
         return self._rebuilt([p.m_step(s) for p, s in zip(self.parts, stats.parts)])
+
+    def log_prior(self, stats: ProductStats | None = None) -> float:
+        """The sum of the parts' log prior densities (0 for a part without a prior).
+
+        Parameters
+        ----------
+        stats : ProductStats, optional
+            An E-step's statistics, each part's passed on to it (see
+            :func:`~emkit.components.capabilities.log_prior_of`).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from scipy import stats
+        >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [10.0, 5.0], [12.0, 7.0]])
+        >>> resp = np.eye(2)[[0, 0, 1, 1]]
+        >>> parts = {"h": em.Gaussian(), "v": em.Poisson(prior=em.GammaPrior(2.0, 1.0))}
+        >>> fam = em.Independent(parts, n_components=2).bind(["h", "v"], data=x)
+        >>> fitted = fam.m_step(fam.stats(x, resp))
+        >>> rates = fitted.parts[1].params["rate"].ravel()  # (sum + 1) / (n_k + 1)
+        >>> bool(np.isclose(fitted.log_prior(), stats.gamma(2.0).logpdf(rates).sum()))
+        True
+        """
+        part_stats = [None] * len(self.parts) if stats is None else stats.parts
+        return sum(log_prior_of(p, s) for p, s in zip(self.parts, part_stats))
 
     def free_parameters(self) -> np.ndarray:
         """The parts' free parameters, one after the other.

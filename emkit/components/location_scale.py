@@ -45,7 +45,7 @@ class LocationScaleFamily:
     Parameters
     ----------
     covariance : str or CovarianceStructure, default "full"
-        Structure of the matrices ``Sigma_k``: any of the six structures of
+        Structure of the matrices ``Sigma_k``: any of the fourteen structures of
         :mod:`emkit.components.covariance`.
     n_components : int, default 1
         Number of components in this batch.

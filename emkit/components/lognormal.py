@@ -19,8 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._support import reject_rows
-from .base import collapsed_variances, pooled_variance, with_collapsed_spread
+from .base import Evaluation, collapsed_variances, pooled_variance, with_collapsed_spread
 from .gaussian import GaussianStats
+from .missing import observed_and_filled
 from .parametric import ParametricFamily, SumStats
 from .registry import register_family
 
@@ -120,6 +121,42 @@ class LogNormal(ParametricFamily):
         ([2.0, 2.0], [[1.0], [2.0]], [[2.0], [2.0]])
         """
         return GaussianStats.from_data(np.log(x), resp, scatter_kind="diag")
+
+    def evaluate_observed(self, x) -> Evaluation:
+        """Rows with NaN: the log-density of the observed entries, and expected statistics.
+
+        A missing value drops out of the log-density; in the statistics its
+        ``log x_j`` counts at its mean ``mu_kj`` under each component, with its
+        variance ``sigma_kj^2`` added to the scatter (the E-step of the
+        complete data, a diagonal Gaussian's; see docs/missing_values.md).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from scipy.stats import lognorm
+        >>> fitted = em.LogNormal().with_params(mu=[[0.0, 1.0]], sigma=[[1.0, 0.5]])
+        >>> ev = fitted.evaluate_observed(np.array([[3.0, np.nan], [1.0, 2.0]]))
+        >>> bool(np.isclose(ev.log_prob[0, 0], lognorm(1.0).logpdf(3.0)))
+        True
+        >>> s = ev.stats(np.array([[1.0], [0.0]]))
+        >>> s.mean.round(4).tolist(), s.scatter.tolist()  # log 3 and mu = 1; no spread but sigma^2
+        ([[1.0986, 1.0]], [[0.0, 0.25]])
+        """
+        mu, sigma = self.params["mu"], self.params["sigma"]
+        observed, y = observed_and_filled(np.log(x))
+        z = np.where(observed[:, None, :], (y[:, None, :] - mu[None]) / sigma[None], 0.0)
+        log_prob = -0.5 * np.sum(z * z, axis=2) - observed @ (np.log(sigma) + 0.5 * _LOG_2PI).T - y.sum(
+            axis=1, keepdims=True
+        )
+
+        def stats(resp):
+            completed = np.where(observed[None], y[None], mu[:, None, :])  # (K, n, d)
+            weight = resp.sum(axis=0)
+            mean = np.einsum("nk,knd->kd", resp, completed) / np.where(weight > 0, weight, 1.0)[:, None]
+            scatter = np.einsum("nk,knd->kd", resp, np.square(completed - mean[:, None, :]))
+            return GaussianStats(weight, mean, scatter + (resp.T @ ~observed) * np.square(sigma))
+
+        return Evaluation(log_prob, stats)
 
     def m_step(self, stats):
         """``mu_k = m_k`` and ``sigma_k = sqrt(S_k / n_k + reg_var)``.

@@ -45,23 +45,60 @@ import xarray as xr
 from .base import too_few_observations
 
 
-#: The smallest positive float: ``safe_log`` maps 0 to its log, about -744.4.
-_SMALLEST = np.nextafter(0.0, 1.0)
+def log_probability(p: np.ndarray) -> np.ndarray:
+    """``log p`` elementwise, ``-inf`` where ``p`` is 0 (without a divide-by-zero warning).
 
-
-def safe_log(p: np.ndarray) -> np.ndarray:
-    """``log p`` with 0 mapped to ``log(5e-324)`` (about -744.4), so densities stay finite.
-
-    Monotone: every positive float keeps its exact log.
+    A value of probability 0 is impossible: its log-density is ``-inf``, so
+    a row or a sequence that no component or state can emit is refused
+    rather than given a finite log-likelihood.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from emkit.components.parametric import safe_log
-    >>> safe_log(np.array([1.0, 0.0])).round(1).tolist()
-    [0.0, -744.4]
+    >>> from emkit.components.parametric import log_probability
+    >>> log_probability(np.array([1.0, 0.5, 0.0])).round(3).tolist()
+    [0.0, -0.693, -inf]
     """
-    return np.log(np.maximum(p, _SMALLEST))
+    p = np.asarray(p, dtype=float)
+    return np.log(p, out=np.full(p.shape, -np.inf), where=p > 0)
+
+
+def xlogy_product(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``sum_j x_ij log p_kj``, shape (n, K), with ``0 log 0 = 0`` (as ``scipy.special.xlogy``).
+
+    A positive ``x_ij`` where ``p_kj`` is 0 makes the entry ``-inf``: the
+    row is impossible under component k. Zeros of ``p`` that meet only
+    zeros of ``x`` add nothing, so the product is exact and finite wherever
+    the data are possible.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, d)
+        Non-negative data (counts, indicators).
+    p : ndarray of shape (K, d)
+        Non-negative parameters (rates, probabilities).
+
+    Returns
+    -------
+    ndarray of shape (n, K)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import xlogy
+    >>> from emkit.components.parametric import xlogy_product
+    >>> x, p = np.array([[0.0, 2.0], [1.0, 2.0]]), np.array([[0.0, 0.5], [0.2, 0.5]])
+    >>> xlogy_product(x, p).round(3).tolist()
+    [[-1.386, -1.386], [-inf, -2.996]]
+    >>> xlogy(x[:, None, :], p[None]).sum(axis=2).round(3).tolist()
+    [[-1.386, -1.386], [-inf, -2.996]]
+    """
+    zero = p == 0
+    out = x @ np.log(np.where(zero, 1.0, p)).T
+    if zero.any():
+        impossible = (x != 0).astype(float) @ zero.T.astype(float) > 0
+        out[impossible] = -np.inf
+    return out
 
 
 def simplex_to_free(probs: np.ndarray) -> np.ndarray:

@@ -174,7 +174,7 @@ class StudentT(LocationScaleFamily):
     ----------
     covariance : str or CovarianceStructure, default "full"
         Structure of the scale matrices ``Sigma_k`` (the covariance is
-        ``nu / (nu - 2) Sigma_k`` for ``nu > 2``): any of the six structures of
+        ``nu / (nu - 2) Sigma_k`` for ``nu > 2``): any of the fourteen structures of
         :mod:`emkit.components.covariance`.
     dof : float, optional
         Fixed degrees of freedom for every component; by default they are

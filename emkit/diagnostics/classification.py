@@ -13,7 +13,6 @@ Over the data: the mean uncertainty, the total entropy and ICL (see
 
 from __future__ import annotations
 
-import numpy as np
 import xarray as xr
 from scipy.special import xlogy
 

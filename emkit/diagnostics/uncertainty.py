@@ -46,8 +46,22 @@ not identified, or not at a maximum, and gets no error. Every reported
 parameter ``phi`` (all entries of ``fit.params``: every weight and
 probability, both triangles of a covariance matrix) gets its variance by
 the delta method, ``g S^+ g^T`` with ``g_i = h_i d phi / d theta_i`` from
-central differences, so it is on the scale of the value shown. Intervals are
-``estimate +- z SE`` (normal). A ``note`` column says why an error is NaN.
+central differences, so it is on the scale of the value shown. A ``note``
+column says why an error is NaN.
+
+Intervals are Wald intervals on an unconstrained scale, mapped back, so they
+stay inside each parameter's domain (:func:`interval_on_domain`): with ``g``
+the logit for a probability (a weight, ``startprob``, ``transmat``, a
+category's probability; each entry of a simplex on its own), the log for a
+positive parameter (a variance on a covariance's diagonal, a rate, a scale,
+a shape, degrees of freedom), the interval is
+``g^-1(g(phi) -/+ z SE |g'(phi)|)``, the standard error carried to that
+scale by the delta method. For a well-determined parameter (``SE`` small
+against the distance to the bound) it is ``phi -/+ z SE`` to first order;
+near a bound it is skewed away from it, as the likelihood is. Parameters
+without bounds (means, covariances off the diagonal, regression
+coefficients) get ``phi -/+ z SE``. A family declares the domains of its
+other parameters in ``param_bounds``.
 
 This costs about ``p^2`` passes over the data for ``p`` free parameters,
 so it suits models with up to a few hundred parameters; above
@@ -58,13 +72,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from .. import notices
-from .._input import as_sample_weight
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.driver import e_step
 from ..em.progress import progress_bar
+from ..results.fit_data import fit_data
 from .._sequence_input import sequence_bounds
 
 
@@ -86,50 +100,18 @@ _STEP_TRIES = 12
 SINGULAR_RCOND = 1e-6
 #: A reported parameter is not identified if this fraction of its gradient lies along such an eigenvector.
 _IDENTIFIED_TOL = 1e-3
+#: Reported variables that are probabilities (entries of a simplex): intervals on the logit scale.
+PROBABILITIES = ("weights", "startprob", "transmat", "probs", "mixture_weights")
+#: Reported variables that are positive in every family that has them: intervals on the log scale.
+#: Other parameters' domains come from their family's ``param_bounds``; the diagonal of a
+#: matrix over ``feature`` and ``feature2`` (a covariance, a Student-t scale matrix) is positive.
+POSITIVE = ("dof", "sigma")
 
 ON_BOUNDARY = "on or near a bound ({name} = {value:.3g}): no standard error"
 UNRESOLVED = "log-likelihood flat, not at a maximum or undefined along it: no standard error"
 NOT_MAXIMUM = "not at a maximum (observed information not positive definite): no standard error"
 NOT_IDENTIFIED = "not identified (observed information singular): no standard error"
 FIXED = "not estimated by the likelihood (fixed)"
-
-
-def fit_data(fit, X, sample_weight=None, lengths=None, sequence_column=None, what: str = "summary"):
-    """``(observations, weights, lengths)``: ``X`` read for ``fit``, its row weights and sequence lengths.
-
-    A hidden Markov model fit reads sequences as its ``fit`` did
-    (:meth:`~emkit.results.HMMFitResult.sequences`) and takes no weights; a
-    mixture's rows are independent, so ``lengths`` and ``sequence_column``
-    are refused and its lengths are None. ``what`` names the caller in
-    messages.
-
-    Examples
-    --------
-    >>> import emkit as em
-    >>> waiting = em.datasets.load("faithful")[["waiting"]]
-    >>> fit = em.HiddenMarkovModel(em.Gaussian(), 2).fit(waiting, random_state=0)
-    >>> obs, weight, lengths = fit_data(fit, waiting, lengths=[200, 72])
-    >>> obs.n_obs, weight, lengths.tolist()
-    (272, None, [200, 72])
-    >>> fit_data(em.GaussianMixture(2).fit(waiting, random_state=0), waiting, lengths=[272])
-    Traceback (most recent call last):
-    ...
-    ValueError: summary takes lengths and sequence_column for hidden Markov model fits only: a mixture's rows are independent
-    """
-    if fit.mixture.sequential:
-        if sample_weight is not None:
-            raise ValueError(
-                f"{what}: a hidden Markov model takes no sample weights (its observations are not exchangeable)"
-            )
-        obs, lengths = fit.sequences(X, lengths, sequence_column)
-        return obs, None, lengths
-    if lengths is not None or sequence_column is not None:
-        raise ValueError(
-            f"{what} takes lengths and sequence_column for hidden Markov model fits only: a mixture's rows are "
-            "independent"
-        )
-    obs = fit.observations(X)
-    return obs, as_sample_weight(sample_weight, obs.n_obs), None
 
 
 def parameter_labels(params) -> tuple[list[str], np.ndarray]:
@@ -150,6 +132,108 @@ def parameter_labels(params) -> tuple[list[str], np.ndarray]:
     values = _reported_values(params)
     finite = np.isfinite(values)
     return [label for label, keep in zip(labels, finite) if keep], values[finite]
+
+
+def parameter_domains(params, families=()) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of the domain of every finite entry of a parameter Dataset.
+
+    In :func:`parameter_labels` order: ``(0, 1)`` for :data:`PROBABILITIES`,
+    ``(0, inf)`` for :data:`POSITIVE` and the diagonal of a matrix over
+    ``feature`` and ``feature2``, the ``param_bounds`` the ``families`` (and
+    the parts of a product of families) declare, ``(-inf, inf)`` otherwise.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> fit = em.GaussianMixture(1).fit(em.datasets.load("faithful"))
+    >>> labels, _ = parameter_labels(fit.params)
+    >>> lower, upper = parameter_domains(fit.params, fit.mixture.families)
+    >>> [(label, float(low), float(high)) for label, low, high in zip(labels, lower, upper)][:4]
+    [('weights[0]', 0.0, 1.0), ('means[0, eruptions]', -inf, inf), ('means[0, waiting]', -inf, inf), ('covariances[0, eruptions, eruptions]', 0.0, inf)]
+    >>> float(lower[labels.index("covariances[0, eruptions, waiting]")])
+    -inf
+    """
+    declared = {
+        **_declared_bounds(families), **dict.fromkeys(PROBABILITIES, (0.0, 1.0)), **dict.fromkeys(POSITIVE, (0.0, np.inf)),
+    }
+    lower, upper = [], []
+    for name, var in _reported_variables(params):
+        low, high = declared.get(name, (-np.inf, np.inf))
+        lower.append(np.where(_matrix_diagonal(var), 0.0, low).ravel())
+        upper.append(np.full(var.size, high, dtype=float))
+    finite = np.isfinite(_reported_values(params))
+    return np.concatenate(lower or [np.zeros(0)])[finite], np.concatenate(upper or [np.zeros(0)])[finite]
+
+
+def _declared_bounds(families) -> dict:
+    """Parameter name -> ``(lower, upper)`` as the families (and the parts of products) declare in ``param_bounds``."""
+    bounds = {}
+    for family in families:
+        bounds.update(_declared_bounds(getattr(family, "parts", ())))
+        bounds.update(getattr(family, "param_bounds", None) or {})
+    return bounds
+
+
+def _matrix_diagonal(var) -> np.ndarray:
+    """Which entries of ``var`` lie on the diagonal of a matrix over ``feature`` and ``feature2`` (none if it is not one)."""
+    if not {"feature", "feature2"} <= set(var.dims):
+        return np.zeros(var.shape, dtype=bool)
+    index = np.indices(var.shape)
+    return index[var.get_axis_num("feature")] == index[var.get_axis_num("feature2")]
+
+
+def interval_on_domain(estimate, std_error, z: float, lower, upper) -> tuple[np.ndarray, np.ndarray]:
+    """Wald limits computed on the unconstrained scale of the domain ``(lower, upper)``, mapped back.
+
+    The scale ``g`` is the logit of ``(phi - lower) / (upper - lower)`` when
+    both bounds are finite (a probability's logit), the log of the distance
+    to the one finite bound (a variance's or rate's log), ``phi`` itself for
+    no bound. The limits are ``g^-1(g(phi) -/+ z SE |g'(phi)|)``: the
+    standard error moved to that scale by the delta method, so they stay
+    inside the domain, and equal ``phi -/+ z SE`` to first order in ``SE``.
+    An estimate on a bound has no interval (NaN).
+
+    Parameters
+    ----------
+    estimate, std_error : ndarray
+    z : float
+        Normal quantile of the level, ``1.96`` for 95%.
+    lower, upper : ndarray
+        Bounds of each estimate's domain (``-inf``/``inf`` for none).
+
+    Returns
+    -------
+    lower_limit, upper_limit : ndarray
+
+    Examples
+    --------
+    A probability of 0.02 with standard error 0.015: the plain limits would
+    be ``-0.0094`` and ``0.0494``; on the logit scale both are inside
+    ``(0, 1)``. A variance of 4 with standard error 0.02 (well determined)
+    gets ``4 -/+ 1.96 * 0.02 = (3.9608, 4.0392)`` to within ``1e-4``:
+
+    >>> import numpy as np
+    >>> low, high = interval_on_domain(np.array([0.02, 4.0]), np.array([0.015, 0.02]), 1.96,
+    ...                                np.array([0.0, 0.0]), np.array([1.0, np.inf]))
+    >>> low.round(4).tolist(), high.round(4).tolist()
+    ([0.0045, 3.961], [0.0838, 4.0394])
+    """
+    estimate, std_error, lower, upper = (np.asarray(a, dtype=float) for a in (estimate, std_error, lower, upper))
+    has_lower, has_upper = np.isfinite(lower), np.isfinite(upper)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        width = upper - lower
+        share = (estimate - lower) / width  # in (0, 1) inside a bounded domain
+        logit, logit_spread = special.logit(share), z * std_error / (width * share * (1 - share))
+        from_lower, from_upper = estimate - lower, upper - estimate
+        factor_lower, factor_upper = np.exp(z * std_error / from_lower), np.exp(z * std_error / from_upper)
+        limits = [
+            (lower + width * special.expit(logit - logit_spread), lower + width * special.expit(logit + logit_spread)),
+            (lower + from_lower / factor_lower, lower + from_lower * factor_lower),
+            (upper - from_upper * factor_upper, upper - from_upper / factor_upper),
+            (estimate - z * std_error, estimate + z * std_error),
+        ]
+    cases = [has_lower & has_upper, has_lower & ~has_upper, ~has_lower & has_upper]
+    return tuple(np.select(cases, [limit[side] for limit in limits[:3]], default=limits[3][side]) for side in (0, 1))
 
 
 def _reported_variables(params):
@@ -205,14 +289,20 @@ def summary(
         domain (a probability or weight at 0 or 1, a variance at its floor),
         one not estimated by the likelihood (a fixed value, a noise
         component's box, a hidden Markov model's fixed parameters and
-        structural zeros of ``transmat``), or one the observed information cannot give
+        structural zeros of ``transmat``, a category no fitted row takes), or one the observed information cannot give
         (a flat log-likelihood, a singular or indefinite information).
-        ``lower`` and ``upper`` are Wald limits, ``estimate -/+ z * std_error``
-        on the parameter's own scale: near a bound of its domain they can
-        cross it (a probability's upper limit above 1, a variance's lower
-        limit below 0). There, percentile intervals of :func:`emkit.bootstrap`
-        replicates (:func:`emkit.plot.compute_bootstrap_intervals`) stay in
-        the domain.
+        ``lower`` and ``upper`` are Wald limits at ``level`` computed on an
+        unconstrained scale and mapped back (:func:`interval_on_domain`):
+        the logit for probabilities (weights, ``startprob``, ``transmat``,
+        category probabilities, each entry on its own), the log for
+        positive parameters (variances on a covariance's diagonal, rates,
+        scales, shapes, degrees of freedom), the parameter itself when it
+        has no bound (means, covariances off the diagonal). They stay
+        inside the parameter's domain, are skewed away from a nearby bound,
+        and equal ``estimate -/+ z * std_error`` for a well-determined
+        parameter. Percentile intervals of :func:`emkit.bootstrap`
+        replicates (:func:`emkit.plot.compute_bootstrap_intervals`) do not
+        rest on the normal approximation at all.
 
     Examples
     --------
@@ -272,12 +362,11 @@ def summary(
             UserWarning,
             stacklevel=2,
         )
-    z = stats.norm.ppf(0.5 + level / 2)
+    lower, upper = interval_on_domain(
+        estimate, std_error, stats.norm.ppf(0.5 + level / 2), *parameter_domains(fit.params, fit.mixture.families)
+    )
     return pd.DataFrame(
-        {
-            "estimate": estimate, "std_error": std_error,
-            "lower": estimate - z * std_error, "upper": estimate + z * std_error, "note": notes,
-        },
+        {"estimate": estimate, "std_error": std_error, "lower": lower, "upper": upper, "note": notes},
         index=pd.Index(labels, name="parameter"),
     )
 

@@ -59,6 +59,11 @@ class ChunkedData:
         sequences (:func:`~emkit.em.sequences.packed_chunk_bounds`), and
         :meth:`lengths_within` gives a chunk's sequence lengths. None for
         independent rows.
+    labels : ndarray of int of shape (n,), optional
+        The known component of each row, -1 where it is unknown
+        (:mod:`emkit._labels`); they travel with the rows, as the weights do:
+        :meth:`reduce` with ``with_labels`` hands each chunk its labels. None
+        when no row has a label.
 
     Examples
     --------
@@ -75,11 +80,13 @@ class ChunkedData:
     [(0, 3, [3]), (3, 2, [2])]
     """
 
+    #: Rows; a lazy array (dask) is read one chunk at a time.
     values: np.ndarray
     sample_weight: np.ndarray | None
     chunk_size: int
     n_workers: int = 1
     sequence_bounds: np.ndarray | None = None
+    labels: np.ndarray | None = None
 
     @property
     def n_obs(self) -> int:
@@ -108,8 +115,8 @@ class ChunkedData:
         (4, [[8.0, 9.0]], None)
         """
         start, stop = int(self._chunk_bounds[index]), int(self._chunk_bounds[index + 1])
-        weight = None if self.sample_weight is None else self.sample_weight[start:stop]
-        return start, self.values[start:stop], weight
+        weight = None if self.sample_weight is None else np.asarray(self.sample_weight[start:stop])
+        return start, np.asarray(self.values[start:stop]), weight
 
     def chunks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
         """Yield ``(offset, x_chunk, weight_chunk)`` covering all rows in order.
@@ -157,6 +164,18 @@ class ChunkedData:
             return None
         return lengths_within(self.sequence_bounds, offset, offset + n_rows)
 
+    def labels_within(self, offset: int, n_rows: int) -> np.ndarray | None:
+        """The labels of rows ``offset:offset + n_rows``, None for data without labels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.em.chunks import ChunkedData
+        >>> ChunkedData(np.zeros((4, 1)), None, 2, labels=np.array([0, -1, 1, 1])).labels_within(1, 2).tolist()
+        [-1, 1]
+        """
+        return None if self.labels is None else self.labels[offset : offset + n_rows]
+
     def map(self, chunk_value: Callable[[int, np.ndarray, np.ndarray | None], object]) -> list:
         """``chunk_value(offset, x, w)`` of every chunk, in chunk order.
 
@@ -173,7 +192,7 @@ class ChunkedData:
     def _workers(self) -> int:
         return min(self.n_workers, self.n_chunks)
 
-    def reduce(self, chunk_stats: Callable[..., object], with_lengths: bool = False):
+    def reduce(self, chunk_stats: Callable[..., object], with_lengths: bool = False, with_labels: bool = False):
         """Sum ``chunk_stats(offset, x, w)`` over all chunks, in chunk order.
 
         Parameters
@@ -185,6 +204,9 @@ class ChunkedData:
             Call ``chunk_stats(offset, x_chunk, weight_chunk, lengths)`` with
             the chunk's sequence lengths (:meth:`lengths_within`; None for
             independent rows), as a latent model's E-step takes them.
+        with_labels : bool, default False
+            Also pass the chunk's labels as the keyword ``labels``
+            (:meth:`labels_within`; None for data without labels).
 
         Returns
         -------
@@ -198,13 +220,19 @@ class ChunkedData:
         >>> data = ChunkedData(np.arange(10.0).reshape(5, 2), None, chunk_size=2, n_workers=2)
         >>> data.reduce(lambda offset, x, w: x.sum(axis=0)).tolist()
         [20.0, 25.0]
+        >>> labelled = ChunkedData(np.zeros((5, 1)), None, 2, labels=np.array([0, -1, 1, 1, -1]))
+        >>> labelled.reduce(lambda offset, x, w, labels: int((labels >= 0).sum()), with_labels=True)
+        3
         """
+
+        def call(chunk):
+            offset, x, _ = chunk
+            lengths = (self.lengths_within(offset, len(x)),) if with_lengths else ()
+            labels = {"labels": self.labels_within(offset, len(x))} if with_labels else {}
+            return chunk_stats(*chunk, *lengths, **labels)
+
         total = None
         with single_threaded_blas():
-            if with_lengths:
-                call = lambda chunk: chunk_stats(*chunk, self.lengths_within(chunk[0], len(chunk[1])))  # noqa: E731
-            else:
-                call = lambda chunk: chunk_stats(*chunk)  # noqa: E731
             for part in map_chunks(call, self.chunks(), self._workers()):
                 total = part if total is None else total + part
         return total

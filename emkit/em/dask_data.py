@@ -30,10 +30,15 @@ from .sequences import lengths_within
 SPLIT_EVERY = 8
 
 
-def _block_sum(chunk_stats, offset, x, w, chunk_size, bounds, with_lengths):
+def _block_sum(chunk_stats, offset, x, w, labels, chunk_size, bounds, with_lengths, with_labels):
     """Sum ``chunk_stats`` over cache-sized chunks of one block (offsets global; sequences whole)."""
-    block = ChunkedData(np.asarray(x), None if w is None else np.asarray(w), chunk_size, sequence_bounds=bounds)
-    return block.reduce(lambda start, *rest: chunk_stats(offset + start, *rest), with_lengths)
+    block = ChunkedData(
+        np.asarray(x), None if w is None else np.asarray(w), chunk_size, sequence_bounds=bounds,
+        labels=None if labels is None else np.asarray(labels),
+    )
+    return block.reduce(
+        lambda start, *rest, **labelled: chunk_stats(offset + start, *rest, **labelled), with_lengths, with_labels
+    )
 
 
 def _ordered_sum(*parts):
@@ -63,6 +68,10 @@ class DaskData:
         Row offsets of sequences (see :class:`~emkit.em.chunks.ChunkedData`);
         every block must then end at a sequence end (:func:`aligned_blocks`
         rechunks so).
+    labels : dask.array.Array of int of shape (n,), optional
+        The known component of each row, -1 where unknown, chunked like the
+        rows of ``values``: each block's labels travel with it, as its
+        weights do (see :class:`~emkit.em.chunks.ChunkedData`).
 
     Raises
     ------
@@ -82,6 +91,7 @@ class DaskData:
     sample_weight: object | None
     chunk_size: int
     sequence_bounds: np.ndarray | None = None
+    labels: object | None = None
 
     def __post_init__(self):
         if self.sequence_bounds is not None:
@@ -126,14 +136,14 @@ class DaskData:
     def _blocks(self) -> list:
         """``(offset, x_block, w_block)`` per block, as dask delayed objects."""
         x_blocks = self.values.to_delayed().ravel().tolist()
-        w_blocks = [None] * len(x_blocks) if self.sample_weight is None else self.sample_weight.to_delayed().tolist()
-        return list(zip(self._offsets, x_blocks, w_blocks))
+        return list(zip(self._offsets, x_blocks, _row_blocks(self.sample_weight, len(x_blocks))))
 
-    def reduce(self, chunk_stats: Callable[..., object], with_lengths: bool = False):
+    def reduce(self, chunk_stats: Callable[..., object], with_lengths: bool = False, with_labels: bool = False):
         """Sum ``chunk_stats(offset, x, w)`` over all rows, tree-reduced over blocks.
 
         ``with_lengths`` passes each chunk's sequence lengths as a fourth
-        argument (see :meth:`ChunkedData.reduce`).
+        argument, ``with_labels`` its labels as the keyword ``labels`` (see
+        :meth:`ChunkedData.reduce`).
 
         Inside a block the sum runs over chunks of ``chunk_size`` rows in
         order; blocks are summed in a tree of fan-in :data:`SPLIT_EVERY`. The
@@ -152,11 +162,15 @@ class DaskData:
         import dask
 
         stats = dask.delayed(chunk_stats, pure=True)
+        blocks = self._blocks()
         parts = [
             dask.delayed(_block_sum, pure=True)(
-                stats, offset, x, w, self.chunk_size, self._block_bounds(offset, int(rows)), with_lengths
+                stats, offset, x, w, labels, self.chunk_size, self._block_bounds(offset, int(rows)),
+                with_lengths, with_labels,
             )
-            for (offset, x, w), rows in zip(self._blocks(), self.values.chunks[0])
+            for (offset, x, w), labels, rows in zip(
+                blocks, _row_blocks(self.labels, len(blocks)), self.values.chunks[0]
+            )
         ]
         while len(parts) > 1:
             parts = [
@@ -197,6 +211,11 @@ class DaskData:
         x = np.asarray(self.values.blocks[index].compute())
         w = None if self.sample_weight is None else np.asarray(self.sample_weight.blocks[index].compute())
         return self._offsets[index], x, w
+
+
+def _row_blocks(array, n_blocks: int) -> list:
+    """The blocks of a per-row dask array (weights, labels) as delayed objects, Nones for None."""
+    return [None] * n_blocks if array is None else array.to_delayed().ravel().tolist()
 
 
 def aligned_blocks(values, bounds: np.ndarray):

@@ -115,7 +115,9 @@ def e_step(mixture: LatentModel, data: ChunkedData) -> LatentStats:
     -------
     LatentStats
         Statistics of the whole data set; they do not depend on the chunk
-        size beyond rounding.
+        size beyond rounding. Data with labels (``data.labels``) hand each
+        chunk's labels to the model's E-step, whose labelled rows keep their
+        component.
 
     Examples
     --------
@@ -133,7 +135,10 @@ def e_step(mixture: LatentModel, data: ChunkedData) -> LatentStats:
     >>> math.isclose(stats.log_likelihood, mixture.e_step(x).log_likelihood)
     True
     """
-    return data.reduce(lambda offset, x, w, lengths: mixture.e_step(x, w, offset, lengths), with_lengths=True)
+    return data.reduce(
+        lambda offset, x, w, lengths, **labels: mixture.e_step(x, w, offset, lengths, **labels),
+        with_lengths=True, with_labels=data.labels is not None,
+    )
 
 
 def run_em(
@@ -202,13 +207,15 @@ def attempt_em(make_start, data: ChunkedData, tol: float, max_iter: int, *, prog
 
 
 def short_em_start(
-    declaration: LatentModel, data: ChunkedData, rng: np.random.Generator, tol: float
+    declaration: LatentModel, data: ChunkedData, rng: np.random.Generator, tol: float,
+    starts: dict | None = None, n_iter: int = SHORT_EM_ITER,
 ) -> LatentModel:
     """The best of ``SHORT_EM_STARTS`` short EM runs from random and k-means++ starts.
 
     Each run starts from ``"random"`` responsibilities or a ``"kmeans++"``
-    partition (``SHORT_EM_STARTS`` says how many of each) and takes at most
-    ``SHORT_EM_ITER`` EM iterations (fewer if it meets ``tol``); the run with
+    partition (``starts``, by default ``SHORT_EM_STARTS``, says how many of
+    each; it may name any method of :func:`~emkit.em.init.initialise`) and takes at most
+    ``n_iter`` (``SHORT_EM_ITER``) EM iterations (fewer if it meets ``tol``); the run with
     the highest log-likelihood gives the start of the full EM run
     (Biernacki, Celeux & Govaert, 2003, "short runs of EM"). A few
     iterations separate starts heading for poor optima from the others at a
@@ -238,18 +245,71 @@ def short_em_start(
     """
     starts = [
         functools.partial(initialise, declaration, data, method, rng)
-        for method, count in SHORT_EM_STARTS.items()
+        for method, count in (SHORT_EM_STARTS if starts is None else starts).items()
         for _ in range(count)
     ]
     with notices.collect():
-        runs = [attempt_em(start, data, tol, SHORT_EM_ITER) for start in starts]
+        runs = [attempt_em(start, data, tol, n_iter) for start in starts]
     best = max(runs, key=lambda run: run.final_log_likelihood)
     if best.model is None:
         raise DegenerateComponentError(f"every short EM run failed; first error: {runs[0].error}")
     return best.model
 
 
-def starting_mixture(declaration: LatentModel, data: ChunkedData, init, rng: np.random.Generator, tol: float):
+@dataclass(frozen=True)
+class Screening:
+    """How every restart chooses its start: the best of short EM runs (``"short_em"``, ``"screened"``).
+
+    Attributes
+    ----------
+    starts : dict
+        Short runs by the method they start from (``{"kmeans++": 5, "random": 5}``).
+    n_iter : int
+        EM iterations of each short run at most (fewer if it meets ``tol``).
+
+    Examples
+    --------
+    >>> from emkit.em.driver import Screening
+    >>> Screening({"kmeans++": 5, "random": 5}, 20).trace_attrs()
+    {'screened_starts': 10, 'screening_iter': 20, 'screening_methods': 'kmeans++ 5, random 5'}
+    """
+
+    starts: dict
+    n_iter: int
+
+    def trace_attrs(self) -> dict:
+        """The trace's record: ``screened_starts`` per restart, ``screening_iter``, ``screening_methods``."""
+        return {
+            "screened_starts": sum(self.starts.values()),
+            "screening_iter": self.n_iter,
+            "screening_methods": ", ".join(f"{method} {count}" for method, count in self.starts.items()),
+        }
+
+
+def screening(declaration: LatentModel, init, max_iter: int | None = None) -> Screening | None:
+    """The short runs each restart of ``init`` screens (see :func:`starting_mixture`), None for a single start.
+
+    Examples
+    --------
+    >>> import emkit as em
+    >>> from emkit.latent.mixture import FiniteMixture
+    >>> from emkit.em.driver import screening
+    >>> screening(FiniteMixture([em.Categorical(2)]), "short_em")
+    Screening(starts={'random': 10, 'kmeans++': 5}, n_iter=10)
+    >>> screening(FiniteMixture([em.Gaussian("full", 2)]), "kmeans++") is None
+    True
+    """
+    if isinstance(init, str) and init == "short_em":
+        return Screening(dict(SHORT_EM_STARTS), SHORT_EM_ITER)
+    if isinstance(init, str) and init == "screened":
+        n_iter = declaration.screening_iter if max_iter is None else min(declaration.screening_iter, max_iter)
+        return Screening(dict(declaration.screening_starts), n_iter)
+    return None
+
+
+def starting_mixture(
+    declaration: LatentModel, data: ChunkedData, init, rng: np.random.Generator, tol: float, max_iter: int | None = None
+):
     """The initial fitted model of one restart: ``"short_em"`` here, the rest by :func:`~emkit.em.init.initialise`.
 
     Short EM runs are those of the mixture of the model's families
@@ -257,7 +317,11 @@ def starting_mixture(declaration: LatentModel, data: ChunkedData, init, rng: np.
     latent model then starts from the best (``start_from_mixture``): a
     hidden Markov model with those emissions, whose chain starts as the
     mixture (every row of ``transmat`` the mixing weights), so that symmetric
-    starts of a chain over discrete emissions are avoided.
+    starts of a chain over discrete emissions are avoided. ``"screened"``
+    (models of sequences only) keeps the best of short EM runs of the model
+    itself from the starts its ``screening_starts`` name (``screening_iter``
+    iterations each, at most ``max_iter``: ``max_iter=0`` keeps the start of
+    highest likelihood).
 
     Examples
     --------
@@ -272,9 +336,14 @@ def starting_mixture(declaration: LatentModel, data: ChunkedData, init, rng: np.
     >>> sorted(start.families[0].means.ravel().round(2).tolist())
     [0.05, 5.05]
     """
-    if isinstance(init, str) and init == "short_em":  # short runs of the mixture over the latent model's families
-        return declaration.start_from_mixture(short_em_start(declaration.mixture_for_starts(), data, rng, tol))
-    return initialise(declaration, data, init, rng)
+    plan = screening(declaration, init, max_iter)
+    if plan is None:
+        return initialise(declaration, data, init, rng)
+    if init == "short_em":  # short runs of the mixture over the latent model's families
+        return declaration.start_from_mixture(
+            short_em_start(declaration.mixture_for_starts(), data, rng, tol, plan.starts, plan.n_iter)
+        )
+    return short_em_start(declaration, data, rng, tol, plan.starts, plan.n_iter)  # a model of sequences itself
 
 
 def reach_tolerance(tol: float, n_obs: float, best_log_likelihood: float) -> float:
@@ -310,6 +379,9 @@ class RestartsOutcome:
     warning : str
         Why the restarts' best may be a local optimum (see
         :func:`fit_restarts`), empty otherwise.
+    screening : Screening or None
+        The short runs every restart screened before its EM run (see
+        :func:`screening`), None when each restart ran from one start.
 
     Examples
     --------
@@ -333,6 +405,7 @@ class RestartsOutcome:
 
     runs: list[EMRun] = field(default_factory=list)
     warning: str = ""
+    screening: Screening | None = None
 
     def n_reaching_best(self, tolerance: float) -> int:
         """Restarts whose final log-likelihood is within ``tolerance`` of the best one's.
@@ -418,6 +491,7 @@ def fit_restarts(
     max_iter: int,
     random_state=None,
     progress: ProgressReporter = NO_PROGRESS,
+    start_data: ChunkedData | None = None,
 ) -> RestartsOutcome:
     """Run ``n_init`` EM restarts and keep them all.
 
@@ -446,10 +520,14 @@ def fit_restarts(
     progress : ProgressReporter, optional
         Told of every restart and iteration (:mod:`emkit.em.progress`); by
         default nothing is shown.
+    start_data : ChunkedData, optional
+        The data the starts are drawn from, if not ``data`` (with missing
+        values, :func:`~emkit.em.missing_starts.data_for_starts`).
 
     Returns
     -------
     RestartsOutcome
+        Every restart, and the short runs each screened (``screening``).
 
     Raises
     ------
@@ -482,10 +560,12 @@ def fit_restarts(
     >>> np.sort(outcome.best.model.families[0].means.ravel()).round().tolist()
     [0.0, 6.0]
     """
-    outcome = RestartsOutcome()
+    outcome = RestartsOutcome(screening=screening(declaration, init, max_iter))
     for index, rng in enumerate(restart_generators(random_state, n_init)):
         progress.round_started(index, n_init)
-        make_start = functools.partial(starting_mixture, declaration, data, init, rng, tol)
+        make_start = functools.partial(
+            starting_mixture, declaration, data if start_data is None else start_data, init, rng, tol, max_iter
+        )
         outcome.runs.append(attempt_em(make_start, data, tol, max_iter, progress=progress))
         progress.round_finished()
     failures = [run.error for run in outcome.runs if run.error]

@@ -31,10 +31,26 @@ M-step from them, so any family can be initialised the same way:
     consecutive segments of (nearly) equal length, segment k given to
     component k, the "flat start" of a left-right model (the default of
     one). Mixtures refuse it: their rows are no sequences.
+``"screened"``
+    For sequences (a hidden Markov model): the best of short EM runs of
+    the chain itself from the starts its ``screening_starts`` name (k-means++
+    emissions and random state weights, say), EM then continuing from it:
+    the default of a hidden Markov model. It runs EM, so the driver makes
+    it (:func:`emkit.em.driver.starting_mixture`); mixtures refuse it (their
+    ``"short_em"`` is the same idea).
 an ``xarray.Dataset``
-    Parameters in the layout of ``FitResult.params``.
+    Parameters in the layout of ``FitResult.params``, their features matched
+    to the data's columns by name (:func:`params_in_data_order`), so
+    parameters fitted to columns ``rt, correct`` start a fit to columns
+    ``correct, rt``.
 an array of shape (n, K)
     Responsibilities (non-negative, each row normalised to sum to 1).
+
+With partial labels (data with ``labels``, from ``fit(X, labels=y)``) a
+method name starts from the labelled rows instead (:func:`labelled_start`):
+one M-step from their indicator responsibilities, components with no
+labelled row seeded by the method among the rest, so that a fit whose every
+component has labelled rows starts the same way whatever the seed.
 
 Seeding and assignment use Euclidean distance in the data's units, which
 suits continuous data; on category codes, 0/1 items or counts those
@@ -47,14 +63,21 @@ dask data, and their draws do not depend on how the data are chunked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
 import xarray as xr
 
+from .._input import has_feature_names
 from ..exceptions import DegenerateComponentError
 from ..latent.protocol import LatentModel
 from .chunks import ChunkedData
 
-INIT_METHODS = ("kmeans++", "random_from_data", "random", "short_em", "segments")
+INIT_METHODS = ("kmeans++", "random_from_data", "random", "short_em", "segments", "screened")
+
+#: Methods for rows that form sequences (a hidden Markov model) only.
+SEQUENTIAL_METHODS = ("segments", "screened")
 
 #: The ``init`` that stands for what the model's families declare.
 AUTO = "auto"
@@ -62,9 +85,14 @@ AUTO = "auto"
 #: Methods that draw K observations as seeds and assign every row to its nearest seed.
 SEEDINGS = ("kmeans++", "random_from_data")
 
+_INIT_CHOICES = (
+    f"{AUTO}, {', '.join(INIT_METHODS)}, an xarray.Dataset of parameters or an (n, K) array of responsibilities"
+)
+
 
 def check_init(
-    init, n_obs: int, n_features: int, n_components: int, auto: str = "kmeans++", sequential: bool = False
+    init, n_obs: int, n_features: int, n_components: int, auto: str = "kmeans++", sequential: bool = False,
+    features=None,
 ):
     """Validate an ``init`` argument; returns it (arrays as float64).
 
@@ -80,23 +108,27 @@ def check_init(
         ``default_init``).
     sequential : bool, default False
         Whether the rows form sequences (a hidden Markov model); only then
-        is ``"segments"`` allowed.
+        are ``"segments"`` and ``"screened"`` allowed.
+    features : array-like, optional
+        The data's feature names, to which a Dataset's ``feature`` (and
+        ``feature2``) coordinate is matched by name
+        (:func:`params_in_data_order`); None matches by position.
 
     Returns
     -------
     str, xarray.Dataset or ndarray
-        ``"auto"`` replaced by ``auto``, other names and Datasets unchanged;
-        responsibilities as a float64 array whose rows are normalised to sum
-        to 1.
+        ``"auto"`` replaced by ``auto``, other names unchanged; a Dataset
+        with its features in the data's order; responsibilities as a
+        float64 array whose rows are normalised to sum to 1.
 
     Raises
     ------
     TypeError
-        If ``init`` is of an unsupported type.
+        If ``init`` is of an unsupported type (``None``, a number).
     ValueError
         For an unknown method name, a Dataset with the wrong number of
-        features, or responsibilities of the wrong shape, negative, non-finite
-        or with an all-zero row.
+        features or lacking one of the data's features, or responsibilities
+        of the wrong shape, negative, non-finite or with an all-zero row.
 
     Examples
     --------
@@ -107,27 +139,29 @@ def check_init(
     'short_em'
     >>> check_init([[1, 1], [0, 2]], n_obs=2, n_features=1, n_components=2).tolist()
     [[0.5, 0.5], [0.0, 1.0]]
+    >>> check_init(None, n_obs=2, n_features=1, n_components=2)
+    Traceback (most recent call last):
+    ...
+    TypeError: init=None is not a start; choose one of auto, kmeans++, random_from_data, random, short_em, segments, screened, an xarray.Dataset of parameters or an (n, K) array of responsibilities
     """
     if isinstance(init, str):
         if init == AUTO:
             return auto
         if init not in INIT_METHODS:
-            raise ValueError(f"unknown init {init!r}; choose one of {AUTO}, {', '.join(INIT_METHODS)}, "
-                             "an xarray.Dataset of parameters or an (n, K) array of responsibilities")
-        if init == "segments" and not sequential:
-            raise ValueError("init='segments' cuts sequences into consecutive parts; a mixture's rows are independent")
+            raise ValueError(f"unknown init {init!r}; choose one of {_INIT_CHOICES}")
+        if init in SEQUENTIAL_METHODS and not sequential:
+            raise ValueError(f"init={init!r} starts a model of sequences; a mixture's rows are independent")
         return init
     if isinstance(init, xr.Dataset):
         if init.sizes.get("feature", n_features) != n_features:
             raise ValueError(f"initial parameters have {init.sizes['feature']} features, the data have {n_features}")
-        return init
+        return init if features is None else params_in_data_order(init, features)
     try:
         resp = np.asarray(init, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(
-            f"init must be a method name, an xarray.Dataset or an array of responsibilities, "
-            f"not {type(init).__name__}"
-        ) from None
+        resp = None
+    if resp is None or resp.ndim == 0:
+        raise TypeError(f"init={init!r:.60} is not a start; choose one of {_INIT_CHOICES}")
     if resp.shape != (n_obs, n_components):
         raise ValueError(f"initial responsibilities must have shape ({n_obs}, {n_components}), got {resp.shape}")
     if not np.all(np.isfinite(resp)) or np.any(resp < 0):
@@ -136,6 +170,72 @@ def check_init(
     if np.any(totals <= 0):
         raise ValueError("every row of the initial responsibilities needs a positive entry")
     return resp / totals
+
+
+def params_in_data_order(params: xr.Dataset, features) -> xr.Dataset:
+    """``params`` with its ``feature`` and ``feature2`` coordinates in the order of the data's ``features``.
+
+    Features are matched by name (compared as text, as columns are when a
+    fitted model reads data), so parameters fitted to columns ``rt,
+    correct`` start a fit to columns ``correct, rt``. Parameters or data
+    without names (the positions ``0 .. d-1`` of a plain array, see
+    :func:`emkit._input.has_feature_names`) are matched by position.
+
+    Parameters
+    ----------
+    params : xarray.Dataset
+        Parameters laid out like ``FitResult.params``, with as many features
+        as the data.
+    features : array-like
+        The data's feature names.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``params`` reordered, its feature coordinates set to ``features``.
+
+    Raises
+    ------
+    ValueError
+        If the parameters lack one of the data's features.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from emkit.em.init import params_in_data_order
+    >>> params = xr.Dataset({"means": (("component", "feature"), [[1.0, 2.0]])}, coords={"feature": ["a", "b"]})
+    >>> params_in_data_order(params, np.array(["b", "a"])).means.values.tolist()
+    [[2.0, 1.0]]
+    >>> params_in_data_order(params, np.array(["b", "c"]))
+    Traceback (most recent call last):
+    ...
+    ValueError: initial parameters lack the feature 'c' of the data (their features: a, b); give parameters over the data's columns
+    """
+    if "feature" not in params.dims:
+        return params
+    given = np.asarray(params["feature"].values)
+    features = np.asarray(features)
+    if not (has_feature_names(given) and has_feature_names(features)):
+        return params
+    wanted = [str(f) for f in features]
+    dims = [dim for dim in ("feature", "feature2") if dim in params.dims]
+    positions = {dim: _named_positions(params[dim].values, wanted) for dim in dims}
+    return params.isel(positions).assign_coords({dim: features for dim in positions})
+
+
+def _named_positions(coordinate, wanted: list) -> np.ndarray:
+    """Where each name of ``wanted`` sits in a parameter Dataset's feature ``coordinate`` (names as text)."""
+    names = pd.Index([str(f) for f in coordinate])
+    if not names.is_unique:
+        raise ValueError(f"initial parameters name a feature more than once (their features: {', '.join(names)})")
+    lacking = [repr(f) for f in wanted if f not in names]
+    if lacking:
+        plural = "s" if len(lacking) > 1 else ""
+        raise ValueError(
+            f"initial parameters lack the feature{plural} {', '.join(lacking)} of the data "
+            f"(their features: {', '.join(names)}); give parameters over the data's columns"
+        )
+    return names.get_indexer(wanted)
 
 
 def initialise(declaration: LatentModel, data: ChunkedData, init, rng: np.random.Generator) -> LatentModel:
@@ -184,6 +284,8 @@ def initialise(declaration: LatentModel, data: ChunkedData, init, rng: np.random
     [[5.05], [0.05]]
     """
     K = declaration.n_components
+    if isinstance(init, str) and data.labels is not None:
+        return labelled_start(declaration, data, init, rng)
     if isinstance(init, xr.Dataset):
         return declaration.from_dataset(init)
     if isinstance(init, np.ndarray):
@@ -202,6 +304,79 @@ def initialise(declaration: LatentModel, data: ChunkedData, init, rng: np.random
     seeds = _draw_seeds(data, K, rng, squared_distance=init == "kmeans++")
     eye = np.eye(K)
     return _from_responsibilities(declaration, data, lambda offset, x, lengths: eye[_nearest(x, seeds)])
+
+
+def labelled_start(declaration: LatentModel, data: ChunkedData, init: str, rng: np.random.Generator) -> LatentModel:
+    """The start of a fit with partial labels: one M-step from the labelled rows, the rest seeded.
+
+    Labelled rows take their component's indicator as responsibilities. If
+    every component has a labelled row, the unlabelled rows take none (the
+    start is the supervised estimate of the labelled rows alone, whatever
+    the seed). Otherwise the components without one are seeded by ``init``
+    as in :func:`initialise`, k-means++ measuring distances to the labelled
+    components' weighted means too, and every unlabelled row goes to its
+    nearest centre among those means and the seeds (``"random"``: random
+    responsibilities over all components).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.components.gaussian import Gaussian
+    >>> from emkit.latent.mixture import FiniteMixture
+    >>> from emkit.em.chunks import ChunkedData
+    >>> from emkit.em.init import labelled_start
+    >>> x = np.array([[0.0], [0.2], [5.0], [5.2], [9.0], [9.2]])
+    >>> data = ChunkedData(x, None, 64, labels=np.array([0, -1, 1, -1, -1, -1]))
+    >>> start = labelled_start(FiniteMixture([Gaussian("spherical", 3)]), data, "kmeans++", np.random.default_rng(0))
+    >>> start.families[0].means.ravel().round(2).tolist()
+    [0.1, 5.1, 9.1]
+    """
+    K = declaration.n_components
+    labelled = data.reduce(lambda offset, x, w, labels: _class_sums(x, w, labels, K), with_labels=True)
+    eye = np.eye(K)
+    unseen = labelled.counts <= 0
+    if not unseen.any():
+        unlabelled_rows = lambda offset, x: np.zeros((len(x), K))  # noqa: E731
+    elif init == "random":
+        entropy = int(rng.integers(2**63))
+        unlabelled_rows = lambda offset, x: random_responsibilities(entropy, offset, offset + len(x), K)  # noqa: E731
+    else:
+        means = labelled.sums[~unseen] / labelled.counts[~unseen, None]
+        seeds = _draw_seeds(data, int(unseen.sum()), rng, init != "random_from_data", means)
+        centres = np.empty((K, data.n_features))
+        centres[~unseen], centres[unseen] = means, seeds[len(means):]
+        unlabelled_rows = lambda offset, x: eye[_nearest(x, centres)]  # noqa: E731
+
+    def chunk_stats(offset, x, w, labels):
+        resp = unlabelled_rows(offset, x)
+        known = labels >= 0
+        resp[known] = eye[labels[known]]
+        if w is not None:
+            resp = resp * w[:, None]
+        return declaration.stats_from_responsibilities(x, resp)
+
+    return declaration.m_step(data.reduce(chunk_stats, with_labels=True))
+
+
+def _class_sums(x: np.ndarray, w: np.ndarray | None, labels: np.ndarray, K: int):
+    """Weighted counts (K,) and sums (K, d) of the labelled rows of a chunk, by component."""
+    known = labels >= 0
+    weight = np.ones(int(known.sum())) if w is None else w[known]
+    counts = np.bincount(labels[known], weights=weight, minlength=K)
+    sums = np.zeros((K, x.shape[1]))
+    np.add.at(sums, labels[known], x[known] * weight[:, None])
+    return _Sums(counts, sums)
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """Per-component counts and sums, added chunk by chunk."""
+
+    counts: np.ndarray
+    sums: np.ndarray
+
+    def __add__(self, other: "_Sums") -> "_Sums":
+        return _Sums(self.counts + other.counts, self.sums + other.sums)
 
 
 #: Rows per block of :func:`random_responsibilities`: each block has its own
@@ -265,8 +440,8 @@ def _from_responsibilities(declaration, data, resp_rows) -> LatentModel:
     return declaration.m_step(data.reduce(chunk_stats, with_lengths=True))
 
 
-def _draw_seeds(data, K: int, rng, squared_distance: bool) -> np.ndarray:
-    """K distinct observations drawn one after another (k-means++ or uniform).
+def _draw_seeds(data, K: int, rng, squared_distance: bool, given: np.ndarray | None = None) -> np.ndarray:
+    """K distinct observations drawn one after another (k-means++ or uniform), after the ``given`` seeds.
 
     Each draw picks a row with probability proportional to its weight times
     its squared distance to the nearest seed so far (k-means++) or times 1
@@ -274,14 +449,15 @@ def _draw_seeds(data, K: int, rng, squared_distance: bool) -> np.ndarray:
     pass over the data that sums the masses per chunk, then one chunk is
     read again to find the row, so no per-observation array is kept.
     """
-    seeds = np.empty((0, data.n_features))
-    for k in range(K):
+    seeds = np.empty((0, data.n_features)) if given is None else np.asarray(given, dtype=float)
+    wanted = len(seeds) + K
+    for _ in range(K):
         mass = _seed_mass(seeds, squared_distance)
         totals = np.array(data.map(lambda offset, x, w: float(_weighted(mass(x), w).sum())))
         cumulative = np.cumsum(totals)
         if cumulative[-1] <= 0:
             raise DegenerateComponentError(
-                f"{'k-means++ ' if squared_distance else ''}found only {k} distinct seeds for {K} "
+                f"{'k-means++ ' if squared_distance else ''}found only {len(seeds)} distinct seeds for {wanted} "
                 "components: the data have too few distinct rows"
             )
         target = rng.random() * cumulative[-1]

@@ -27,12 +27,19 @@ import numpy as np
 import xarray as xr
 
 from ..components.base import (
-    bind_family, declared_init, evaluate, family_log_prob, one_pass_kernel, supported_chunk,
+    bind_family, declared_init, evaluate_into, family_log_prob, one_pass_kernel, supported_chunk,
 )
-from ..components.capabilities import capabilities, check_data, declared, free_parameters_of, working_floats
+from ..components.capabilities import (
+    capabilities, check_data, declared, free_parameters_of, log_prior_of, observed_evaluation, working_floats,
+)
+from .._missing_input import incomplete_rows
 from ..components.parametric import simplex_from_free, simplex_to_free
+from ..components.priors import check_concentration, dirichlet_log_density, map_probabilities
 from ..components.registry import family_from_spec
 from ..exceptions import NonFiniteDensityError
+
+#: The attribute of saved parameters holding the Dirichlet concentrations of the weights (JSON list).
+WEIGHT_PRIOR_ATTR = "weight_prior"
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,9 @@ class FiniteMixture:
         Component families; their component axes are concatenated.
     weights : ndarray of shape (K,), optional
         Mixing weights, None while unfitted.
+    weight_prior : float or array of shape (K,), optional
+        Dirichlet concentrations (at least 1) of a prior on the weights: the
+        M-step is then ``w_k = (n_k + a_k - 1) / sum_j (n_j + a_j - 1)``.
 
     Examples
     --------
@@ -162,22 +172,48 @@ class FiniteMixture:
     [0.5, 0.5]
     """
 
-    def __init__(self, families, weights: np.ndarray | None = None):
+    def __init__(self, families, weights: np.ndarray | None = None, weight_prior=None):
         self.families = tuple(families)
         if not self.families:
             raise ValueError("a mixture needs at least one family")
         self.weights = None if weights is None else np.asarray(weights, dtype=float)
         bounds = np.cumsum([0] + [f.n_components for f in self.families])
         self._slices = tuple(slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]))
+        self.weight_prior = (
+            None if weight_prior is None else check_concentration("weight_prior", weight_prior, (bounds[-1],))
+        )
+
+    def _with(self, families, weights) -> "FiniteMixture":
+        """A mixture of ``families`` and ``weights`` with this one's weight prior."""
+        return FiniteMixture(families, weights, self.weight_prior)
 
     @property
     def n_components(self) -> int:
-        """Total number of components over all families."""
+        """Total number of components over all families.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> from emkit.latent.mixture import FiniteMixture
+        >>> FiniteMixture([em.Gaussian("full", 2), em.Poisson(3)]).n_components
+        5
+        """
         return self._slices[-1].stop
 
     @property
     def is_fitted(self) -> bool:
-        """Whether weights and every family hold parameters."""
+        """Whether weights and every family hold parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.latent.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> declaration = FiniteMixture([Gaussian("full", 2)])
+        >>> declaration.is_fitted, declaration.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]]).is_fitted
+        (False, True)
+        """
         return self.weights is not None and all(f.is_fitted for f in self.families)
 
     # -- E-step ----------------------------------------------------------------
@@ -198,7 +234,26 @@ class FiniteMixture:
         >>> bool(np.allclose(logsumexp(joint, axis=1), mixture.posterior(x).log_density))
         True
         """
-        return self._log_joint([family_log_prob(f, x) for f in self.families]).T
+        return self._log_joint(self._observed_log_probs(x)).T
+
+    def _observed_log_probs(self, x: np.ndarray) -> list[np.ndarray]:
+        """Each family's log-densities (n, K_f); rows with NaN on their observed entries only.
+
+        A row with nothing observed has log-density 0 under every component,
+        so its posterior is the mixing weights.
+        """
+        incomplete = incomplete_rows(x)
+        if not incomplete.any():
+            return [family_log_prob(f, x) for f in self.families]
+        complete = ~incomplete
+        log_probs = []
+        for family in self.families:
+            log_prob = np.empty((len(x), family.n_components))
+            if complete.any():
+                log_prob[complete] = family_log_prob(family, x[complete])
+            log_prob[incomplete] = observed_evaluation(family, x[incomplete]).log_prob
+            log_probs.append(log_prob)
+        return log_probs
 
     def _log_joint(self, log_probs) -> np.ndarray:
         # Component-major (K, n) layout: reductions over K then run over
@@ -237,8 +292,7 @@ class FiniteMixture:
         >>> post.log_density.round(3).tolist()
         [-1.419, -1.419, -1.419, -1.419]
         """
-        log_probs = [family_log_prob(f, x) for f in self.families]
-        return self._posterior(self._log_joint(log_probs), offset)
+        return self._posterior(self._log_joint(self._observed_log_probs(x)), offset)
 
     @staticmethod
     def _posterior(joint: np.ndarray, offset: int) -> Posterior:
@@ -255,7 +309,7 @@ class FiniteMixture:
         return Posterior(resp=joint.T, log_density=top + log_total, log_max_resp=-log_total)
 
     def e_step(
-        self, x: np.ndarray, sample_weight: np.ndarray | None = None, offset: int = 0, lengths=None
+        self, x: np.ndarray, sample_weight: np.ndarray | None = None, offset: int = 0, lengths=None, labels=None
     ) -> MixtureStats:
         """Additive statistics of a chunk of observations (see :class:`MixtureStats`).
 
@@ -278,6 +332,16 @@ class FiniteMixture:
             Sequence lengths of a chunk of sequential data (what a hidden
             Markov model's E-step needs); unused, a mixture's rows being
             independent.
+        labels : ndarray of int of shape (n,), optional
+            The known component of each row, -1 where it is unknown
+            (semi-supervised EM, ``fit(X, labels=y)``): a labelled row's
+            responsibilities are fixed at its component's indicator, so it
+            enters the statistics with weight 1 in its component only, and it
+            adds ``log w_c + log f_c(x_i)`` (the complete-data log-likelihood
+            of its component ``c``) to ``log_likelihood`` where an unlabelled
+            row adds ``log p(x_i)``; its ``log max_k r_ik`` is 0. A chunk
+            without labelled rows takes the unlabelled path (the one-pass
+            kernel where there is one).
 
         Returns
         -------
@@ -295,17 +359,101 @@ class FiniteMixture:
         (6.0, [2.0, 4.0])
         >>> round(stats.log_likelihood, 3)
         -8.514
+
+        Labelled rows count in their own component only:
+
+        >>> fixed = mixture.e_step(np.array([[0.0], [5.0]]), labels=np.array([1, -1]))
+        >>> fixed.component_weight.round(6).tolist(), fixed.classification_log_likelihood == 0.0
+        ([0.0, 2.0], True)
         """
+        incomplete = incomplete_rows(x)
+        if incomplete.any():
+            return self._e_step_with_missing(x, sample_weight, offset, incomplete, labels)
         n_obs = float(len(x)) if sample_weight is None else float(sample_weight.sum())
+        labelled = None if labels is None else np.flatnonzero(labels >= 0)
         one_pass = self._one_pass
-        if one_pass is not None:
+        if one_pass is not None and (labelled is None or labelled.size == 0):
             pieces, log_const = one_pass
             chunk = pieces.kernel(supported_chunk(self.families[0], x), log_const, sample_weight, offset)
             return MixtureStats(
                 chunk.log_likelihood, n_obs, chunk.class_log_likelihood, chunk.count, (pieces.stats(chunk),)
             )
         log_probs, family_stats = self.evaluate_components(x)
-        post = self._posterior(self._log_joint(log_probs), offset)
+        return self._reduced(self._log_joint([log_probs]), sample_weight, n_obs, family_stats, labels, offset)
+
+    def _e_step_with_missing(self, x, sample_weight, offset, incomplete, labels) -> MixtureStats:
+        """:meth:`e_step` of a chunk with NaN: complete rows by the usual path, the others on their observed entries.
+
+        Rows with nothing observed contribute nothing (no likelihood term,
+        observation count, weight or statistics); their posterior is the
+        mixing weights.
+        """
+        complete, partial = _complete_and_partial_rows(x, incomplete)
+        total = self.stats_from_responsibilities(x[:0], np.zeros((0, self.n_components)))
+        try:
+            if complete.size:
+                rows = complete
+                total = total + self.e_step(x[complete], _rows_of(sample_weight, complete), 0,
+                                            labels=_rows_of(labels, complete))
+            if partial.size:
+                rows = partial
+                log_probs, family_stats = self._observed_components(x[partial])
+                weight = _rows_of(sample_weight, partial)
+                n_obs = float(partial.size) if weight is None else float(weight.sum())
+                joint = self._log_joint([log_probs])
+                total = total + self._reduced(joint, weight, n_obs, family_stats, _rows_of(labels, partial), 0)
+        except NonFiniteDensityError as err:  # the row counted in the whole data, not among the selected rows
+            raise NonFiniteDensityError(offset + int(rows[err.row]), float("-inf")) from None
+        return total
+
+    def _observed_components(self, x: np.ndarray):
+        """:meth:`evaluate_components` of rows each holding a NaN and some observed value.
+
+        Log-densities of the observed entries; statistics completed by the
+        conditional expectations of the missing ones (each family's
+        ``marginalize`` hook, :func:`~emkit.components.capabilities.observed_evaluation`).
+        """
+        evaluations = [observed_evaluation(f, x) for f in self.families]
+        log_probs = np.concatenate([ev.log_prob for ev in evaluations], axis=1)
+
+        def family_stats(weights: np.ndarray) -> tuple:
+            return tuple(ev.stats(weights[:, part]) for ev, part in zip(evaluations, self._slices))
+
+        return log_probs, family_stats
+
+    def _components_with_missing(self, x: np.ndarray, incomplete: np.ndarray):
+        """:meth:`evaluate_components` of a chunk with NaN.
+
+        Complete rows are evaluated as usual, rows with some observed value
+        on their observed entries (:meth:`_observed_components`); a row with
+        nothing observed has log-density 0 under every component and adds
+        nothing to the statistics.
+        """
+        complete, partial = _complete_and_partial_rows(x, incomplete)
+        log_probs = np.zeros((len(x), self.n_components))
+        pieces = []
+        for rows, evaluated in ((complete, self.evaluate_components), (partial, self._observed_components)):
+            if rows.size:
+                log_probs[rows], stats = evaluated(x[rows])
+                pieces.append((rows, stats))
+        nothing = self.stats_from_responsibilities(x[:0], np.zeros((0, self.n_components))).family_stats
+
+        def family_stats(weights: np.ndarray) -> tuple:
+            total = nothing
+            for rows, stats in pieces:
+                total = tuple(a + b for a, b in zip(total, stats(weights[rows])))
+            return total
+
+        return log_probs, family_stats
+
+    def _reduced(self, joint, sample_weight, n_obs: float, family_stats, labels, offset: int) -> MixtureStats:
+        """The additive statistics of a chunk from its component-major log-joint (K, n), overwritten."""
+        labelled = None if labels is None else np.flatnonzero(labels >= 0)
+        if labelled is not None and labelled.size:
+            own = _own_log_joint(joint, labelled, labels[labelled], offset)
+            post = _with_fixed_labels(self._posterior(joint, offset), labelled, labels[labelled], own)
+        else:
+            post = self._posterior(joint, offset)
         resp = post.resp
         if sample_weight is None:
             loglik = float(post.log_density.sum())
@@ -334,12 +482,18 @@ class FiniteMixture:
     def evaluate_components(self, x: np.ndarray):
         """Every family evaluated on a chunk: ``(log_probs, family_stats)``.
 
-        ``log_probs`` lists each family's ``(n, K_f)`` log-densities, in the
-        order of the component axis; ``family_stats(weights)`` turns
+        ``log_probs`` is the ``(n, K)`` array of log-densities ``log f_k(x_i)``,
+        each family writing its own columns (:func:`~emkit.components.base.evaluate_into`:
+        in compiled blocks for a family with the ``blocked`` capability, in
+        one evaluation otherwise); ``family_stats(weights)`` turns
         per-observation component weights ``(n, K)`` (responsibilities,
         smoothed state posteriors) into the families' statistics, reusing
         the work done for the log-densities. This is all a latent model
         needs from the families: it never hands them its own parameters.
+        Rows with NaN (values missing at random) are evaluated on their
+        observed entries, with statistics completed by conditional
+        expectations; a row with nothing observed has log-density 0 and
+        adds no statistics (:meth:`_components_with_missing`).
 
         Examples
         --------
@@ -349,15 +503,19 @@ class FiniteMixture:
         >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
         >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
         >>> log_probs, family_stats = mixture.evaluate_components(x)
-        >>> log_probs[0].shape, family_stats(np.eye(2)[[0, 0, 1, 1]])[0].mean.tolist()
+        >>> log_probs.shape, family_stats(np.eye(2)[[0, 0, 1, 1]])[0].mean.tolist()
         ((4, 2), [[0.5], [4.5]])
         """
-        evaluations = [evaluate(f, x) for f in self.families]
+        incomplete = incomplete_rows(x)
+        if incomplete.any():
+            return self._components_with_missing(x, incomplete)
+        log_probs = np.empty((len(x), self.n_components))
+        stats = [evaluate_into(f, x, log_probs[:, part]) for f, part in zip(self.families, self._slices)]
 
         def family_stats(weights: np.ndarray) -> tuple:
-            return tuple(e.stats(weights[:, part]) for e, part in zip(evaluations, self._slices))
+            return tuple(of_family(weights[:, part]) for of_family, part in zip(stats, self._slices))
 
-        return [e.log_prob for e in evaluations], family_stats
+        return log_probs, family_stats
 
     def component_slices(self) -> tuple[slice, ...]:
         """Each family's components as a slice of the component axis.
@@ -411,8 +569,64 @@ class FiniteMixture:
         return MixtureStats(0.0, float(resp.sum()), 0.0, resp.sum(axis=0), family_stats)
 
     def objective(self, stats: MixtureStats) -> float:
-        """What EM climbs: the log-likelihood (a latent model with priors adds its log prior density)."""
-        return stats.log_likelihood
+        """What EM climbs: the log-likelihood plus :meth:`log_prior` (MAP EM; 0 without priors).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.latent.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Gaussian("full", 2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> stats = mixture.e_step(x)
+        >>> mixture.objective(stats) == stats.log_likelihood
+        True
+        """
+        return stats.log_likelihood + self.log_prior(stats)
+
+    def log_prior(self, stats: MixtureStats | None = None) -> float:
+        """The log prior density of the parameters: the weights' Dirichlet prior plus :meth:`families_log_prior`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.latent.mixture import FiniteMixture
+        >>> from emkit.components.gaussian import Gaussian
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> declaration = FiniteMixture([Gaussian("full", 2)], weight_prior=2.0)
+        >>> mixture = declaration.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> bool(np.isclose(mixture.log_prior(), np.log(6 * 0.5 * 0.5)))  # Dir(2, 2) at (1/2, 1/2)
+        True
+        """
+        if self.weights is None:
+            return 0.0
+        total = 0.0 if self.weight_prior is None else dirichlet_log_density(self.weights, self.weight_prior)
+        return total + self.families_log_prior(stats)
+
+    def families_log_prior(self, stats: MixtureStats | None = None) -> float:
+        """The sum of the families' log prior densities (the ``log_prior`` capability; 0 without priors).
+
+        ``stats`` (an E-step's) give a family the data-dependent defaults of
+        its prior before an M-step has fixed them (see
+        :func:`~emkit.components.capabilities.log_prior_of`).
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> from scipy import stats
+        >>> from emkit.latent.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> declaration = FiniteMixture([em.Poisson(2, prior=em.GammaPrior(2.0, 1.0))], weight_prior=2.0)
+        >>> mixture = declaration.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> mixture.families[0].params["rate"].ravel().tolist()  # (sum + 2 - 1) / (n_k + 1)
+        [0.6666666666666666, 3.3333333333333335]
+        >>> bool(np.isclose(mixture.families_log_prior(), stats.gamma(2.0).logpdf([2 / 3, 10 / 3]).sum()))
+        True
+        """
+        if not self.is_fitted:
+            return 0.0
+        family_stats = [None] * len(self.families) if stats is None else stats.family_stats
+        return sum(log_prior_of(f, s) for f, s in zip(self.families, family_stats))
 
     #: Name of the latent dimension in results.
     latent_dim = "component"
@@ -421,11 +635,32 @@ class FiniteMixture:
     sequential = False
 
     def mixture_for_starts(self) -> "FiniteMixture":
-        """The mixture whose short EM runs start this model (itself)."""
+        """The mixture whose short EM runs start this model (itself).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> from emkit.latent.mixture import FiniteMixture
+        >>> declaration = FiniteMixture([em.Gaussian("full", 2)])
+        >>> declaration.mixture_for_starts() is declaration
+        True
+        """
         return self
 
     def start_from_mixture(self, mixture: "FiniteMixture") -> "FiniteMixture":
-        """This model started from a fitted mixture of its families (the mixture itself)."""
+        """This model started from a fitted mixture of its families (the mixture itself).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.gaussian import Gaussian
+        >>> from emkit.latent.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> declaration = FiniteMixture([Gaussian("full", 2)])
+        >>> started = declaration.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> declaration.start_from_mixture(started) is started
+        True
+        """
         return mixture
 
     # -- M-step ----------------------------------------------------------------
@@ -453,9 +688,12 @@ class FiniteMixture:
         >>> mixture.weights.tolist(), mixture.families[0].means.tolist()
         ([0.75, 0.25], [[1.0], [5.0]])
         """
-        weights = stats.component_weight / stats.component_weight.sum()
+        if self.weight_prior is None:
+            weights = stats.component_weight / stats.component_weight.sum()
+        else:
+            weights = map_probabilities(stats.component_weight, self.weight_prior, None)
         families = [f.m_step(s) for f, s in zip(self.families, stats.family_stats)]
-        return FiniteMixture(families, weights)
+        return self._with(families, weights)
 
     def fit_responsibilities(self, x: np.ndarray, resp: np.ndarray) -> "FiniteMixture":
         """One M-step from responsibilities (n, K) on ``x``: how EM is initialised.
@@ -489,16 +727,39 @@ class FiniteMixture:
         return np.concatenate([free_parameters_of(f) for f in self.families] + [np.zeros(0)])
 
     def with_family_free_parameters(self, vector: np.ndarray) -> "FiniteMixture":
-        """This mixture with its families holding ``vector`` (the inverse of :meth:`family_free_parameters`); same weights."""
+        """This mixture with its families holding ``vector`` (the inverse of :meth:`family_free_parameters`); same weights.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.poisson import Poisson
+        >>> from emkit.latent.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Poisson(2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> moved = mixture.with_family_free_parameters(np.array([1.0, 3.0]))
+        >>> moved.family_free_parameters().tolist(), moved.weights.tolist()
+        ([1.0, 3.0], [0.5, 0.5])
+        """
         families, start = [], 0
         for family in self.families:
             size = free_parameters_of(family).size
             families.append(family.with_free_parameters(vector[start : start + size]))
             start += size
-        return FiniteMixture(families, self.weights)
+        return self._with(families, self.weights)
 
     def family_free_parameter_bounds(self) -> list:
-        """Each family's ``(lower, upper)`` bounds of its free parameters."""
+        """Each family's ``(lower, upper)`` bounds of its free parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit.components.poisson import Poisson
+        >>> from emkit.latent.mixture import FiniteMixture
+        >>> x = np.array([[0.0], [1.0], [4.0], [5.0]])
+        >>> mixture = FiniteMixture([Poisson(2)]).fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> [[bound.tolist() for bound in bounds] for bounds in mixture.family_free_parameter_bounds()]
+        [[[0.0, 0.0], [inf, inf]]]
+        """
         return [f.free_parameter_bounds() for f in self.families]
 
     def free_parameters(self) -> np.ndarray:
@@ -532,7 +793,7 @@ class FiniteMixture:
         """
         K = self.n_components
         families = self.with_family_free_parameters(np.asarray(vector[K - 1 :], dtype=float)).families
-        return FiniteMixture(families, simplex_from_free(vector[: K - 1], self.weights))
+        return self._with(families, simplex_from_free(vector[: K - 1], self.weights))
 
     def free_parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds of every entry of :meth:`free_parameters`.
@@ -711,6 +972,8 @@ class FiniteMixture:
         params = params[["weights"] + [v for v in params.data_vars if v != "weights"]]
         params = params.assign_coords(feature=np.asarray(features))  # kept even if no variable uses it
         params.attrs["model"] = json.dumps(self.spec())
+        if self.weight_prior is not None:
+            params.attrs[WEIGHT_PRIOR_ATTR] = json.dumps(self.weight_prior.tolist())
         return params
 
     def bind(self, features: np.ndarray, categories: dict | None = None, data: np.ndarray | None = None):
@@ -730,7 +993,7 @@ class FiniteMixture:
         >>> bound.families[0].options["labels"], bound.families[1].columns
         ([[0, 2], [1, 3]], (1, (0,), ('x',)))
         """
-        return FiniteMixture([bind_family(f, features, categories, data) for f in self.families])
+        return self._with([bind_family(f, features, categories, data) for f in self.families], None)
 
     @property
     def used_columns(self) -> tuple | None:
@@ -763,7 +1026,15 @@ class FiniteMixture:
 
     @property
     def accepts_categorical(self) -> bool:
-        """Whether some family takes category codes (then pandas categories are encoded)."""
+        """Whether some family takes category codes (then pandas categories are encoded).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> from emkit.latent.mixture import FiniteMixture
+        >>> FiniteMixture([em.Gaussian()]).accepts_categorical, FiniteMixture([em.Categorical()]).accepts_categorical
+        (False, True)
+        """
         return any(declared(f, "accepts_categorical") for f in self.families)
 
     @property
@@ -842,13 +1113,15 @@ class FiniteMixture:
             f.from_dataset(params.isel(component=part), weights[part])
             for f, part in zip(self.families, self._slices)
         ]
-        return FiniteMixture(families, weights)
+        return self._with(families, weights)
 
     @classmethod
     def from_params(cls, params: xr.Dataset) -> "FiniteMixture":
         """Rebuild a fitted mixture from a Dataset written by :meth:`to_dataset`.
 
-        The families are declared from the Dataset's ``model`` attribute.
+        The families are declared from the Dataset's ``model`` attribute, the
+        Dirichlet prior of the weights (if any) from its ``weight_prior``
+        attribute.
 
         Examples
         --------
@@ -862,10 +1135,42 @@ class FiniteMixture:
         (Gaussian(covariance='VVV', n_components=2, reg_covar=1e-06),)
         >>> bool(np.array_equal(rebuilt.families[0].means, mixture.families[0].means))
         True
+        >>> with_prior = FiniteMixture([Gaussian("full", 2)], weight_prior=[2.0, 3.0])
+        >>> with_prior = with_prior.fit_responsibilities(x, np.eye(2)[[0, 0, 1, 1]])
+        >>> FiniteMixture.from_params(with_prior.to_dataset(np.array(["x"]))).weight_prior.tolist()
+        [2.0, 3.0]
         """
-        declaration = cls([family_from_spec(s) for s in json.loads(params.attrs["model"])])
+        weight_prior = params.attrs.get(WEIGHT_PRIOR_ATTR)
+        declaration = cls(
+            [family_from_spec(s) for s in json.loads(params.attrs["model"])],
+            weight_prior=None if weight_prior is None else json.loads(weight_prior),
+        )
         features = params["feature"].values if "feature" in params.coords else np.arange(0)
         return declaration.bind(features).from_dataset(params)
+
+
+def _own_log_joint(joint: np.ndarray, rows: np.ndarray, classes: np.ndarray, offset: int) -> np.ndarray:
+    """``log w_c + log f_c(x_i)`` of each labelled row under its own component ``c`` (checked finite).
+
+    ``joint`` is the component-major ``(K, n)`` log-joint of the chunk.
+    """
+    own = joint[classes, rows].copy()
+    bad = np.flatnonzero(~np.isfinite(own))
+    if bad.size:
+        raise ValueError(
+            f"observation {offset + int(rows[bad[0]])} is labelled component {int(classes[bad[0]])}, under which "
+            f"its log-density is {own[bad[0]]}: it lies outside that component's support; check its label"
+        )
+    return own
+
+
+def _with_fixed_labels(post: Posterior, rows: np.ndarray, classes: np.ndarray, own: np.ndarray) -> Posterior:
+    """The posterior with labelled rows fixed: indicator responsibilities, their own log-joint, ``log max r = 0``."""
+    post.resp[rows] = 0.0
+    post.resp[rows, classes] = 1.0
+    post.log_density[rows] = own
+    post.log_max_resp[rows] = 0.0
+    return post
 
 
 def _with_all_variables(parts: list[xr.Dataset]) -> list[xr.Dataset]:
@@ -881,3 +1186,14 @@ def _with_all_variables(parts: list[xr.Dataset]) -> list[xr.Dataset]:
                     ds[name] = xr.DataArray(np.full(shape, np.nan), dims=var.dims, coords=coords)
         out.append(ds)
     return out
+
+
+def _complete_and_partial_rows(x: np.ndarray, incomplete: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the complete rows and of the rows with a NaN and some observed value (rows of NaN only: neither)."""
+    empty = np.isnan(x).all(axis=1)
+    return np.flatnonzero(~incomplete), np.flatnonzero(incomplete & ~empty)
+
+
+def _rows_of(values: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    """``values[rows]`` of per-row observation weights or labels (None stays None)."""
+    return None if values is None else values[rows]

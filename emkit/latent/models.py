@@ -42,5 +42,29 @@ def latent_kind(params: xr.Dataset) -> str:
 
 
 def latent_model_from_params(params: xr.Dataset):
-    """The fitted latent model whose parameters ``params`` hold (see :func:`latent_kind`)."""
+    """The fitted latent model whose parameters ``params`` hold (see :func:`latent_kind`).
+
+    Raises
+    ------
+    ValueError
+        If ``params`` name a latent model emkit does not know.
+
+    Examples
+    --------
+    A mixture's and a hidden Markov model's parameters rebuild their own kind,
+    holding the same parameters:
+
+    >>> import numpy as np, emkit as em
+    >>> from emkit.latent.models import latent_model_from_params
+    >>> x = em.datasets.load("faithful")
+    >>> mixture_fit = em.GaussianMixture(2).fit(x, random_state=0)
+    >>> mixture = latent_model_from_params(mixture_fit.params)
+    >>> type(mixture).__name__, bool(np.allclose(mixture.weights, mixture_fit.params.weights))
+    ('FiniteMixture', True)
+    >>> waiting = x[["waiting"]]
+    >>> hmm_fit = em.HiddenMarkovModel(em.Gaussian(), n_states=2).fit(waiting, random_state=0)
+    >>> chain = latent_model_from_params(hmm_fit.params)
+    >>> type(chain).__name__, bool(np.allclose(chain.transmat, hmm_fit.params.transmat))
+    ('HiddenMarkovChain', True)
+    """
     return LATENT_MODELS[latent_kind(params)].from_params(params)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._common import component_colors, feature_index, get_ax, observations, pyplot
+from ._common import component_colors, component_labels, feature_index, get_ax, integer_bin_edges, observations
+from ._common import on_integer_support, pyplot
 from ._ellipse import ellipse_geometry
-from .density import integer_bin_edges, on_integer_support
 from .profile import jitter_categories, label_categories
 
 _MATRIX_VARIABLES = ("covariances", "scales")
@@ -33,21 +33,24 @@ class ClusterData:
     points : ndarray, shape (n, 2)
         The observations in those features.
     labels : ndarray, shape (n,)
-        MAP component of each observation (``fit.predict``).
+        MAP component of each observation (``fit.predict``): its name in
+        ``fit.components`` (an integer ``0 .. K-1``, or the name given by
+        named labels).
     ellipses : pandas.DataFrame
         One row per component with a location and a 2x2 matrix
-        (``covariances``, or ``scales`` for Student-t): ``component``,
-        ``centre_x``, ``centre_y``, ``semi_major``, ``semi_minor``, ``angle``
-        (degrees, major axis from the x axis). Components of other families
-        have no row.
+        (``covariances``, or ``scales`` for Student-t): ``component`` (its
+        name in ``fit.components``), ``centre_x``, ``centre_y``,
+        ``semi_major``, ``semi_minor``, ``angle`` (degrees, major axis from
+        the x axis). Components of other families have no row.
     radius : float
         The Mahalanobis radius of the ellipses, and the half-width of the
         regression bands in residual standard deviations.
     lines : pandas.DataFrame
         For regression components whose covariate and response are the two
-        features: ``LINE_POINTS`` rows per component with ``component``,
-        ``covariate`` (a grid over the data's range), ``mean`` (the line),
-        ``lower`` and ``upper`` (``mean -+ radius * sigma``). Empty otherwise.
+        features: ``LINE_POINTS`` rows per component with ``component`` (its
+        name in ``fit.components``), ``covariate`` (a grid over the data's
+        range), ``mean`` (the line), ``lower`` and ``upper``
+        (``mean -+ radius * sigma``). Empty otherwise.
     response_axis : int or None
         Which plot axis holds the response of the lines (1: y, 0: x); None
         without lines.
@@ -164,7 +167,7 @@ def regression_lines(fit, x: np.ndarray, i: int, j: int, radius: float) -> tuple
     """
     params = fit.params
     frames, axis = [], None
-    for k, role in enumerate(_column_roles(fit)):
+    for k, (name, role) in enumerate(zip(fit.components, _column_roles(fit))):
         if {role[i], role[j]} != {1.0, 2.0}:
             continue  # not this component's covariate and response, or a component of another family
         covariate, axis = (i, 1) if role[j] == 2 else (j, 0)
@@ -174,7 +177,7 @@ def regression_lines(fit, x: np.ndarray, i: int, j: int, radius: float) -> tuple
         terms = [str(t) for t in coefficients.coords["term"].values]
         mean = _term_values(fit, x, covariate, grid, terms) @ coefficients.values
         half = radius * float(params["sigma"].values[k])
-        frames.append(pd.DataFrame({"component": k, "covariate": grid, "mean": mean,
+        frames.append(pd.DataFrame({"component": name, "covariate": grid, "mean": mean,
                                     "lower": mean - half, "upper": mean + half}))
     lines = pd.concat(frames, ignore_index=True) if frames else _no_lines()
     return lines, axis
@@ -243,13 +246,13 @@ def compute_clusters(fit, X, features=None, radius: float = 2.0) -> ClusterData:
     if "means" in params and matrix_name is not None:
         means = params["means"].values
         matrices = params[matrix_name].values
-        for k in range(fit.n_components):
+        for k, name in enumerate(fit.components):
             centre = means[k, [i, j]]
             sub = matrices[k][np.ix_([i, j], [i, j])]
             if not (np.isfinite(centre).all() and np.isfinite(sub).all()):
                 continue  # a component of another family in a heterogeneous mixture
             c, a, b, angle = ellipse_geometry(centre, sub, radius)
-            rows.append({"component": k, "centre_x": c[0], "centre_y": c[1], "semi_major": a,
+            rows.append({"component": name, "centre_x": c[0], "centre_y": c[1], "semi_major": a,
                          "semi_minor": b, "angle": angle})
     ellipses = pd.DataFrame(rows, columns=["component", "centre_x", "centre_y", "semi_major", "semi_minor", "angle"])
     names = (str(fit.features[i]), str(fit.features[j]))
@@ -261,19 +264,19 @@ def _draw_clusters(fit, data: ClusterData, ax, legend: bool = True, s: float = 1
     """The points by MAP component (categorical features jittered, labelled), ellipses and regression lines."""
     from matplotlib.patches import Ellipse
 
-    colors = component_colors(fit.n_components)
+    colors = dict(zip(fit.components, component_colors(fit.n_components)))
     points = np.column_stack([jitter_categories(fit, name, data.points[:, a]) for a, name in enumerate(data.features)])
-    for k in range(fit.n_components):
-        mine = data.labels == k
+    for component, label in zip(fit.components, component_labels(fit)):
+        mine = data.labels == component
         if mine.any():
-            ax.scatter(points[mine, 0], points[mine, 1], s=s, color=colors[k], alpha=0.7, label=f"component {k}")
+            ax.scatter(points[mine, 0], points[mine, 1], s=s, color=colors[component], alpha=0.7, label=label)
     for row in data.ellipses.itertuples():
-        k = int(row.component)
+        color = colors[row.component]
         ax.add_patch(Ellipse((row.centre_x, row.centre_y), 2 * row.semi_major, 2 * row.semi_minor, angle=row.angle,
-                             fill=False, color=colors[k], lw=2))
-        ax.plot([row.centre_x], [row.centre_y], marker="+", color=colors[k], ms=10, mew=2)
-    for k, line in data.lines.groupby("component"):
-        _draw_line(ax, line, data.response_axis, colors[int(k)])
+                             fill=False, color=color, lw=2))
+        ax.plot([row.centre_x], [row.centre_y], marker="+", color=color, ms=10, mew=2)
+    for component, line in data.lines.groupby("component"):
+        _draw_line(ax, line, data.response_axis, colors[component])
     ax.set_xlabel(data.features[0])
     ax.set_ylabel(data.features[1])
     label_categories(ax, fit, data.features[0], "x")
@@ -426,7 +429,7 @@ def plot_pairs(fit, X, radius: float = 2.0, fig=None):
         for col in range(d):
             ax = axes[row, col]
             if row == col:
-                groups = [x[labels == k, row] for k in range(fit.n_components)]
+                groups = [x[labels == component, row] for component in fit.components]
                 ax.hist(groups, bins=_diagonal_bins(fit, x, row), stacked=True, color=colors[: len(groups)])
                 label_categories(ax, fit, names[row], "x")
             else:

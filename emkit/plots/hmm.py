@@ -12,14 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ._common import component_colors, feature_index, padded_range, pyplot
-from .density import (
-    _component_log_prob_1d,
-    _integer_grid,
-    _relative_frequencies,
-    integer_bin_edges,
-    on_integer_support,
-)
+from ._common import component_colors, draw_integer_masses, feature_index, pyplot, weighted_marginal_table
 from .profile import label_categories
 
 #: At most this many feature panels above the posterior panel of :func:`plot_state_sequence`.
@@ -45,7 +38,7 @@ def _chosen_features(fit, features, limit: int | None) -> list[int]:
     return chosen
 
 
-def compute_state_sequence(fit, X, lengths=None, *, sequence_column=None, sequence: int = 0,
+def compute_state_sequence(fit, X, lengths=None, *, sequence_column=None, sequence: int | None = None,
                            features=None, steps=None) -> xr.Dataset:
     """One sequence over time: its data, the decoded (Viterbi) states and the smoothed state posteriors.
 
@@ -57,8 +50,9 @@ def compute_state_sequence(fit, X, lengths=None, *, sequence_column=None, sequen
         :meth:`~emkit.results.hmm_result.HMMFitResult.predict_proba`.
     lengths : array_like of int, optional
     sequence_column : str, optional
-    sequence : int, default 0
-        Which sequence (its position, from 0) when there are several.
+    sequence : int, optional
+        Which sequence (its position, from 0) when there are several;
+        default the longest (the first of the longest).
     features : str, int or list, optional
         Features to return (names or positions); default the first
         :data:`MAX_SEQUENCE_FEATURES`.
@@ -76,7 +70,10 @@ def compute_state_sequence(fit, X, lengths=None, *, sequence_column=None, sequen
         feature)`` the data, ``decoded (step)`` the Viterbi path
         ``argmax_z p(x, z)``, ``probability (step, state)`` the smoothed
         posteriors ``P(z_t = k | the whole sequence)`` (each step's sum
-        to 1). The attributes ``sequence`` and ``n_sequences`` say which.
+        to 1). The attributes say which sequence: ``sequence`` (its
+        position), ``n_sequences``, ``length`` (its number of steps),
+        ``longest`` (whether no other sequence is longer) and, with
+        ``sequence_column``, ``sequence_id`` (its id in that column, as text).
 
     Examples
     --------
@@ -86,11 +83,15 @@ def compute_state_sequence(fit, X, lengths=None, *, sequence_column=None, sequen
     >>> path = em.plot.compute_state_sequence(fit, waiting, lengths=[172, 100], sequence=1)
     >>> dict(path.sizes), int(path.observation[0])
     ({'step': 100, 'feature': 1, 'state': 2}, 172)
+    >>> em.plot.compute_state_sequence(fit, waiting, lengths=[72, 200]).attrs["sequence"]
+    1
     >>> bool(abs(path.probability.sum("state") - 1).max() < 1e-12)
     True
     """
     _require_hmm(fit, "compute_state_sequence")
     obs, seq_lengths = fit.sequences(X, lengths, sequence_column)
+    if sequence is None:
+        sequence = int(np.argmax(seq_lengths))
     window = _window(seq_lengths, sequence, steps)
     start = int(np.sum(seq_lengths[:sequence]))
     rows = slice(start + window.start, start + window.stop)
@@ -107,7 +108,9 @@ def compute_state_sequence(fit, X, lengths=None, *, sequence_column=None, sequen
         },
         coords={"step": np.asarray(window), "observation": ("step", labels[rows]), "feature": fit.features[columns],
                 "state": np.arange(fit.n_states)},
-        attrs={"sequence": int(sequence), "n_sequences": len(seq_lengths)},
+        attrs={"sequence": int(sequence), "n_sequences": len(seq_lengths), "length": int(seq_lengths[sequence]),
+               "longest": bool(seq_lengths[sequence] == seq_lengths.max())}
+        | ({} if sequence_column is None else {"sequence_id": str(X[sequence_column].iloc[start])}),
     )
 
 
@@ -137,15 +140,17 @@ def _window(lengths: np.ndarray, sequence, steps) -> range:
     return window
 
 
-def plot_state_sequence(fit, X, lengths=None, *, sequence_column=None, sequence: int = 0, features=None,
-                        steps=None, fig=None):
+def plot_state_sequence(fit, X, lengths=None, *, sequence_column=None, sequence: int | None = None,
+                        features=None, steps=None, fig=None):
     """Draw one sequence over time: the data coloured by decoded state, the state posteriors beneath.
 
     One panel per feature (at most :data:`MAX_SEQUENCE_FEATURES`): the
     values against the step, joined by a thin grey line, each point in the
     colour of its Viterbi state. Beneath, a stacked area of the smoothed
     posteriors ``P(z_t = k | sequence)`` in the same colours (the bands
-    fill 0 to 1 at every step). Numbers: :func:`compute_state_sequence`.
+    fill 0 to 1 at every step). Of several sequences, the longest by
+    default; the title says which sequence is drawn. Numbers:
+    :func:`compute_state_sequence`.
 
     Parameters
     ----------
@@ -186,10 +191,23 @@ def plot_state_sequence(fit, X, lengths=None, *, sequence_column=None, sequence:
         ax.set_ylabel(str(feature))
         label_categories(ax, fit, feature, axis="y")
     _draw_posteriors(axes[-1], path, colors)
-    axes[-1].set_xlabel("step" if path.attrs["n_sequences"] == 1 else
-                        f"step of sequence {path.attrs['sequence']} ({path.attrs['n_sequences']} sequences)")
-    axes[0].set_title("data coloured by the decoded (Viterbi) state; smoothed state probabilities beneath")
+    axes[-1].set_xlabel("step")
+    axes[0].set_title(f"{_sequence_name(path, sequence_column)}data coloured by the decoded (Viterbi) state; "
+                      "smoothed state probabilities beneath", fontsize="medium")
     return fig
+
+
+def _sequence_name(path: xr.Dataset, sequence_column=None) -> str:
+    """Which sequence ``path`` (from :func:`compute_state_sequence`) holds, to start a title; empty for the only one.
+
+    For example ``"sequence 1 of 2 (id = b, the longest, 200 steps): "``.
+    """
+    attrs = path.attrs
+    if attrs["n_sequences"] == 1:
+        return ""
+    named = f"{sequence_column} = {attrs['sequence_id']}, " if "sequence_id" in attrs else ""
+    longest = "the longest, " if attrs["longest"] else ""
+    return f"sequence {attrs['sequence']} of {attrs['n_sequences']} ({named}{longest}{attrs['length']} steps): "
 
 
 def _draw_posteriors(ax, path: xr.Dataset, colors) -> None:
@@ -321,7 +339,7 @@ def compute_emissions(fit, X, lengths=None, *, sequence_column=None, features=No
         Default all.
     n_grid : int, default 400
         Grid points of a continuous feature; a feature on the integers
-        (counts, categories, see :func:`~emkit.plots.density.on_integer_support`)
+        (counts, categories, see :func:`~emkit.plots._common.on_integer_support`)
         gets the integers of the widened data range inside the support, and
         the column ``data``: the rows' relative frequency of each integer.
 
@@ -348,14 +366,7 @@ def compute_emissions(fit, X, lengths=None, *, sequence_column=None, features=No
     occupancy = fit.predict_proba(X, lengths, sequence_column=sequence_column).values.mean(axis=0)
     tables = {}
     for j in _chosen_features(fit, features, None):
-        on_integers = on_integer_support(fit, x, j)
-        grid = _integer_grid(fit, x, j) if on_integers else np.linspace(*padded_range(x[:, j]), int(n_grid))
-        weighted = np.exp(_component_log_prob_1d(fit, x, grid, j)) * occupancy[None, :]
-        table = pd.DataFrame(weighted, index=pd.Index(grid, name="x"),
-                             columns=[f"state {k}" for k in range(fit.n_states)])
-        table["total"] = weighted.sum(axis=1)
-        if on_integers:
-            table["data"] = _relative_frequencies(x[:, j], grid)
+        table = weighted_marginal_table(fit, x, j, occupancy, "state", "total", n_grid)
         table.attrs["occupancy"] = occupancy.tolist()
         tables[str(fit.features[j])] = table
     return tables
@@ -367,9 +378,13 @@ def plot_emissions(fit, X, lengths=None, *, sequence_column=None, features=None,
     A continuous feature: the data's histogram (density scale) under the
     curves ``gamma_bar_k f_kj(x)`` in the states' colours and their sum
     (black). A feature on the integers: the relative frequency of each
-    integer as bars (bins of several integers above 60), the states'
-    weighted probability masses as points and their sum as points on
-    stems. Numbers: :func:`compute_emissions`.
+    integer as bars, the states' weighted probability masses as points and
+    their sum as points on stems; over more than
+    :data:`~emkit.plots._common.MAX_INTEGER_BINS` integers (counts such as
+    sunspot numbers) a bar covers several integers, its height the mean
+    frequency per integer, and the masses are joined by lines
+    (:func:`~emkit.plots._common.draw_integer_masses`). Numbers:
+    :func:`compute_emissions`.
 
     Parameters
     ----------
@@ -405,7 +420,7 @@ def plot_emissions(fit, X, lengths=None, *, sequence_column=None, features=None,
     colors = component_colors(fit.n_states)
     for ax, (feature, table) in zip(axes, tables.items()):
         if "data" in table:
-            _draw_integer_emissions(ax, table, colors)
+            draw_integer_masses(ax, table, [f"state {k}" for k in range(fit.n_states)], "total")
         else:
             ax.hist(x[:, feature_index(fit, feature)], bins=bins, density=True, color="0.88", edgecolor="0.65",
                     label="data")
@@ -418,18 +433,3 @@ def plot_emissions(fit, X, lengths=None, *, sequence_column=None, features=None,
     axes[0].legend(fontsize="small")
     fig.suptitle("each state's emission density \u00d7 its occupancy", fontsize="medium")
     return fig
-
-
-def _draw_integer_emissions(ax, table: pd.DataFrame, colors) -> None:
-    """Bars of the data's relative frequencies; the states' weighted masses as points, their sum on stems."""
-    grid = table.index.to_numpy()
-    edges = integer_bin_edges(grid.min(), grid.max())
-    width = edges[1] - edges[0]
-    per_integer, _ = np.histogram(grid, bins=edges, weights=table["data"].to_numpy())
-    ax.bar((edges[:-1] + edges[1:]) / 2, per_integer / width, width=0.8 * width, color="0.88", edgecolor="0.65",
-           label="data")
-    for k, color in enumerate(colors):
-        ax.plot(grid, table[f"state {k}"], ls="none", marker="o", ms=4, color=color, label=f"state {k}")
-    ax.vlines(grid, 0, table["total"], color="k", lw=1)
-    ax.plot(grid, table["total"], ls="none", marker="o", ms=5, color="k", label="total")
-    ax.set_ylabel("probability")

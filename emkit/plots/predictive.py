@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import feature_index, observations, pyplot
 from ..results.replicates import draw_replicates, drawn_features
-from .density import MAX_INTEGER_BINS, compute_density_1d, integer_bin_edges, on_integer_support
+from ._common import MAX_INTEGER_BINS, feature_index, integer_bin_edges, observations, on_integer_support, pyplot
+from .density import compute_density_1d
 from .profile import label_categories
 
 

@@ -22,7 +22,8 @@ def compute_selection(selection, criterion: str | None = None, mclust_sign: bool
     Returns
     -------
     table : pandas.DataFrame
-        Rows ``n_components``, columns covariance; the values of
+        Rows the numbers of components (``n_components``, or ``n_states``
+        over hidden Markov models), columns the covariances or models; the values of
         :meth:`Selection.table` (negated if ``mclust_sign``): NaN for failed
         cells and for cells with a degenerate component, which are never
         chosen (mclust shows them as missing).
@@ -85,7 +86,7 @@ def plot_selection(selection, criterion: str | None = None, mclust_sign: bool = 
         ax.scatter([best[1]], [table.loc[best[1], best[0]]], s=250, facecolors="none", edgecolors="k", lw=2,
                    zorder=3, label=f"chosen: {best[0]}, {best[1]}")
     ax.set_xticks(ks)
-    ax.set_xlabel("number of components")
+    ax.set_xlabel(f"number of {selection.grid.attrs.get('latent', 'component')}s")
     ax.set_ylabel(("-" if mclust_sign else "") + name.upper())
     ax.set_title(f"{name.upper()} ({'higher' if mclust_sign else 'lower'} is better)")
     ax.legend(fontsize="small", ncol=2)

@@ -269,7 +269,8 @@ def _counted(selection) -> str:
 def _grid_axes(selection) -> str:
     """What the selection grid varies: the number of components (states), and the covariance when there are several."""
     if selection.grid.sizes["covariance"] > 1:
-        return f"number of {_counted(selection)} and covariance"
+        varied = "emission covariance" if _counted(selection) == "states" else "covariance"
+        return f"number of {_counted(selection)} and {varied}"
     label = selection.grid.attrs.get("model", str(selection.grid.covariance.values[0]))
     return f"number of {_counted(selection)} ({label})"
 
@@ -381,8 +382,7 @@ def _convergence_section(out, fit) -> None:
 
 def _classification_section(out, fit, X) -> None:
     uncertainty = plots.compute_uncertainty(fit, X).values
-    counts = pd.Series(fit.predict(X).values).value_counts().sort_index()
-    frame = pd.DataFrame({"observations": counts, "weight": fit.params.weights.values[counts.index]})
+    frame = _assignments(fit, X)
     figures = []
     d = len(fit.features)
     if ("means" in fit.params or "coefficients" in fit.params) and d >= 2:
@@ -396,6 +396,18 @@ def _classification_section(out, fit, X) -> None:
         f"above 0.2.</p>{_table(frame)}<div class='figures'>{''.join(figures)}</div>"
     )
     out.add("classification", "Classification and uncertainty", body)
+
+
+def _assignments(fit, X) -> pd.DataFrame:
+    """Observations of ``X`` assigned to each component (MAP) and its weight, one row per component that has some.
+
+    Rows are the components' names (``fit.components``), in their order.
+    """
+    counts = pd.Series(fit.predict(X).values).value_counts()
+    assigned = [k for k, name in enumerate(fit.components) if name in counts.index]
+    names = fit.components[assigned]
+    return pd.DataFrame({"observations": counts.loc[names].to_numpy(), "weight": fit.params.weights.values[assigned]},
+                        index=pd.Index(names))
 
 
 def _drawn_shapes(fit, X) -> str:
@@ -445,7 +457,7 @@ class _Sequences:
         return {"lengths": self.lengths, "sequence_column": self.sequence_column}
 
 
-#: Steps of the first sequence drawn in a report's state-sequence figure (a longer sequence is cut).
+#: Steps of the longest sequence drawn in a report's state-sequence figure (a longer sequence is cut).
 REPORT_SEQUENCE_STEPS = 400
 
 
@@ -478,7 +490,7 @@ def _hmm_model_section(out, fit, data: _Sequences) -> None:
     table.columns = [f"to {k}" for k in table.columns]
     table.insert(0, "start", chain.startprob.values)
     table["mean stay (steps)"] = chain.expected_duration.values
-    emissions = fit.parameter_table().drop(columns=["startprob"] + [f"transmat[{k}]" for k in chain.next_state.values])
+    emissions = fit.parameter_table(item_responses=False).drop(columns=["startprob"] + [f"transmat[{k}]" for k in chain.next_state.values])
     body = (
         f"<p>{html.escape(fit.describe_model())}</p>{_table(stats, 8)}"
         "<h3>Transition probabilities</h3>"
@@ -488,12 +500,20 @@ def _hmm_model_section(out, fit, data: _Sequences) -> None:
         + "<h3>Emissions</h3>"
     )
     if len(emissions.columns):
-        body += "<p>Each state's emission parameters.</p>" + _table(emissions)
+        body += "<p>Each state's emission parameters" + _matrix_note(emissions) + ".</p>" + _table(emissions)
     responses = fit.item_response_table()
     if len(responses.columns):
         body += "<p>P(category | state) of the categorical features:</p>" + item_response_html(responses)
     body += "<h3>Standard errors</h3>" + _estimates(fit, data.X, data.given())
     out.add("model", "Chosen model", body)
+
+
+def _matrix_note(emissions: pd.DataFrame) -> str:
+    """How the emission table shows covariance (or scale) matrices, when it has their columns."""
+    if not any("sd[" in str(column) for column in emissions.columns):
+        return ""
+    return ("; a covariance (or scale) matrix V is shown as its standard deviations sd[f] = sqrt(V_ff) and "
+            "correlations corr[f, g] = V_fg / (sd[f] sd[g])")
 
 
 def _states_section(out, fit, data: _Sequences, lengths: np.ndarray) -> None:
@@ -507,10 +527,12 @@ def _states_section(out, fit, data: _Sequences, lengths: np.ndarray) -> None:
         index=pd.Index(np.arange(fit.n_states), name="state"),
     )
     uncertainty = 1.0 - posteriors.max(axis=1)
-    shown = min(int(lengths[0]), REPORT_SEQUENCE_STEPS)
-    which = "the sequence" if len(lengths) == 1 else f"the first of {len(lengths)} sequences"
-    window = which if shown == lengths[0] else f"the first {shown} of {lengths[0]} steps of {which}"
-    sequence = _figure(lambda: plots.plot_state_sequence(fit, data.X, steps=(0, shown), **data.given()),
+    longest = int(np.argmax(lengths))
+    shown = min(int(lengths[longest]), REPORT_SEQUENCE_STEPS)
+    which = "the sequence" if len(lengths) == 1 else f"the longest of {len(lengths)} sequences (sequence {longest})"
+    window = which if shown == lengths[longest] else f"the first {shown} of {lengths[longest]} steps of {which}"
+    sequence = _figure(lambda: plots.plot_state_sequence(fit, data.X, sequence=longest, steps=(0, shown),
+                                                         **data.given()),
                        f"{window}: data coloured by the Viterbi state, smoothed state probabilities beneath")
     transitions = _figure(lambda: plots.plot_transitions(fit), "start and transition probabilities")
     try:  # plot_emissions computes the densities before it makes a figure
@@ -541,10 +563,11 @@ def _warnings_section(out, fit, selection, messages) -> None:
         for (covariance, k), fit in selection.fits.items():
             degenerate = fit.degenerate_components
             if degenerate:
-                component, reason = next(iter(degenerate.items()))
+                position, reason = next(iter(degenerate.items()))
                 items.append(
                     f"{covariance} with {k} {_counted(selection)} was not considered: {len(degenerate)} degenerate "
-                    f"{_counted(selection)[:-1]}(s), the first, {_counted(selection)[:-1]} {component}: {reason}"
+                    f"{_counted(selection)[:-1]}(s), the first, {_counted(selection)[:-1]} "
+                    f"{fit.components[position]}: {reason}"
                 )
     body = "".join(f'<div class="warning">{html.escape(m)}</div>' for m in items) or "<p>None.</p>"
     out.add("warnings", "Warnings", body)

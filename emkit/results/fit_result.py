@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import itertools
 import json
 from functools import cached_property
 
@@ -13,6 +14,7 @@ import xarray as xr
 
 from .._dask_input import as_dask_observations, checked_when_computed, is_dask_data
 from .._input import Observations, as_observations
+from .._missing_input import check_missing, filled_for_starts
 from ..components.base import family_degenerate_components
 from ..components.capabilities import description
 from ..components.categorical import item_response_table
@@ -21,6 +23,7 @@ from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.online import OnlineState
 from ..latent.models import latent_kind, latent_model_from_params
 from ..latent.mixture import FiniteMixture
+from .impute import conditional_draws, conditional_mean
 from .covariates import component_means, covariate_rows, lacks_response, prior_responsibilities
 from .inference_data import to_inference_data
 from .netcdf import read_file, reading, write_groups
@@ -92,6 +95,52 @@ def _observation_coord(obs) -> dict:
     return {} if obs.index is None else {"observation": obs.index}
 
 
+def _counted(n: int, noun: str) -> str:
+    """``"1 iteration"``, ``"7 iterations"``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _matrix_columns(name: str, var: xr.DataArray, latent: str) -> pd.DataFrame:
+    """A ``(latent, feature, feature2)`` matrix (covariances, scales) as standard deviations and correlations.
+
+    Columns ``sd[f]`` (``sqrt V_ff``) and ``corr[f, g]`` (``V_fg / sqrt(V_ff V_gg)``, each pair once),
+    prefixed by the variable's name unless it is ``covariances``. A
+    correlation that is zero in every row (a diagonal or spherical
+    structure fixes it at zero) is left out.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from emkit.results.fit_result import _matrix_columns
+    >>> V = xr.DataArray([[[4.0, 1.2], [1.2, 1.0]]], dims=("component", "feature", "feature2"),
+    ...                  coords={"component": [0], "feature": ["a", "b"], "feature2": ["a", "b"]})
+    >>> _matrix_columns("covariances", V, "component").round(3).to_dict("records")
+    [{'sd[a]': 2.0, 'sd[b]': 1.0, 'corr[a, b]': 0.6}]
+    """
+    prefix = "" if name == "covariances" else f"{name} "
+    values = var.transpose(latent, "feature", "feature2").values
+    sd = np.sqrt(np.diagonal(values, axis1=1, axis2=2))
+    features = [str(f) for f in var.feature.values]
+    columns = {f"{prefix}sd[{f}]": sd[:, i] for i, f in enumerate(features)}
+    with np.errstate(divide="ignore", invalid="ignore"):  # a degenerate component's zero variance
+        for i, j in zip(*np.triu_indices(len(features), k=1)):
+            if np.any(values[:, i, j] != 0):
+                columns[f"{prefix}corr[{features[i]}, {features[j]}]"] = values[:, i, j] / (sd[:, i] * sd[:, j])
+    return pd.DataFrame(columns, index=pd.Index(var[latent].values, name=latent))
+
+
+def _flat_columns(name: str, var: xr.DataArray, latent: str) -> pd.DataFrame:
+    """A variable over ``latent`` and other dimensions, one column per entry: ``name``, ``name[a]``, ``name[a, b]``."""
+    index = pd.Index(var[latent].values, name=latent)
+    if var.ndim == 1:
+        return pd.DataFrame({"weight" if name == "weights" else name: var.values}, index=index)
+    others = [d for d in var.dims if d != latent]
+    coords = [var[d].values if d in var.coords else np.arange(var.sizes[d]) for d in others]
+    labels = [f"{name}[{', '.join(str(c) for c in entry)}]" for entry in itertools.product(*coords)]
+    values = var.transpose(latent, *others).values.reshape(var.sizes[latent], -1)
+    return pd.DataFrame(values, index=index, columns=labels)
+
+
 class FitResult:
     """A fitted mixture with its iteration history.
 
@@ -121,6 +170,10 @@ class FitResult:
     online_state : OnlineState, optional
         Running statistics of a fit by stepwise EM, for :meth:`partial_fit`
         (saved to files too).
+    component_names : array-like, optional
+        Names of the components (a fit with named labels): the ``component``
+        coordinate of :attr:`params`, :meth:`predict_proba` and the rest,
+        and the values :meth:`predict` returns. None: components ``0 .. K-1``.
 
     Examples
     --------
@@ -142,8 +195,10 @@ class FitResult:
         categories: dict | None = None,
         online_state=None,
         ordered_categories=(),
+        component_names=None,
     ):
         self._mixture = mixture
+        self.component_names = None if component_names is None else np.asarray(component_names)
         self.features = np.asarray(features)
         self.trace = trace
         self.best_restart = int(best_restart)
@@ -164,6 +219,21 @@ class FitResult:
     def n_components(self) -> int:
         """Total number of components."""
         return self._mixture.n_components
+
+    @property
+    def components(self) -> np.ndarray:
+        """The ``component`` coordinate of the results: the component names, else ``0 .. K-1``.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> x = np.array([[0.0], [0.3], [5.0], [5.4]])
+        >>> em.GaussianMixture(2).fit(x, random_state=0).components.tolist()
+        [0, 1]
+        >>> em.GaussianMixture(2).fit(x, labels=["low", "low", "high", "high"]).components.tolist()
+        ['high', 'low']
+        """
+        return np.arange(self.n_components) if self.component_names is None else self.component_names
 
     @property
     def n_params(self) -> int:
@@ -250,12 +320,14 @@ class FitResult:
 
         For Gaussian components: ``means(component, feature)`` and
         ``covariances(component, feature, feature2)``; feature coordinates
-        are the training data's column names.
+        are the training data's column names; the ``component`` coordinate
+        is :attr:`components`.
         """
-        return self._mixture.to_dataset(self.features)
+        params = self._mixture.to_dataset(self.features)
+        return params if self.component_names is None else params.assign_coords(component=self.component_names)
 
     # -- predictions -------------------------------------------------------------
-    def observations(self, X, name: str = "X") -> Observations:
+    def observations(self, X, name: str = "X", missing=None) -> Observations:
         """``X`` read and checked for this fit: what every method taking data works on.
 
         * Columns: a DataFrame's columns and a DataArray's ``feature``
@@ -305,25 +377,26 @@ class FitResult:
         """
         if is_dask_data(X):
             obs = as_dask_observations(X, name, features=self.features)
-            return dataclasses.replace(obs, values=checked_when_computed(obs.values, self._mixture.check_data, name))
+            checked = checked_when_computed(obs.values, self._mixture.check_data, name, check_missing(missing))
+            return dataclasses.replace(obs, values=checked)
         categories = self.categories if self._mixture.accepts_categorical else None
-        obs = as_observations(X, name, categories, features=self.features)
-        self._mixture.check_data(obs.values)
+        obs = as_observations(X, name, categories, features=self.features, missing=check_missing(missing))
+        self._mixture.check_data(filled_for_starts(obs.values) if missing else obs.values)
         return obs
 
-    def _posterior_field(self, X, field: str):
+    def _posterior_field(self, X, field: str, missing=None):
         """Observations and ``field`` ("resp" or "log_density") of the posterior of every row.
 
         For dask data the values are a lazy dask array computed block by block.
         """
-        obs = self.observations(X)
+        obs = self.observations(X, missing=missing)
         if not is_dask_data(obs.values):
             return obs, posterior_rows(self._mixture, obs.values, 0, field)
         rows = obs.values.chunks[0]
         layout = {"chunks": (rows, (self.n_components,))} if field == "resp" else {"chunks": (rows,), "drop_axis": 1}
         return obs, obs.values.map_blocks(_block_posterior, self._mixture, field, dtype=np.float64, **layout)
 
-    def predict_proba(self, X) -> xr.DataArray:
+    def predict_proba(self, X, missing=None) -> xr.DataArray:
         """Responsibilities ``r_ik``, a DataArray over ``(observation, component)``.
 
         For dask data (a dask array or a DataArray backed by one) the result
@@ -334,6 +407,11 @@ class FitResult:
         ----------
         X : data
             Read by :meth:`observations` (columns matched by name, support checked).
+        missing : {None, "marginalize"}, default None
+            ``"marginalize"`` accepts NaN: a row's posterior then uses the
+            density of its observed entries (the mixing weights if none is
+            observed; see docs/missing_values.md). A fit does not remember
+            the option: predictions say it for the data they are given.
 
         Examples
         --------
@@ -342,6 +420,9 @@ class FitResult:
         >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
         >>> fit.predict_proba(X).sum("component").round(12).min().item()
         1.0
+        >>> import numpy as np
+        >>> bool(np.allclose(fit.predict_proba([[np.nan, np.nan]], missing="marginalize")[0], fit.params.weights))
+        True
 
         A mixture of regressions given covariates without the response: the
         covariates alone say nothing about the component, so the posterior
@@ -358,21 +439,23 @@ class FitResult:
         if lacks_response(self, X):
             obs, resp = prior_responsibilities(self, X)
         else:
-            obs, resp = self._posterior_field(X, "resp")
+            obs, resp = self._posterior_field(X, "resp", missing)
         return xr.DataArray(
             resp,
             dims=("observation", "component"),
-            coords={"component": np.arange(self.n_components)} | _observation_coord(obs),
+            coords={"component": self.components} | _observation_coord(obs),
             name="responsibility",
         )
 
-    def predict(self, X) -> xr.DataArray:
-        """Most probable component of each observation.
+    def predict(self, X, missing=None) -> xr.DataArray:
+        """Most probable component of each observation (its name, for a fit with named labels).
 
         Parameters
         ----------
         X : data
             Read by :meth:`observations` (columns matched by name, support checked).
+        missing : {None, "marginalize"}, default None
+            As in :meth:`predict_proba`.
 
         Examples
         --------
@@ -382,7 +465,9 @@ class FitResult:
         >>> sorted(set(fit.predict(X).values.tolist()))
         [0, 1]
         """
-        proba = self.predict_proba(X)
+        proba = self.predict_proba(X, missing)
+        if self.component_names is not None:
+            return proba.idxmax("component").rename("component")
         return proba.argmax("component").rename("component")
 
     def predict_response(self, X, by_component: bool = False) -> xr.DataArray:
@@ -432,18 +517,21 @@ class FitResult:
         if by_component:
             return xr.DataArray(
                 means, dims=("observation", "component"),
-                coords={"component": np.arange(self.n_components)} | _observation_coord(obs), name="response_mean",
+                coords={"component": self.components} | _observation_coord(obs), name="response_mean",
             )
         return xr.DataArray(means @ self._mixture.weights, dims="observation", coords=_observation_coord(obs),
                             name="response_mean")
 
-    def score_samples(self, X) -> xr.DataArray:
+    def score_samples(self, X, missing=None) -> xr.DataArray:
         """Log-density ``log p(x_i)`` of each observation.
 
         Parameters
         ----------
         X : data
             Read by :meth:`observations` (columns matched by name, support checked).
+        missing : {None, "marginalize"}, default None
+            ``"marginalize"``: the density of each row's observed entries
+            (0 for a row with nothing observed).
 
         Examples
         --------
@@ -453,8 +541,58 @@ class FitResult:
         >>> round(float(fit.score_samples(X).sum()) - fit.log_likelihood, 8)
         0.0
         """
-        obs, log_density = self._posterior_field(X, "log_density")
+        obs, log_density = self._posterior_field(X, "log_density", missing)
         return xr.DataArray(log_density, dims="observation", coords=_observation_coord(obs), name="log_density")
+
+    def impute(self, X, n_draws: int | None = None, random_state=None):
+        """The missing entries (NaN) of ``X`` filled from the fitted Gaussian mixture.
+
+        Without ``n_draws``: each row completed by the conditional mean of its
+        missing entries given its observed ones, ``sum_k r_k(x_o)
+        E_k[x_m | x_o]``. With ``n_draws=m``: ``m`` completed copies, each
+        drawing a component from ``r(x_o)`` and the missing block from that
+        component's conditional normal (multiple imputation). See
+        :mod:`emkit.results.impute` and docs/missing_values.md.
+
+        Parameters
+        ----------
+        X : data
+            Read by :meth:`observations` with NaN accepted.
+        n_draws : int, optional
+            Number of imputations drawn; None gives the conditional mean.
+        random_state : int, numpy Generator or None
+            Seed of the draws.
+
+        Returns
+        -------
+        DataFrame or ndarray, or a list of ``n_draws`` of them
+            A DataFrame (the fitted features, the rows' index) for a
+            DataFrame, an array otherwise.
+
+        Raises
+        ------
+        TypeError
+            If some component is not Gaussian.
+
+        Examples
+        --------
+        >>> import numpy as np, emkit as em
+        >>> X = em.datasets.load("faithful")
+        >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
+        >>> holes = X.head(3).copy(); holes.iloc[0, 1] = np.nan
+        >>> filled = fit.impute(holes)
+        >>> type(filled).__name__, bool(filled.notna().all().all()), bool(np.array_equal(filled[1:], holes[1:]))
+        ('DataFrame', True, True)
+        >>> len(fit.impute(holes, n_draws=5, random_state=0))
+        5
+        """
+        obs = self.observations(X, missing="marginalize")
+        if n_draws is None:
+            return _like_input(X, obs, conditional_mean(self._mixture, obs.values))
+        if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
+            raise ValueError(f"n_draws must be a positive integer or None, got {n_draws!r}")
+        draws = conditional_draws(self._mixture, obs.values, int(n_draws), np.random.default_rng(random_state))
+        return [_like_input(X, obs, values) for values in draws]
 
     def score(self, X) -> float:
         """Mean log-density per observation (scikit-learn's ``score``).
@@ -637,7 +775,7 @@ class FitResult:
             columns[feature] = values[:, j] if labels is None else _labelled(values[:, j], labels, ordered, feature)
         return pd.DataFrame(columns, index=pd.RangeIndex(len(values), name="observation"))
 
-    def partial_fit(self, X) -> "FitResult":
+    def partial_fit(self, X, missing=None) -> "FitResult":
         """One stepwise-EM update with a new mini-batch; returns a new result.
 
         Continues :meth:`emkit.Mixture.fit_online`: the running statistics
@@ -651,6 +789,9 @@ class FitResult:
         X : data
             A mini-batch, read by :meth:`observations` (columns matched by
             name, support checked).
+        missing : {None, "marginalize"}, default None
+            ``"marginalize"`` accepts NaN as values missing at random
+            (docs/missing_values.md).
 
         Examples
         --------
@@ -664,7 +805,7 @@ class FitResult:
         """
         if self.online_state is None:
             raise ValueError("partial_fit continues a fit by stepwise EM: fit with Mixture.fit_online first")
-        obs = self.observations(X)
+        obs = self.observations(X, missing=missing)
         rows = auto_chunk_size(self._mixture.working_floats_per_row(obs.n_features))
         state, loglik = self.online_state.step(ChunkedData(obs.values, None, rows))
         history = np.append(self.trace.log_likelihood.values[self.best_restart], loglik)
@@ -725,13 +866,18 @@ class FitResult:
         return "mixture of " + " + ".join(parts)
 
     def convergence_counts(self) -> str:
-        """Iterations and restart of the kept run as a person counts them, from 1.
+        """Iterations and restart of the kept run as a person counts them, from 1, and how each restart started.
 
         The kept restart is ``best_restart + 1`` of ``n_init`` (``best_restart``
         and the ``restart`` coordinate of :attr:`trace` are 0-based indices);
         the iteration count is :attr:`n_iter`, the number of EM iterations,
         which is also the last ``iteration`` coordinate of the kept restart's
         trace (``iteration`` 0 holds the log-likelihood at the starting values).
+        A start screened from short EM runs (``init="short_em"``, a hidden
+        Markov model's ``"screened"``) says so: the trace's attributes
+        ``screened_starts`` (short runs per restart) and ``screening_iter``
+        (their iterations at most) record the work done before the
+        iterations counted here.
 
         Examples
         --------
@@ -741,9 +887,17 @@ class FitResult:
         'after 7 iterations (restart 3 of 3)'
         >>> fit.best_restart, fit.n_iter
         (2, 7)
+        >>> waiting = em.datasets.load("faithful")[["waiting"]]
+        >>> em.HiddenMarkovModel(em.Gaussian(), 2).fit(waiting, random_state=0).convergence_counts()
+        'after 1 iteration (restart 2 of 2), each restart from the best of 10 short runs (at most 20 iterations each)'
         """
-        iterations = "iteration" if self.n_iter == 1 else "iterations"
-        return f"after {self.n_iter} {iterations} (restart {self.best_restart + 1} of {self.trace.sizes['restart']})"
+        restart = f"restart {self.best_restart + 1} of {self.trace.sizes['restart']}"
+        text = f"after {_counted(self.n_iter, 'iteration')} ({restart})"
+        attrs = self.trace.attrs
+        if "screened_starts" not in attrs:
+            return text
+        return (f"{text}, each restart from the best of {_counted(int(attrs['screened_starts']), 'short run')} "
+                f"(at most {_counted(int(attrs['screening_iter']), 'iteration')} each)")
 
     def summary_text(self) -> str:
         """A readable multi-line summary: model, fit statistics, weights and parameters.
@@ -769,7 +923,7 @@ class FitResult:
             "",
         ]
         with pd.option_context("display.width", 120, "display.max_columns", 20):
-            lines.append(self.parameter_table().to_string(float_format=lambda v: f"{v:.5g}"))
+            lines.append(self.parameter_table(item_responses=False).to_string(float_format=lambda v: f"{v:.5g}"))
             lines.extend(self._item_response_lines())
         return "\n".join(lines)
 
@@ -798,38 +952,61 @@ class FitResult:
         features = table.columns.unique("feature")
         if not len(features):
             return []
-        lines = ["", "item-response probabilities P(category | component)"]
+        lines = ["", f"item-response probabilities P(category | {self._mixture.latent_dim})"]
         for feature in features:
             lines += ["", table[feature].rename_axis(columns=feature).to_string(float_format=lambda v: f"{v:.4f}")]
         return lines
 
-    def parameter_table(self) -> pd.DataFrame:
-        """Per-component parameters as a DataFrame: one row per component.
+    def parameter_table(self, item_responses: bool = True) -> pd.DataFrame:
+        """Every parameter as a DataFrame: one row per component (state), one column per number.
 
-        Scalar and per-feature parameters become columns (``means[waiting]``);
-        larger arrays (covariance matrices) stay in :attr:`params`. Variables
-        of :attr:`params` that are no parameters (marked with the attribute
-        ``kind="metadata"``, such as a regression's ``column_role``) are left out.
+        Scalar parameters are one column (``weight``, a Student-t's ``dof``,
+        a hidden Markov model's ``startprob``), parameters over one more
+        dimension one column per entry (``means[waiting]``, ``rate[f]``,
+        ``transmat[k]``, ``coefficients[x]``); a matrix over ``(feature,
+        feature2)`` (``covariances``, a Student-t's ``scales``) its standard
+        deviations ``sd[f] = sqrt(V_ff)`` and correlations ``corr[f, g] =
+        V_fg / sqrt(V_ff V_gg)`` (a name other than ``covariances`` prefixes
+        them; correlations a diagonal structure fixes at zero are left
+        out), other variables over more dimensions (a Gaussian mixture
+        emission's ``mixture_means``) one column per entry ``name[a, b]``.
+        Categorical features give ``probs[f, c] = P(f = c | component)``, each
+        feature with its own categories (:meth:`item_response_table`).
+        Variables that record how the model is set up (attribute
+        ``kind="metadata"``, such as a regression's ``column_role``) and
+        entries that do not apply to a feature (the means of a categorical
+        column in an :class:`~emkit.Independent` model) are left out.
+
+        Parameters
+        ----------
+        item_responses : bool, default True
+            Whether to include the ``probs[f, c]`` columns; :meth:`summary_text`
+            and the notebook display show them as one table per feature
+            instead.
 
         Examples
         --------
         >>> import emkit as em
         >>> fit = em.GaussianMixture(2).fit(em.datasets.load("faithful"), random_state=0)
         >>> fit.parameter_table().columns.tolist()
-        ['weight', 'means[eruptions]', 'means[waiting]']
+        ['weight', 'means[eruptions]', 'means[waiting]', 'sd[eruptions]', 'sd[waiting]', 'corr[eruptions, waiting]']
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"colour": ["red", "blue", "red", "red"] * 10})
+        >>> em.Mixture(em.Categorical()).fit(X).parameter_table().loc[0].to_dict()
+        {'weight': 1.0, 'probs[colour, blue]': 0.25, 'probs[colour, red]': 0.75}
         """
         latent = self._mixture.latent_dim
-        table = pd.DataFrame(index=pd.Index(self.params[latent].values, name=latent))
+        pieces = [pd.DataFrame(index=pd.Index(self.params[latent].values, name=latent))]
         for name, var in self.params.data_vars.items():
-            if var.dims[0] != latent or var.ndim > 2 or _is_metadata(var):
+            if var.dims[0] != latent or _is_metadata(var) or "category" in var.dims:
                 continue
-            if var.ndim == 1:
-                table["weight" if name == "weights" else name] = var.values
-            else:
-                columns = var.to_pandas()
-                columns.columns = [f"{name}[{c}]" for c in columns.columns]
-                table = table.join(columns)
-        return table.dropna(axis=1, how="all")  # parameters of other families' features
+            matrix = var.dims[1:] == ("feature", "feature2")
+            pieces.append(_matrix_columns(name, var, latent) if matrix else _flat_columns(name, var, latent))
+        if item_responses:
+            probs = self.item_response_table()
+            probs.columns = [f"probs[{feature}, {category}]" for feature, category in probs.columns]
+            pieces.append(probs)
+        return pd.concat(pieces, axis=1).dropna(axis=1, how="all")  # parameters of other families' features
 
     def _repr_html_(self) -> str:
         """A compact HTML summary for Jupyter: model, fit statistics, parameter table, item-response probabilities."""
@@ -839,14 +1016,18 @@ class FitResult:
             f"BIC {self.bic():.6g} &middot; AIC {self.aic():.6g} &middot; ICL {self.icl():.6g} &middot; "
             f"{status} {html.escape(self.convergence_counts())}"
         )
-        table = self.parameter_table().to_html(float_format=lambda v: f"{v:.5g}", border=0)
+        table = self.parameter_table(item_responses=False).to_html(float_format=lambda v: f"{v:.5g}", border=0)
         responses = self.item_response_table()
         if len(responses.columns):
-            table += "<p>item-response probabilities P(category | component)</p>" + item_response_html(responses)
+            table += (f"<p>item-response probabilities P(category | {self._mixture.latent_dim})</p>"
+                      + item_response_html(responses))
         return (
-            f"<div><p><b>emkit FitResult</b>: {html.escape(self.describe_model())}, "
+            f"<div><p><b>{self.display_name}</b>: {html.escape(self.describe_model())}, "
             f"{self.n_obs:g} observations</p><p>{stats}</p>{table}</div>"
         )
+
+    #: How :meth:`_repr_html_` names the result.
+    display_name = "emkit FitResult"
 
     # -- persistence ---------------------------------------------------------------
     _FORMAT = "emkit.FitResult/1"
@@ -957,9 +1138,17 @@ class FitResult:
             categories=json.loads(attrs.get("categories", "{}")),
             ordered_categories=json.loads(attrs.get("ordered_categories", "[]")),
             online_state=None if online is None else OnlineState.from_dataset(online, mixture, len(features)),
+            component_names=_saved_component_names(params),
         )
         result.__dict__["params"] = params
         return result
+
+
+def _saved_component_names(params: xr.Dataset):
+    """The component names of saved parameters (a fit with named labels), None for components ``0 .. K-1``."""
+    if "component" not in params.coords or np.issubdtype(params["component"].dtype, np.integer):
+        return None
+    return params["component"].values
 
 
 #: Result classes by latent model kind (:func:`~emkit.latent.models.latent_kind`); others register theirs.
@@ -988,3 +1177,10 @@ def load_fit(path) -> FitResult:
     True
     """
     return FitResult.from_netcdf(path)
+
+
+def _like_input(X, obs: Observations, values: np.ndarray):
+    """``values`` as a DataFrame over the fitted features and the rows' index if ``X`` is one, else an array."""
+    if isinstance(X, pd.DataFrame):
+        return pd.DataFrame(values, index=X.index, columns=obs.features)
+    return values
