@@ -160,7 +160,7 @@ def as_observations(
             X = X.iloc[:, positions]
         if categories is not None:
             ordered = ordered_columns(X)
-            X, encoded = _encode_categories(X, categories, name)
+            X, encoded = _encode_categories(X, categories, name, allow_missing=missing == "marginalize")
         values, labels, index = _from_frame(X, name)
     elif isinstance(X, xr.DataArray):
         values, labels, index = _from_dataarray(X, name, features, columns)
@@ -426,7 +426,7 @@ def ordered_columns(frame: pd.DataFrame) -> tuple:
     return tuple(str(c) for c, dt in frame.dtypes.items() if isinstance(dt, pd.CategoricalDtype) and dt.ordered)
 
 
-def _encode_categories(frame: pd.DataFrame, known: dict, name: str):
+def _encode_categories(frame: pd.DataFrame, known: dict, name: str, allow_missing: bool = False):
     """Replace category columns by their positions among their labels; returns the frame and the labels used.
 
     A column is encoded if it is non-numeric (pandas categorical, string,
@@ -437,6 +437,10 @@ def _encode_categories(frame: pd.DataFrame, known: dict, name: str):
     else the sorted distinct values. Numeric and boolean columns not in
     ``known`` are left as numbers: :class:`emkit.Categorical` takes their
     categories from the values themselves.
+
+    A missing value (NaN, None, ``pd.NA``, a categorical's missing entry) is
+    not a category: with ``allow_missing`` (the ``missing="marginalize"``
+    option) its code is NaN, otherwise it is a ValueError naming its row.
 
     Examples
     --------
@@ -452,6 +456,14 @@ def _encode_categories(frame: pd.DataFrame, known: dict, name: str):
     Traceback (most recent call last):
     ...
     ValueError: X column 'level' has the unknown category 'top' in row 1
+    >>> answers = pd.DataFrame({"q": ["yes", None, "no", float("nan")]})
+    >>> frame, used = _encode_categories(answers, {}, "X", allow_missing=True)
+    >>> frame["q"].tolist(), used
+    ([1.0, nan, 0.0, nan], {'q': ['no', 'yes']})
+    >>> _encode_categories(answers, {}, "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X column 'q' is missing in row 1; pass missing="marginalize" to take missing values as missing at random, or drop or impute them
     """
     frame = frame.copy()
     used = {}
@@ -461,14 +473,21 @@ def _encode_categories(frame: pd.DataFrame, known: dict, name: str):
         labels = known.get(str(column))
         if labels is None:
             labels = [str(v) for v in pd.Categorical(series).categories]
-        codes = pd.Index(labels).get_indexer(series.astype(str).where(series.notna()))
-        missing = np.flatnonzero(codes < 0)
-        if missing.size:
-            value = series.iloc[missing[0]]
+        absent = series.isna().to_numpy()
+        codes = pd.Index(labels).get_indexer(series.astype(str).where(~absent)).astype(np.float64)
+        if allow_missing:
+            codes[absent] = np.nan
+        unmatched = np.flatnonzero(codes < 0)
+        if unmatched.size:
+            value = series.iloc[unmatched[0]]
             value = value.item() if isinstance(value, np.generic) else value
-            what = "is missing" if pd.isna(value) else f"has the unknown category {value!r}"
-            raise ValueError(f"{name} column {column!r} {what} in row {missing[0]}")
-        frame[column] = codes.astype(np.float64)
+            if pd.isna(value):
+                raise ValueError(
+                    f"{name} column {column!r} is missing in row {unmatched[0]}; pass missing=\"marginalize\" to "
+                    "take missing values as missing at random, or drop or impute them"
+                )
+            raise ValueError(f"{name} column {column!r} has the unknown category {value!r} in row {unmatched[0]}")
+        frame[column] = codes
         used[str(column)] = list(labels)
     return frame, used
 

@@ -8,6 +8,12 @@ weight; a parametric one draws as many unweighted rows as the fit's total
 weight. Replicates are iterated to a tighter tolerance than a fit's default
 (``REPLICATE_TOL``): a replicate stopped early sits near its start, the
 reference, and the replicates' spread would understate the sampling spread.
+
+A fit made with ``missing="marginalize"`` is bootstrapped with its NaN: a
+nonparametric resample draws rows with their missing entries and refits them
+with the option; a parametric one simulates complete rows from the fitted
+mixture (the fit has no model of which entries go missing), so its spread is
+that of complete data of the same size, narrower than the observed data's.
 Mixture components have no fixed order, so every replicate's components are
 matched to the reference's (:func:`emkit.diagnostics.alignment.align`).
 
@@ -82,7 +88,9 @@ def bootstrap(
         without them, all rows are one sequence. Refused for a mixture.
     **fit_options
         Passed to ``fit`` (``max_iter``, ``tol``...; ``tol`` defaults to
-        ``REPLICATE_TOL``). Each replicate starts from ``fit.params``.
+        ``REPLICATE_TOL``, ``missing`` to the fit's option
+        :attr:`~emkit.results.FitResult.missing`). Each replicate starts
+        from ``fit.params``.
 
     Returns
     -------
@@ -120,6 +128,7 @@ def bootstrap(
     replicates_of = _MixtureReplicates if lengths is None else _SequenceReplicates
     plan = replicates_of(fit, obs.values, weight if lengths is None else lengths, kind)
     fit_options.setdefault("tol", REPLICATE_TOL)
+    fit_options.setdefault("missing", fit.missing)
     rng = np.random.default_rng(random_state)
     reference = fit.params
     replicates, loglik, errors = [], [], []

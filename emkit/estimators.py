@@ -299,7 +299,7 @@ class Mixture:
             else:
                 final = state.running * (state.n_seen / passes)
         run = EMRun(state.mixture, final, np.asarray(history), False)
-        return _result(state.mixture, obs, [run], 0, final, online_state=state)
+        return _result(state.mixture, obs, [run], 0, final, online_state=state, missing=missing)
 
 
 def declared_families(families, count: int | None, name: str = "n_components") -> list:
@@ -441,7 +441,7 @@ def fit_latent_model(
     best = outcome.best
     result = _result(
         best.model, obs, outcome.runs, outcome.best_index, best.stats, result_type=result_type,
-        component_names=None if known is None else known.names,
+        component_names=None if known is None else known.names, missing=missing,
     )
     if outcome.warning:
         result.trace.attrs["restart_warning"] = outcome.warning
@@ -524,11 +524,13 @@ def _bind_dask(declaration, obs, weight, chunk_size, bounds=None):
 
 
 def _result(
-    mixture, obs, runs, best_index, stats, online_state=None, result_type=FitResult, component_names=None
+    mixture, obs, runs, best_index, stats, online_state=None, result_type=FitResult, component_names=None,
+    missing=None,
 ) -> FitResult:
     """The FitResult of ``runs`` keeping ``mixture``; warns about degenerate components.
 
-    ``component_names`` (named labels) become the ``component`` coordinate of the result.
+    ``component_names`` (named labels) become the ``component`` coordinate of the result; ``missing``
+    (the fit's option) its :attr:`~emkit.results.FitResult.missing`.
     """
     trace = trace_dataset(
         [run.log_likelihood for run in runs],
@@ -547,6 +549,7 @@ def _result(
         categories=obs.categories,
         ordered_categories=obs.ordered,
         online_state=online_state,
+        missing=missing,
         **({} if component_names is None else {"component_names": component_names}),
     )
     degenerate = result.degenerate_components

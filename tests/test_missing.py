@@ -176,9 +176,148 @@ def test_nan_without_the_option_names_rows_and_option():
     rows = np.flatnonzero(np.isnan(x).any(axis=1))
     with pytest.raises(ValueError, match=rf'row\(s\) \[{rows[0]}, .*missing="marginalize"'):
         em.GaussianMixture(2).fit(x)
-    fit = em.GaussianMixture(2).fit(x, missing="marginalize", random_state=0)
+    complete = em.GaussianMixture(2).fit(x[~np.isnan(x).any(axis=1)], random_state=0)
+    assert complete.missing is None
     with pytest.raises(ValueError, match='missing="marginalize"'):
-        fit.predict_proba(x)
+        complete.predict_proba(x)
+    assert np.isfinite(complete.predict_proba(x, missing="marginalize")).all()  # the argument overrides the fit's
+
+
+def _observed_joint_densities(fit, x):
+    """``w_k N(x_io | mu_ko, Sigma_koo)`` of every row and component by scipy (the weights for a row with nothing seen)."""
+    w, mu, cov = fit.params.weights.values, fit.params.means.values, fit.params.covariances.values
+    out = np.tile(w, (len(x), 1))
+    for i, seen in enumerate(~np.isnan(x)):
+        if seen.any():
+            out[i] *= [multivariate_normal(mu[k, seen], cov[k][np.ix_(seen, seen)]).pdf(x[i, seen]) for k in range(len(w))]
+    return out
+
+
+def test_a_fit_remembers_the_option_for_predictions():
+    x = _two_clusters(seed=7)
+    fit = em.GaussianMixture(2).fit(x, missing="marginalize", random_state=0)
+    assert fit.missing == "marginalize"
+    expected = _observed_joint_densities(fit, x)
+    np.testing.assert_allclose(fit.score_samples(x), np.log(expected.sum(axis=1)), rtol=1e-10)
+    np.testing.assert_allclose(fit.predict_proba(x), expected / expected.sum(axis=1, keepdims=True), atol=1e-10)
+    np.testing.assert_array_equal(fit.predict(x), expected.argmax(axis=1))
+
+
+def test_the_option_survives_saving_and_loading(tmp_path):
+    x = _two_clusters(seed=12)
+    fit = em.GaussianMixture(2).fit(x, missing="marginalize", random_state=0)
+    fit.to_netcdf(tmp_path / "fit.nc")
+    loaded = em.load_fit(tmp_path / "fit.nc")
+    assert loaded.missing == "marginalize"
+    np.testing.assert_allclose(loaded.predict_proba(x), fit.predict_proba(x), rtol=1e-12)
+    complete = em.GaussianMixture(2).fit(np.nan_to_num(x), random_state=0)
+    complete.to_netcdf(tmp_path / "complete.nc")
+    assert em.load_fit(tmp_path / "complete.nc").missing is None
+
+
+@pytest.fixture(scope="module")
+def faithful_with_holes():
+    """Old Faithful with 15% of its values missing, and a fit on it with the option."""
+    X = em.datasets.load("faithful")
+    holes = X.mask(np.random.default_rng(0).random(X.shape) < 0.15)
+    return holes, em.GaussianMixture(2, covariance="VVV").fit(holes, missing="marginalize", random_state=0)
+
+
+def test_inference_data_of_a_missing_value_fit_scores_the_observed_entries(faithful_with_holes):
+    X, fit = faithful_with_holes
+    idata = fit.to_inference_data(X, n_draws=3, random_state=0)
+    dens = _observed_joint_densities(fit, X.to_numpy()).sum(axis=1)
+    np.testing.assert_allclose(idata.log_likelihood.x.values[0, 0], np.log(dens), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(np.isnan(idata.observed_data.waiting.values), X.waiting.isna())
+
+
+def test_summary_of_a_missing_value_fit_has_finite_standard_errors(faithful_with_holes):
+    X, fit = faithful_with_holes
+    table = em.summary(fit, X, progress=False)
+    assert np.isfinite(table.std_error.to_numpy()).all() and (table.note == "").all()
+
+
+def test_summary_standard_errors_count_only_the_observed_values():
+    """One normal, one feature: rows with NaN carry no information, SE(mu) = sigma / sqrt(n_o), SE(sigma^2) = sigma^2 sqrt(2 / n_o)."""
+    rng = np.random.default_rng(13)
+    x = rng.normal(3.0, 2.0, (400, 1))
+    x[rng.random(400) < 0.3] = np.nan
+    seen = x[~np.isnan(x)]
+    fit = em.GaussianMixture(1).fit(x, missing="marginalize", random_state=0)
+    table = em.summary(fit, x, progress=False)
+    variance = seen.var()
+    assert table.loc["means[0, 0]", "estimate"] == pytest.approx(seen.mean(), rel=1e-9)
+    assert table.loc["means[0, 0]", "std_error"] == pytest.approx(np.sqrt(variance / seen.size), rel=1e-4)
+    assert table.loc["covariances[0, 0, 0]", "std_error"] == pytest.approx(variance * np.sqrt(2 / seen.size), rel=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["nonparametric", "parametric"])
+def test_bootstrap_refits_a_missing_value_fit_with_its_option(faithful_with_holes, kind):
+    X, fit = faithful_with_holes
+    boot = em.bootstrap(fit, X, n_boot=4, kind=kind, random_state=0, progress=False)
+    assert (boot.error == "").all()
+    assert np.isfinite(boot.means).all() and np.isfinite(boot.covariances).all()
+    # a replicate's spread is a sampling spread: its means stay within a few standard errors of the fit's
+    assert float(abs(boot.means - fit.params.means).max()) < 5.0
+
+
+def test_cluster_plots_of_a_missing_value_fit_draw_the_observed_pairs(faithful_with_holes):
+    import matplotlib.pyplot as plt
+
+    X, fit = faithful_with_holes
+    both = X.notna().all(axis=1).to_numpy()
+    data = em.plot.compute_clusters(fit, X)
+    np.testing.assert_array_equal(data.points, X.to_numpy()[both])
+    np.testing.assert_array_equal(data.labels, fit.predict(X).values[both])
+    ax = em.plot.plot_uncertainty(fit, X)
+    assert len(ax.collections[0].get_offsets()) == both.sum()
+    fig = em.plot.plot_pairs(fit, X)
+    for row in range(2):  # each histogram counts its feature's observed values
+        assert sum(patch.get_height() for patch in fig.axes[3 * row].patches) == X.iloc[:, row].notna().sum()
+    em.plot.plot_clusters(fit, X)
+    plt.close("all")
+
+
+def test_report_of_a_missing_value_fit_counts_the_missing_values(faithful_with_holes, tmp_path):
+    X, fit = faithful_with_holes
+    page = em.report(fit, X, path=tmp_path / "report.html")
+    counts = X.isna().sum()
+    assert f"{counts.sum()} value(s) missing (eruptions: {counts.eruptions}, waiting: {counts.waiting})" in page
+    assert (tmp_path / "report.html").read_text(encoding="utf-8") == page
+
+
+def _answers_with_holes(seed=14):
+    rng = np.random.default_rng(seed)
+    group = rng.random(300) < 0.4
+    answers = pd.DataFrame({
+        f"q{j}": np.where(group, rng.choice(["a", "b", "c"], 300, p=[0.7, 0.2, 0.1]),
+                          rng.choice(["a", "b", "c"], 300, p=[0.1, 0.3, 0.6])) for j in range(4)
+    })
+    holes = rng.random(answers.shape) < 0.2
+    codes = answers.apply(lambda column: column.map({"a": 0.0, "b": 1.0, "c": 2.0})).mask(holes)
+    return answers, holes, codes
+
+
+@pytest.mark.parametrize("missing_value", ["nan", "none", "na", "categorical"])
+@pytest.mark.parametrize("independent", [False, True], ids=["categorical", "independent"])
+def test_text_categories_with_missing_values_equal_codes_with_nan(missing_value, independent):
+    answers, holes, codes = _answers_with_holes()
+    if missing_value == "categorical":
+        text = answers.astype("category").mask(holes)
+    else:
+        hole = {"nan": np.nan, "none": None, "na": pd.NA}[missing_value]
+        text = answers.astype(object).where(~holes, hole)
+    parts = {column: em.Categorical() for column in answers.columns}
+    family = (lambda: em.Independent(parts)) if independent else em.Categorical
+    same = {"missing": "marginalize", "random_state": 0, "tol": 1e-10}
+    fit = em.Mixture(family(), 2).fit(text, **same)
+    by_hand = em.Mixture(family(), 2).fit(codes, **same)
+    assert fit.categories == {column: ["a", "b", "c"] for column in answers.columns}
+    assert fit.log_likelihood == pytest.approx(by_hand.log_likelihood, rel=1e-12)
+    np.testing.assert_allclose(fit.params.probs, by_hand.params.probs, atol=1e-12)
+    np.testing.assert_allclose(fit.predict_proba(text), by_hand.predict_proba(codes), atol=1e-12)
+    with pytest.raises(ValueError, match=r"column 'q0' is missing in row \d+; pass missing=\"marginalize\""):
+        em.Mixture(family(), 2).fit(text, random_state=0)
 
 
 def test_family_without_marginalisation_says_so():

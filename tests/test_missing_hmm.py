@@ -156,9 +156,15 @@ def test_nan_without_the_option_points_to_it():
     x = _sequences(seed=4)
     with pytest.raises(ValueError, match=r'row\(s\) \[.*missing="marginalize"'):
         _model().fit(x, LENGTHS)
-    fit = _model().fit(x, LENGTHS, missing="marginalize", init="kmeans++", n_init=1, random_state=0)
+    complete = np.nan_to_num(x, nan=0.0)
+    strict = _model().fit(complete, LENGTHS, init="kmeans++", n_init=1, random_state=0)
     with pytest.raises(ValueError, match='missing="marginalize"'):
-        fit.predict_proba(x, LENGTHS)
+        strict.predict_proba(x, LENGTHS)
+    # a fit made with the option remembers it: its methods read NaN as missing
+    fit = _model().fit(x, LENGTHS, missing="marginalize", init="kmeans++", n_init=1, random_state=0)
+    np.testing.assert_array_equal(
+        fit.predict_proba(x, LENGTHS).values, fit.predict_proba(x, LENGTHS, missing="marginalize").values
+    )
 
 
 def test_emission_family_without_marginalisation_says_so():

@@ -19,6 +19,42 @@ def test_single_gaussian_matches_closed_form_standard_errors():
     assert np.isnan(table.loc["weights[0]", "std_error"])  # a single weight is fixed at 1
 
 
+def _one_gaussian_covariance_errors(covariance):
+    """Closed-form standard errors of one Gaussian's covariance matrix on Old Faithful, by label.
+
+    At the MLE the observed information of one Gaussian is its expected one:
+    ``se(s_ij)^2 = (s_ii s_jj + s_ij^2) / n`` for a full matrix (``2 s_ii^2 / n``
+    on the diagonal), ``2 s_ii^2 / n`` on the diagonal of a diagonal one and,
+    for one variance ``s^2 = tr(S) / d`` shared by the ``d`` features,
+    ``2 s^4 / (n d)``. Off the diagonal of an axis-aligned matrix there is
+    no error (a fixed 0).
+    """
+    x = em.datasets.load("faithful")
+    n, d = x.shape
+    scatter = np.cov(x.to_numpy().T, bias=True)
+    variances = np.diag(scatter)
+    if covariance in ("VVV", "EEE"):
+        errors = np.sqrt((np.outer(variances, variances) + scatter**2) / n)
+    elif covariance == "VVI":
+        errors = np.diag(np.sqrt(2 / n) * variances)
+    else:
+        errors = np.eye(d) * np.sqrt(2 / (n * d)) * variances.mean()
+    return pd.Series(
+        {f"covariances[0, {a}, {b}]": errors[i, j] for i, a in enumerate(x.columns) for j, b in enumerate(x.columns)}
+    ).replace(0.0, np.nan)
+
+
+@pytest.mark.parametrize("covariance", ["VVV", "EEE", "VVI", "VII"])
+def test_one_gaussian_on_correlated_data_matches_the_closed_form_covariance_errors(covariance):
+    # Eruptions and waiting correlate at 0.9: the entries of the covariance matrix are strongly
+    # correlated free parameters, whose finite-difference information must still invert to 1e-4.
+    x = em.datasets.load("faithful")
+    fit = em.GaussianMixture(1, covariance=covariance).fit(x, random_state=0)
+    expected = _one_gaussian_covariance_errors(covariance)
+    std_error = em.summary(fit, x).loc[expected.index, "std_error"]
+    np.testing.assert_allclose(std_error, expected, rtol=1e-4)
+
+
 def test_single_poisson_matches_closed_form():
     x = np.random.default_rng(1).poisson(4.0, size=(800, 2)).astype(float)
     fit = em.Mixture(em.Poisson(), 1).fit(x)

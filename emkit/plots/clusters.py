@@ -31,9 +31,12 @@ class ClusterData:
     features : tuple of str
         The two features (x, y).
     points : ndarray, shape (n, 2)
-        The observations in those features.
+        The observations in those features: the rows with both observed
+        (a row with NaN in either, under the fit's ``missing="marginalize"``
+        option, has no point to draw and is left out).
     labels : ndarray, shape (n,)
-        MAP component of each observation (``fit.predict``): its name in
+        MAP component of each drawn observation (``fit.predict``, from all
+        of its observed entries): its name in
         ``fit.components`` (an integer ``0 .. K-1``, or the name given by
         named labels).
     ellipses : pandas.DataFrame
@@ -198,6 +201,11 @@ def compute_clusters(fit, X, features=None, radius: float = 2.0) -> ClusterData:
     residual standard deviations (:func:`regression_lines`; other covariates
     at their mean).
 
+    ``X`` is read with the fit's ``missing`` option (:meth:`FitResult.observations`).
+    Rows with NaN in either of the two features are left out of ``points``;
+    the others are labelled by their posterior given all their observed
+    entries.
+
     Parameters
     ----------
     fit : FitResult
@@ -257,7 +265,9 @@ def compute_clusters(fit, X, features=None, radius: float = 2.0) -> ClusterData:
     ellipses = pd.DataFrame(rows, columns=["component", "centre_x", "centre_y", "semi_major", "semi_minor", "angle"])
     names = (str(fit.features[i]), str(fit.features[j]))
     lines, response_axis = regression_lines(fit, x, i, j, radius)
-    return ClusterData(names, x[:, [i, j]], np.asarray(labels), ellipses, float(radius), lines, response_axis)
+    points = x[:, [i, j]]
+    drawn = ~np.isnan(points).any(axis=1)
+    return ClusterData(names, points[drawn], np.asarray(labels)[drawn], ellipses, float(radius), lines, response_axis)
 
 
 def _draw_clusters(fit, data: ClusterData, ax, legend: bool = True, s: float = 12):
@@ -309,6 +319,9 @@ def plot_clusters(fit, X, features=None, radius: float = 2.0, ax=None):
     tick labels, each point moved by a small uniform jitter
     (:func:`emkit.plots.profile.jitter_categories`) so that points do not
     all stack on a few spots; :func:`compute_clusters` gives the codes.
+
+    For a fit with ``missing="marginalize"``, rows with NaN in either of
+    the two features are not drawn (:func:`compute_clusters`).
 
     Parameters
     ----------
@@ -385,7 +398,8 @@ def plot_pairs(fit, X, radius: float = 2.0, fig=None):
     component (stacked): 20 bins, or one bar per integer for a feature on
     the integers (counts, binary and categorical data). Categorical features
     have their category labels on the axes and are jittered as in
-    :func:`plot_clusters`.
+    :func:`plot_clusters`. For a fit with ``missing="marginalize"``, each
+    panel draws the rows observed in its feature(s) (NaN are left out).
 
     Parameters
     ----------
@@ -416,7 +430,7 @@ def plot_pairs(fit, X, radius: float = 2.0, fig=None):
         raise ValueError("a pairs plot needs at least two features")
     pairs = compute_pairs(fit, X, radius)
     x = observations(fit, X)
-    labels = next(iter(pairs.values())).labels
+    labels = fit.predict(X).values
     plt = pyplot()
     if fig is None:
         fig = plt.figure(figsize=(2.5 * d, 2.5 * d))
@@ -429,7 +443,8 @@ def plot_pairs(fit, X, radius: float = 2.0, fig=None):
         for col in range(d):
             ax = axes[row, col]
             if row == col:
-                groups = [x[labels == component, row] for component in fit.components]
+                observed = ~np.isnan(x[:, row])
+                groups = [x[observed & (labels == component), row] for component in fit.components]
                 ax.hist(groups, bins=_diagonal_bins(fit, x, row), stacked=True, color=colors[: len(groups)])
                 label_categories(ax, fit, names[row], "x")
             else:

@@ -67,6 +67,12 @@ def plot_uncertainty(fit, X, features=(0, 1), kind: str = "auto", ax=None):
     (:func:`emkit.plots.profile.jitter_categories`) and labelled with its
     categories.
 
+    ``X`` is read with the fit's ``missing`` option
+    (:meth:`emkit.FitResult.observations`): under ``missing="marginalize"``
+    every row's uncertainty comes from its observed entries, and the scatter
+    leaves out the rows with NaN in either of its two features (the sorted
+    curve keeps every row).
+
     Parameters
     ----------
     fit : FitResult
@@ -100,10 +106,12 @@ def plot_uncertainty(fit, X, features=(0, 1), kind: str = "auto", ax=None):
     ax = get_ax(ax)
     if kind == "scatter":
         i, j = (feature_index(fit, f) for f in features)
-        x = observations(fit, X)
+        x = observations(fit, X)[:, [i, j]]
+        drawn = ~np.isnan(x).any(axis=1)
+        x, u = x[drawn], u[drawn]
         top = largest_uncertainty(fit.n_components)
         names = (fit.features[i], fit.features[j])
-        points = ax.scatter(jitter_categories(fit, names[0], x[:, i]), jitter_categories(fit, names[1], x[:, j]),
+        points = ax.scatter(jitter_categories(fit, names[0], x[:, 0]), jitter_categories(fit, names[1], x[:, 1]),
                             s=5 + 80 * u / top, c=u, cmap="viridis", vmin=0, vmax=top, alpha=0.8)
         ax.figure.colorbar(points, ax=ax, label="1 - max responsibility")
         ax.set_xlabel(str(names[0]))

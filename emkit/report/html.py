@@ -190,7 +190,7 @@ def _data_section(out, fit, obs, sequences: str = "") -> None:
     frame = fit.labelled(obs.values).rename(columns=str)
     categorical = list(fit.item_response_table().columns.unique("feature"))
     numeric = [name for name in frame.columns if name not in categorical]
-    body = f"<p>{obs.n_obs} observations of {obs.n_features} feature(s){sequences}.</p>"
+    body = f"<p>{obs.n_obs} observations of {obs.n_features} feature(s){sequences}.{_missing_sentence(frame)}</p>"
     if numeric:
         body += _table(frame[numeric].describe().T[["mean", "std", "min", "25%", "50%", "75%", "max"]])
     if categorical:
@@ -199,6 +199,26 @@ def _data_section(out, fit, obs, sequences: str = "") -> None:
             formatters={"share": "{:.3f}".format}, border=0
         )
     out.add("data", "Data", body)
+
+
+def _missing_sentence(frame: pd.DataFrame) -> str:
+    """How many values are missing (NaN, under the ``missing="marginalize"`` option), by feature; empty if none.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from emkit.report.html import _missing_sentence
+    >>> _missing_sentence(pd.DataFrame({"a": [1.0, np.nan, np.nan], "b": [np.nan, 2.0, 3.0]}))
+    ' 3 value(s) missing (a: 2, b: 1), taken as missing at random by the fit.'
+    >>> _missing_sentence(pd.DataFrame({"a": [1.0]}))
+    ''
+    """
+    counts = frame.isna().sum()
+    counts = counts[counts > 0]
+    if counts.empty:
+        return ""
+    by_feature = ", ".join(f"{feature}: {count}" for feature, count in counts.items())
+    return f" {counts.sum()} value(s) missing ({by_feature}), taken as missing at random by the fit."
 
 
 def category_frequencies(frame: pd.DataFrame, features) -> pd.DataFrame:

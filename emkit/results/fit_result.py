@@ -59,14 +59,26 @@ def _is_metadata(var: xr.DataArray) -> bool:
 
 
 def _labelled(codes: np.ndarray, labels: list, ordered: bool, feature) -> pd.Categorical:
-    """Category codes (floats) as a pandas categorical over ``labels``; ValueError naming a code that is not a position."""
-    valid = np.isfinite(codes) & (codes == np.round(codes)) & (codes >= 0) & (codes < len(labels))
+    """Category codes (floats) as a pandas categorical over ``labels``, NaN as a missing value.
+
+    A code that is neither NaN nor the position of a category is a ValueError naming it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.results.fit_result import _labelled
+    >>> list(_labelled(np.array([1.0, np.nan, 0.0]), ["a", "b"], False, "q"))
+    ['b', nan, 'a']
+    """
+    missing = np.isnan(codes)
+    valid = missing | (np.isfinite(codes) & (codes == np.round(codes)) & (codes >= 0) & (codes < len(labels)))
     if not valid.all():
         raise ValueError(
             f"column {feature!r}: {float(codes[~valid][0])!r} is not the position of one of its {len(labels)} "
             f"categories (codes 0 .. {len(labels) - 1})"
         )
-    return pd.Categorical.from_codes(codes.astype(np.intp), categories=labels, ordered=ordered)
+    positions = np.where(missing, -1, np.nan_to_num(codes)).astype(np.intp)
+    return pd.Categorical.from_codes(positions, categories=labels, ordered=ordered)
 
 
 def item_response_html(table: pd.DataFrame) -> str:
@@ -174,6 +186,10 @@ class FitResult:
         Names of the components (a fit with named labels): the ``component``
         coordinate of :attr:`params`, :meth:`predict_proba` and the rest,
         and the values :meth:`predict` returns. None: components ``0 .. K-1``.
+    missing : {None, "marginalize"}, optional
+        The ``missing`` option of the fit, kept as :attr:`missing`: every
+        method and tool that reads data through :meth:`observations` uses it
+        unless told otherwise (docs/missing_values.md).
 
     Examples
     --------
@@ -196,8 +212,10 @@ class FitResult:
         online_state=None,
         ordered_categories=(),
         component_names=None,
+        missing=None,
     ):
         self._mixture = mixture
+        self.missing = check_missing(missing)
         self.component_names = None if component_names is None else np.asarray(component_names)
         self.features = np.asarray(features)
         self.trace = trace
@@ -341,7 +359,8 @@ class FitResult:
           labels of the fit (:attr:`categories`).
         * Values: finite, and in the support of every family (the check the
           fit made, ``mixture.check_data``); otherwise a ``ValueError``
-          naming the row.
+          naming the row. Under the ``missing="marginalize"`` option a NaN
+          is a value missing at random.
 
         Parameters
         ----------
@@ -349,6 +368,10 @@ class FitResult:
             As for :meth:`emkit.Mixture.fit`.
         name : str, default "X"
             How error messages name the data.
+        missing : {None, "marginalize"}, default None
+            None: the option the fit was made with (:attr:`missing`), so a
+            fit with ``missing="marginalize"`` reads its own data with their
+            NaN; ``"marginalize"`` accepts NaN whatever the fit's option.
 
         Returns
         -------
@@ -374,7 +397,12 @@ class FitResult:
         Traceback (most recent call last):
         ...
         ValueError: Poisson components need non-negative integer counts; row 1 is [1.5]
+        >>> import numpy as np
+        >>> holes = X.mask(np.arange(len(X))[:, None] == [0, 1])
+        >>> em.GaussianMixture(2).fit(holes, missing="marginalize", random_state=0).observations(holes).values[0]
+        array([nan, 79.])
         """
+        missing = self.missing if missing is None else check_missing(missing)
         if is_dask_data(X):
             obs = as_dask_observations(X, name, features=self.features)
             checked = checked_when_computed(obs.values, self._mixture.check_data, name, check_missing(missing))
@@ -410,8 +438,8 @@ class FitResult:
         missing : {None, "marginalize"}, default None
             ``"marginalize"`` accepts NaN: a row's posterior then uses the
             density of its observed entries (the mixing weights if none is
-            observed; see docs/missing_values.md). A fit does not remember
-            the option: predictions say it for the data they are given.
+            observed; see docs/missing_values.md). None: the option the
+            fit was made with (:attr:`missing`).
 
         Examples
         --------
@@ -423,6 +451,10 @@ class FitResult:
         >>> import numpy as np
         >>> bool(np.allclose(fit.predict_proba([[np.nan, np.nan]], missing="marginalize")[0], fit.params.weights))
         True
+        >>> holes = X.mask(np.arange(len(X))[:, None] == [0, 1])
+        >>> marginal = em.GaussianMixture(2).fit(holes, missing="marginalize", random_state=0)
+        >>> marginal.missing, marginal.predict_proba(holes).shape
+        ('marginalize', (272, 2))
 
         A mixture of regressions given covariates without the response: the
         covariates alone say nothing about the component, so the posterior
@@ -531,7 +563,8 @@ class FitResult:
             Read by :meth:`observations` (columns matched by name, support checked).
         missing : {None, "marginalize"}, default None
             ``"marginalize"``: the density of each row's observed entries
-            (0 for a row with nothing observed).
+            (0 for a row with nothing observed). None: the option the fit
+            was made with (:attr:`missing`).
 
         Examples
         --------
@@ -758,6 +791,9 @@ class FitResult:
     def labelled(self, values) -> pd.DataFrame:
         """Numbers in the fit's encoding as a DataFrame in the data's types (what :meth:`decode` does for a mixture).
 
+        A NaN (a missing value) stays missing: NaN in a numeric column, a
+        missing category in a categorical one.
+
         Examples
         --------
         >>> import pandas as pd, emkit as em
@@ -791,7 +827,8 @@ class FitResult:
             name, support checked).
         missing : {None, "marginalize"}, default None
             ``"marginalize"`` accepts NaN as values missing at random
-            (docs/missing_values.md).
+            (docs/missing_values.md); None: the option the fit was made
+            with. The new result keeps the option the batch was read with.
 
         Examples
         --------
@@ -805,6 +842,7 @@ class FitResult:
         """
         if self.online_state is None:
             raise ValueError("partial_fit continues a fit by stepwise EM: fit with Mixture.fit_online first")
+        missing = self.missing if missing is None else check_missing(missing)
         obs = self.observations(X, missing=missing)
         rows = auto_chunk_size(self._mixture.working_floats_per_row(obs.n_features))
         state, loglik = self.online_state.step(ChunkedData(obs.values, None, rows))
@@ -815,7 +853,7 @@ class FitResult:
         return FitResult(
             state.mixture, self.features, trace, 0, approximate.n_obs, approximate.log_likelihood,
             approximate.classification_log_likelihood, categories=self.categories, online_state=state,
-            ordered_categories=self.ordered_categories,
+            ordered_categories=self.ordered_categories, missing=missing,
         )
 
     def to_inference_data(self, X, bootstrap=None, n_draws: int = 100, random_state=None):
@@ -1037,8 +1075,9 @@ class FitResult:
 
         The file has the groups ``params`` and ``trace`` and, for a fit by
         stepwise EM, ``online`` (the running statistics, so that the loaded
-        fit's :meth:`partial_fit` continues exactly). It is written to a
-        temporary file that replaces ``path`` when complete, and is readable
+        fit's :meth:`partial_fit` continues exactly); the root attributes
+        hold the fit statistics, the category labels and the ``missing``
+        option (:attr:`missing`). It is written to a temporary file that replaces ``path`` when complete, and is readable
         by its owner only (mode 0600).
 
         Raises
@@ -1064,6 +1103,7 @@ class FitResult:
             "classification_log_likelihood": self.classification_log_likelihood,
             "categories": json.dumps(self.categories),
             "ordered_categories": json.dumps(list(self.ordered_categories)),
+            "missing": json.dumps(self.missing),
         }
         groups = {"params": self.params, "trace": self.trace}
         if self.online_state is not None:
@@ -1139,6 +1179,7 @@ class FitResult:
             ordered_categories=json.loads(attrs.get("ordered_categories", "[]")),
             online_state=None if online is None else OnlineState.from_dataset(online, mixture, len(features)),
             component_names=_saved_component_names(params),
+            missing=json.loads(attrs.get("missing", "null")),
         )
         result.__dict__["params"] = params
         return result
