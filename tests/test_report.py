@@ -62,6 +62,26 @@ def test_report_of_a_selection_has_every_section(faithful, tmp_path):
     assert "std_error" in text and "means[1, waiting]" in text
 
 
+def selection_table_labels(text: str) -> tuple[list, list]:
+    """Row and column labels of the report's selection table."""
+    table = text[text.index('<div class="wide">'):]
+    table = table[: table.index("</table>")]
+    head, body = table.split("<tbody>")
+    columns = re.findall(r"<th>(.*?)</th>", head.split("</tr>")[0])[1:]
+    rows = re.findall(r"<tr>\s*<th>(.*?)</th>", body)
+    return rows, columns
+
+
+def test_selection_over_every_structure_lists_them_as_rows(faithful):
+    """Fourteen structures as columns would run off the page: the table turns, one row per structure."""
+    text = em.report(em.select(faithful, n_components=[1, 2], random_state=0), faithful, n_draws=3)
+    rows, columns = selection_table_labels(text)
+    assert rows == list(em.COVARIANCE_NAMES) and columns == ["1", "2"]
+    small = em.select(faithful, n_components=[1, 2], covariance=["VVV", "EEE"], random_state=0)
+    rows, columns = selection_table_labels(em.report(small, faithful, n_draws=3))
+    assert rows == ["1", "2"] and columns == ["VVV", "EEE"]
+
+
 def test_report_of_a_fit_skips_selection_and_handles_other_shapes():
     rng = np.random.default_rng(0)
     three = np.concatenate([rng.normal(0, 1, (150, 3)), rng.normal(4, 1, (150, 3))])

@@ -38,6 +38,7 @@ body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; mar
 h1 { font-size: 1.7em; border-bottom: 2px solid #3b6ea5; padding-bottom: .3em; }
 h2 { font-size: 1.25em; color: #3b6ea5; margin-top: 2em; }
 table { border-collapse: collapse; margin: .6em 0 1.2em; font-size: .9em; }
+.wide { overflow-x: auto; }
 th, td { border-bottom: 1px solid #ddd; padding: .25em .7em; text-align: right; }
 th { background: #f3f6fa; }
 td:first-child, th:first-child, tbody th { text-align: left; }
@@ -271,6 +272,10 @@ def _selection_section(out, selection) -> None:
     out.add("selection", "Model selection", body)
 
 
+#: A selection table with more covariance structures than this lists them as rows.
+MAX_SELECTION_COLUMNS = 8
+
+
 def _selection_table(selection) -> str:
     """The criterion table (:meth:`~emkit.selection.Selection.marked_table`), the chosen cell in bold."""
     table = selection.marked_table(digits=2).apply(lambda column: column.map(html.escape))
@@ -278,7 +283,9 @@ def _selection_table(selection) -> str:
     if chosen is not None:
         covariance, k = chosen
         table.loc[k, covariance] = f"<b>{table.loc[k, covariance]}</b>"
-    return table.to_html(border=0, escape=False)
+    if table.shape[1] > MAX_SELECTION_COLUMNS:  # many structures: one row each, so the page need not scroll
+        table = table.T
+    return f'<div class="wide">{table.to_html(border=0, escape=False)}</div>'
 
 
 def _counted(selection) -> str:
