@@ -26,9 +26,7 @@ class _AxisAlignedCovariance(CovarianceStructure):
         if bad.size:
             raise component_error("singular", bad)
 
-    @staticmethod
-    def scatter(x, resp, means):
-        return diagonal_scatter(x, resp, means)
+    scatter = staticmethod(diagonal_scatter)  # documented with an example in .moments
 
     @staticmethod
     def working_floats_per_row(n_components, n_features):

@@ -68,29 +68,7 @@ class FullCovariance(CovarianceStructure):
         if bad.size:
             raise component_error("singular", bad)
 
-    @staticmethod
-    def scatter(x, resp, means):
-        """Weighted scatter matrices ``sum_i r_ik (x_i - means_k)(x_i - means_k)^T``, shape (K, d, d).
-
-        Parameters
-        ----------
-        x : ndarray of shape (n, d)
-            Observations in rows.
-        resp : ndarray of shape (n, K)
-            Responsibilities.
-        means : ndarray of shape (K, d)
-            Centre of each component's scatter.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from emkit.components.covariance import FullCovariance
-        >>> x = np.array([[0.0, 0.0], [2.0, 2.0], [4.0, 0.0]])
-        >>> resp = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
-        >>> FullCovariance.scatter(x, resp, np.array([[1.0, 1.0], [3.0, 1.0]])).tolist()
-        [[[2.0, 2.0], [2.0, 2.0]], [[2.0, -2.0], [-2.0, 2.0]]]
-        """
-        return full_scatter(x, resp, means)
+    scatter = staticmethod(full_scatter)  # documented with an example in .moments
 
     def log_det(self, n_features):
         """Log-determinant of each covariance matrix, shape (K,), from its Cholesky factor.
