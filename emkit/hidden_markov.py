@@ -114,17 +114,39 @@ class HiddenMarkovModel:
 
     @property
     def n_states(self) -> int:
-        """Number of hidden states."""
+        """Number of hidden states.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.HiddenMarkovModel(em.Poisson(), n_states=3).n_states
+        3
+        """
         return self._declaration.n_components
 
     @property
     def families(self) -> tuple:
-        """The (unfitted) emission families."""
+        """The (unfitted) emission families.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.HiddenMarkovModel(em.Poisson(), n_states=3).families
+        (Poisson(n_components=3),)
+        """
         return self._declaration.families
 
     @property
     def latent_model(self) -> HiddenMarkovChain:
-        """The unfitted chain this declares: its ``startprob``/``transmat`` (None when not declared), ``fixed`` and priors."""
+        """The unfitted chain this declares: its ``startprob``/``transmat`` (None when not declared), ``fixed`` and priors.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> chain = em.HiddenMarkovModel(em.Poisson(), 2, transmat=[[0.9, 0.1], [0.0, 1.0]]).latent_model
+        >>> chain.is_left_right, chain.startprob is None
+        (True, True)
+        """
         return self._declaration
 
     def __repr__(self) -> str:

@@ -431,11 +431,28 @@ class GammaPrior:
         return f"GammaPrior(shape={self.shape:g}, rate={self.rate:g})"
 
     def spec(self) -> dict:
-        """JSON-serialisable description, ``{"shape": ..., "rate": ...}``."""
+        """JSON-serialisable description, ``{"shape": ..., "rate": ...}``.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.GammaPrior(2.0, 0.5).spec()
+        {'shape': 2.0, 'rate': 0.5}
+        """
         return {"shape": self.shape, "rate": self.rate}
 
     def mode(self, sums, weight):
-        """The posterior mode ``(sums + shape - 1) / (weight + rate)``."""
+        """The posterior mode ``(sums + shape - 1) / (weight + rate)``.
+
+        ``sums`` are the weighted sums of the counts, ``weight`` the total
+        weights (the Poisson M-step's statistics).
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> float(em.GammaPrior(2.0, 1.0).mode(9.0, 4.0))  # (9 + 1) / (4 + 1)
+        2.0
+        """
         return (np.asarray(sums, dtype=float) + self.shape - 1.0) / (np.asarray(weight, dtype=float) + self.rate)
 
     def log_density(self, rates: np.ndarray) -> float:
@@ -480,7 +497,14 @@ class DirichletPrior:
         return f"DirichletPrior(concentration={self.concentration:g})"
 
     def spec(self) -> dict:
-        """JSON-serialisable description, ``{"concentration": ...}``."""
+        """JSON-serialisable description, ``{"concentration": ...}``.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.DirichletPrior(2.0).spec()
+        {'concentration': 2.0}
+        """
         return {"concentration": self.concentration}
 
 
