@@ -76,7 +76,7 @@ def numerical_maximum(name, scatter, weight, starts=3):
     for _ in range(starts):
         result = minimize(
             lambda t: -expected_q(covariances_from_angles(t, name, K, d), scatter, weight),
-            rng.normal(scale=0.5, size=size), method="BFGS", options={"gtol": 1e-9, "maxiter": 5000},
+            rng.normal(scale=0.5, size=size), method="BFGS", options={"gtol": 1e-6, "maxiter": 5000},
         )
         best = min(best, result.fun)
     return -best

@@ -21,7 +21,7 @@ LAYERS = [
     {"estimators", "hidden_markov"},
     {"selection", "bootstrap"},
     {"report"},
-    {"cli"},
+    {"cli", "sklearn"},
 ]
 RANK = {name: rank for rank, layer in enumerate(LAYERS) for name in layer}
 

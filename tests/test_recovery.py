@@ -126,8 +126,7 @@ def chunk_data(seed=7, n=700):
     return x
 
 
-@pytest.mark.parametrize("name", COVARIANCE_NAMES)
-@pytest.mark.parametrize("chunk_size", [7, 100])
+@pytest.mark.parametrize(("name", "chunk_size"), [(name, 7) for name in COVARIANCE_NAMES] + [("VVV", 100), ("EVE", 100)])
 def test_chunked_fit_equals_in_memory_fit(name, chunk_size):
     x = chunk_data()
     w = np.random.default_rng(8).uniform(0.2, 3.0, size=len(x))

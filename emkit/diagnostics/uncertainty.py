@@ -84,6 +84,7 @@ from scipy import special, stats
 from .. import notices
 from ..em.chunks import ChunkedData, auto_chunk_size
 from ..em.driver import e_step
+from ..em.parallel import single_threaded_blas
 from ..em.progress import progress_bar
 from ..results.fit_data import fit_data
 from .._sequence_input import sequence_bounds
@@ -360,7 +361,10 @@ def summary(
     labels, estimate = parameter_labels(fit.params)
     entries = _information_entries(theta.size)
     delay = SHOW_AFTER_SECONDS if progress is None else 0.0
-    with progress_bar(None, progress, total=entries, desc="observed information", unit="entry", delay=delay) as bar:
+    # One hold of BLAS for the thousands of passes (as a fit holds it), not one per pass.
+    with single_threaded_blas(), progress_bar(
+        None, progress, total=entries, desc="observed information", unit="entry", delay=delay
+    ) as bar:
         std_error, notes = _standard_errors(fit, data, theta, labels, estimate, bar)
     if np.isin(notes, [UNRESOLVED, NOT_MAXIMUM, NOT_IDENTIFIED]).any():
         notices.warn(
