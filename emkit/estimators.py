@@ -130,7 +130,8 @@ class Mixture:
             Maximum number of EM iterations (M-steps) per restart.
         tol : float, default 1e-6
             Stop when the mean per-observation log-likelihood changes by at
-            most ``tol * max(1, |mean log-likelihood|)``; 0 runs exactly
+            most ``tol * max(1, |mean log-likelihood|)`` (at most ``tol``
+            itself for an :class:`emkit.em.AbsoluteTolerance`); 0 runs exactly
             ``max_iter`` iterations. See :class:`emkit.em.ConvergenceMonitor`.
         chunk_size : int, optional
             Rows per chunk of the E-step; by default chosen from d and K so

@@ -1,14 +1,15 @@
-"""The dishonest casino: which rolls came from the loaded die?
+"""
+The dishonest casino: which rolls came from the loaded die?
+============================================================
 
 A casino rolls a fair die, and now and then swaps it for a loaded one that shows a six
 half of the time (Durbin, Eddy, Krogh & Mitchison, "Biological Sequence Analysis", 1998).
 We simulate the rolls with numpy, fit a two-state hidden Markov model with Categorical
 emissions to the faces alone, and compare what it recovers with the truth.
-
-Run: python examples/hmm_dishonest_casino.py
 """
 
 import numpy as np
+import pandas as pd
 
 import emkit as em
 
@@ -32,10 +33,16 @@ def simulate(n_rolls, rng):
     return dice, faces
 
 
+# %%
+# Simulated rolls
+# ---------------
 dice, faces = simulate(N_ROLLS, np.random.default_rng(0))
-rolls = faces[:, None]  # one column: the face shown
+rolls = pd.DataFrame({"face": faces})  # one column: the face shown
 print(f"{N_ROLLS} rolls, {np.mean(dice == 1):.0%} with the loaded die; share of sixes: {np.mean(faces == 6):.3f}\n")
 
+# %%
+# Fitting a two-state hidden Markov model
+# ---------------------------------------
 # The two dice differ only in how often they show a six, so emissions alone barely tell
 # them apart; the chain's default sticky start (0.9 on the diagonal of the starting
 # transition matrix) lets EM find the dice from runs of sixes.
@@ -58,6 +65,9 @@ for i, name in enumerate(DIE_NAMES):
     print(f"  from {name:6s}              {transmat[i, 0]:.3f} / {TRANSMAT[i, 0]:.2f}    "
           f"{transmat[i, 1]:.3f} / {TRANSMAT[i, 1]:.2f}")
 
+# %%
+# The likelihood at the truth
+# ---------------------------
 # The true parameters scored on the same rolls: max_iter=0 evaluates given parameters exactly.
 truth = fit.params.copy(deep=True)
 truth["startprob"][:] = STARTPROB[order]
@@ -66,6 +76,9 @@ truth["probs"][:] = FACE_PROBS[order][:, None, :]
 at_truth = hmm.fit(rolls, init=truth, max_iter=0)
 print(f"\nlog-likelihood at the true parameters: {at_truth.log_likelihood:.2f} (fitted: {fit.log_likelihood:.2f})")
 
+# %%
+# Which die was used
+# ------------------
 # Viterbi: the most probable sequence of dice, against the dice actually used.
 _, states = fit.decode(rolls)
 decoded_loaded = states.values == loaded
@@ -76,3 +89,8 @@ print("first 60 rolls:")
 print("  faces   ", "".join(map(str, faces[:60])))
 print("  true    ", "".join("L" if d else "F" for d in dice[:60]))
 print("  Viterbi ", "".join("L" if d else "F" for d in decoded_loaded[:60]))
+
+# %%
+# The first 300 rolls coloured by their Viterbi state, with the posterior
+# probability of each die beneath:
+em.plot.plot_state_sequence(fit, rolls, steps=(0, 300))

@@ -1,10 +1,10 @@
-"""Hidden Markov models of Old Faithful's waiting times, in the order the eruptions happened.
+"""
+Hidden Markov models of Old Faithful's waiting times
+====================================================
 
 The rows of the Old Faithful data are consecutive eruptions, so `waiting` read in row
 order is a time series: the classic geyser example of a hidden Markov model. A short
 wait is mostly followed by a long one, which an independent mixture cannot express.
-
-Run: python examples/hmm_faithful_waiting.py
 """
 
 import numpy as np
@@ -16,6 +16,9 @@ values = waiting["waiting"].to_numpy()
 lag1 = np.corrcoef(values[:-1], values[1:])[0, 1]
 print(f"Old Faithful: {len(waiting)} consecutive eruptions; lag-1 autocorrelation of waiting: {lag1:.2f}\n")
 
+# %%
+# A mixture, then chains of two and three states
+# ----------------------------------------------
 # The same Gaussian emissions without a chain: an independent two-component mixture.
 mixture = em.GaussianMixture(2).fit(waiting, n_init=5, random_state=0)
 print(f"independent mixture, 2 components: log-lik {mixture.log_likelihood:9.2f}  "
@@ -36,6 +39,9 @@ best_states = min(fits, key=lambda k: fits[k].bic())
 best = fits[best_states]
 print(f"lowest BIC: {best_states} states")
 
+# %%
+# Decoding the states
+# -------------------
 # Viterbi: the most probable state sequence; posteriors: how sure each step is.
 log_probability, states = best.decode(waiting)
 certainty = best.predict_proba(waiting).max("state")
@@ -44,3 +50,8 @@ print("first 15 eruptions (waiting, decoded state, posterior of the most probabl
 for t in range(15):
     print(f"  {t:2d}  {values[t]:3.0f} min  state {int(states[t])}  {float(certainty[t]):.3f}")
 print("eruptions per decoded state:", states.to_series().value_counts().sort_index().to_dict())
+
+# %%
+# The waiting times in eruption order, coloured by their Viterbi state, with the
+# posterior probability of each state beneath:
+em.plot.plot_state_sequence(best, waiting)

@@ -1,9 +1,9 @@
-"""A mixture over mixed data: continuous, count and categorical columns in one DataFrame.
+"""
+Mixed data: continuous, count and categorical columns
+=====================================================
 
-Each component is a product of independent parts: a bivariate Gaussian for
+A mixture over one DataFrame with continuous, count and categorical columns. Each component is a product of independent parts: a bivariate Gaussian for
 (height, weight), a Poisson for visits and a categorical for colour.
-
-Run: python examples/mixed_data.py
 """
 
 import numpy as np
@@ -24,6 +24,9 @@ data = pd.DataFrame(
     }
 )
 
+# %%
+# The model: a product of families over column groups
+# ----------------------------------------------------
 model = em.Mixture(
     em.Independent(
         {
@@ -40,9 +43,17 @@ print()
 print("colour probabilities per component:")
 print(fit.params.probs.sel(feature="colour").to_pandas().round(3))
 
+# %%
+# Against the simulated groups
+# ----------------------------
 predicted = fit.predict(data).values
 agreement = max(np.mean(predicted == group), np.mean(predicted != group))
 print(f"\nagreement with the simulated groups: {agreement:.3f}")
 assert agreement > 0.97
 tall = int(np.argmax(fit.params.means.sel(feature="height").values))
 assert abs(fit.params.rate.sel(feature="visits").values[tall] - 8.0) < 0.5
+
+# %%
+# Each component's parameters feature by feature (means, rates, category
+# probabilities):
+em.plot.plot_profile(fit)

@@ -1,11 +1,11 @@
-"""Fit a mixture of two linear regressions (flexmix's FLXMRglm) to simulated data.
+"""
+A mixture of two linear regressions
+===================================
 
-Two groups follow different lines, y = 1 + 2 x and y = 8 - x, with Gaussian
+A mixture of regressions (as flexmix's FLXMRglm) fitted to simulated data. Two groups follow different lines, y = 1 + 2 x and y = 8 - x, with Gaussian
 noise; the group of each point is hidden. The mixture recovers both lines,
 predicts the response for new covariates, and draws its lines in the cluster
-plot (saved as mixture_of_regressions.png).
-
-Run: python examples/mixture_of_regressions.py
+plot.
 """
 
 import numpy as np
@@ -21,6 +21,9 @@ x = rng.uniform(0, 10, n)
 y = truth["intercept"][group] + truth["x"][group] * x + truth["sigma"][group] * rng.standard_normal(n)
 data = pd.DataFrame({"x": x, "y": y})
 
+# %%
+# The fit
+# -------
 model = em.Mixture(em.Regression("y", ["x"]), n_components=2)
 fit = model.fit(data, n_init=5, random_state=0)
 
@@ -36,6 +39,9 @@ assert np.allclose(coef["intercept"], truth["intercept"], atol=0.15), coef
 assert np.allclose(coef["x"], truth["x"], atol=0.03), coef
 assert np.allclose(coef["sigma"], truth["sigma"], atol=0.1), coef
 
+# %%
+# Predictions
+# -----------
 # Predictions for new covariates (no response column): each component's line,
 # and the mixture's mean sum_k w_k (b0_k + b1_k x).
 new = pd.DataFrame({"x": [0.0, 5.0, 10.0]})
@@ -57,7 +63,6 @@ print("\nposterior of the components given x alone (the mixing weights):", proba
 draws = fit.sample(given=new, random_state=1)
 print("\nresponses drawn at x = 0, 5, 10:", draws.sel(feature="y").values.round(2).tolist())
 
+# %%
 # The cluster plot: each component's line with a band of 2 residual SDs.
-ax = em.plot.plot_clusters(fit, data)
-ax.figure.savefig("mixture_of_regressions.png", dpi=90)
-print("\ncluster plot with the regression lines written to mixture_of_regressions.png")
+em.plot.plot_clusters(fit, data)

@@ -1,13 +1,13 @@
-"""Partial labels: semi-supervised EM with 10% of the rows labelled, and a supervised fit.
+"""
+Partial labels: semi-supervised and supervised fits
+===================================================
 
-Three overlapping bivariate Gaussian classes named "north", "east" and
+Semi-supervised EM with 10% of the rows labelled, and a supervised fit. Three overlapping bivariate Gaussian classes named "north", "east" and
 "south". A fit that knows the class of 10% of the rows (semi-supervised EM,
 as mclust's MclustSSC) names its components after the classes and
 classifies the other rows; a fit that knows every label is the supervised
 estimate (as mclust's EDDA: with covariance "EEE", linear discriminant
-analysis). See docs/semi_supervised.md.
-
-Run: python examples/semi_supervised.py
+analysis). See :doc:`/semi_supervised`.
 """
 
 import numpy as np
@@ -29,6 +29,9 @@ hidden = rng.random(n) >= 0.1
 known = species.mask(hidden)
 print(f"{(~hidden).sum()} of {n} rows labelled")
 
+# %%
+# Semi-supervised EM
+# ------------------
 semi = em.GaussianMixture(3, covariance="EEE").fit(X, labels=known, random_state=0)
 predicted = semi.predict(X).values
 print("semi-supervised: components", semi.params.component.values.tolist())
@@ -36,6 +39,9 @@ print(f"  accuracy on the unlabelled rows: {np.mean(predicted[hidden] == species
 print("  means by class:")
 print(semi.params.means.to_pandas().round(2))
 
+# %%
+# Without labels, and with every label
+# ------------------------------------
 plain = em.GaussianMixture(3, covariance="EEE").fit(X, n_init=5, random_state=0)
 print(f"without labels, log-likelihood {plain.log_likelihood:.1f} (components unnamed, in arbitrary order)")
 
@@ -44,3 +50,7 @@ print(f"supervised (every row labelled): {supervised.n_iter} EM iteration(s), we
       supervised.params.weights.to_pandas().round(3).to_dict())
 print("  pooled within-class covariance:")
 print(supervised.params.covariances.sel(component="north").to_pandas().round(3))
+
+# %%
+# The semi-supervised fit's components, named after the classes:
+em.plot.plot_clusters(semi, X)

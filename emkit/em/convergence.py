@@ -11,8 +11,30 @@ import numpy as np
 DECREASE_RTOL = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-6}
 
 
+class AbsoluteTolerance(float):
+    """A tolerance on the change of the mean log-likelihood itself, not relative to its size.
+
+    Given as ``tol``, EM stops when the mean per-observation log-likelihood
+    changes by at most this value, ``|l_t - l_{t-1}| <= tol``, whatever the
+    size of ``l_t``: scikit-learn's rule for its mixtures (and, with
+    ``tol / n``, hmmlearn's on the total). A plain number keeps emkit's rule,
+    relative once ``|l_t| > 1`` (:class:`ConvergenceMonitor`).
+
+    Examples
+    --------
+    >>> from emkit.em.convergence import AbsoluteTolerance, ConvergenceMonitor
+    >>> relative = ConvergenceMonitor(tol=1e-3, max_iter=10, n_obs=1)
+    >>> absolute = ConvergenceMonitor(tol=AbsoluteTolerance(1e-3), max_iter=10, n_obs=1)
+    >>> [relative.update(v) for v in (-50.0, -49.99)], [absolute.update(v) for v in (-50.0, -49.99)]
+    ([False, True], [False, False])
+    """
+
+    def __repr__(self) -> str:
+        return f"AbsoluteTolerance({float(self)!r})"
+
+
 def check_stopping(tol, max_iter) -> tuple[float, int]:
-    """Validate ``tol`` (finite, >= 0) and ``max_iter`` (integer, >= 0).
+    """Validate ``tol`` (finite, >= 0; a number or an :class:`AbsoluteTolerance`) and ``max_iter`` (integer, >= 0).
 
     Examples
     --------
@@ -26,7 +48,7 @@ def check_stopping(tol, max_iter) -> tuple[float, int]:
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
         raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
-    return float(tol), int(max_iter)
+    return (tol if isinstance(tol, AbsoluteTolerance) else float(tol)), int(max_iter)
 
 
 class ConvergenceMonitor:
@@ -36,7 +58,8 @@ class ConvergenceMonitor:
     ``l_t = L_t / n`` changes by at most ``tol * max(1, |l_t|)`` between two
     iterations: a relative tolerance when ``|l_t| >= 1`` and an absolute one
     below, so the rule depends neither on n nor on the units of the data
-    more than it must. ``tol = 0`` never converges early, so EM runs exactly
+    more than it must. An :class:`AbsoluteTolerance` makes it absolute
+    throughout, ``|l_t - l_{t-1}| <= tol``. ``tol = 0`` never converges early, so EM runs exactly
     ``max_iter`` iterations.
 
     A decrease ``L_t < L_{t-1} - rtol |L_{t-1}|`` is recorded in
@@ -109,7 +132,7 @@ class ConvergenceMonitor:
             if log_likelihood < previous - self.decrease_rtol * abs(previous):
                 self.decreases.append((len(self.history), previous - log_likelihood))
             change = abs(log_likelihood - previous) / self.n_obs
-            scale = max(1.0, abs(log_likelihood) / self.n_obs)
+            scale = 1.0 if isinstance(self.tol, AbsoluteTolerance) else max(1.0, abs(log_likelihood) / self.n_obs)
             self.converged = self.tol > 0 and change <= self.tol * scale
         self.history.append(float(log_likelihood))
         return self.converged
