@@ -1,7 +1,7 @@
 """``fit`` end to end: emkit.sklearn.GaussianMixture against sklearn.mixture.GaussianMixture.
 
 Both estimators get the same data (simulated clusters whose means are drawn
-from N(0, 4^2) per coordinate, so no cluster is centred at zero), the same
+from N(100, 4^2) per coordinate, so the data are far from zero), the same
 constructor arguments (``init_params="kmeans"``, which both draw by
 scikit-learn's ``KMeans`` for the same ``random_state``, ``tol=0`` so that
 both run exactly ``max_iter`` iterations) and alternate in the same process.
@@ -34,8 +34,8 @@ CASES = [  # n, d, K, covariance_type
 
 
 def clusters(n: int, d: int, K: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` rows from K unit-variance Gaussian clusters with means drawn from N(0, 4^2)."""
-    means = rng.normal(0, 4, (K, d))
+    """``n`` rows from K unit-variance Gaussian clusters with means drawn from N(100, 4^2)."""
+    means = rng.normal(100, 4, (K, d))
     return means[rng.integers(K, size=n)] + rng.normal(size=(n, d))
 
 

@@ -194,7 +194,7 @@ def test_a_shared_variance_split_over_single_points_is_flagged():
     x = rng.normal(size=(12, 2))
     g = em.Gaussian("EII", 12)
     g = g.m_step(g.stats(x, np.eye(12)))  # one point per component
-    # per component: two means plus a twelfth of the shared variance, against n_k = 1
+    # per component: two means plus a twelfth of the shared variance, against n_k = 1 row of two values
     assert sorted(g.degenerate_components(np.ones(12))) == list(range(12))
 
 
@@ -207,6 +207,86 @@ def test_families_without_the_capability_get_the_count_rule():
         def n_params(self):
             return 6
 
+    # nothing says how many values a row gives such a family: one, the strictest count
     assert family_degenerate_components(TwoRates(), np.array([1.0, 2.0, 5.0])) == {
-        0: "effective sample size 1 is below its 2 free parameter(s)"
+        0: "effective sample size 1 x 1 value(s) per row is below its 2 free parameter(s)"
     }
+
+
+# -- the count rule counts values, rows times the values each row gives ------------------------
+@pytest.mark.parametrize("covariance", ["VVV", "EEE", "EVE"])
+def test_wine_components_with_far_more_rows_than_features_are_not_degenerate(covariance):
+    from sklearn.datasets import load_wine
+
+    X = load_wine().data  # 178 rows, 13 features
+    d = X.shape[1]
+    fit, caught = fit_quietly(em.GaussianMixture(3, covariance=covariance), X, random_state=0)
+    sizes = effective_sizes(fit, X)
+    # about 60 rows each: far above the d + 1 that a nonsingular covariance needs ...
+    assert sizes.min() > 3 * (d + 1)
+    # ... and below a VVV component's d + d (d + 1) / 2 = 104 parameters, which rows alone would flag
+    assert sizes.max() < d + d * (d + 1) // 2
+    assert fit.degenerate_components == {} and caught == []
+
+
+@pytest.mark.parametrize("n_points, reason", [
+    (2, "effective sample size 2 x 5 value(s) per row is below its 20 free parameter(s)"),  # 10 values
+    (5, "spread along some direction is below 0.001 of the data's"),  # 25 values, but singular
+    (6, None),
+])
+def test_a_full_gaussian_on_d_or_fewer_points_is_flagged(n_points, reason):
+    rng = np.random.default_rng(6)
+    d = 5
+    x = np.r_[rng.normal(size=(200, d)), 4.0 + rng.normal(size=(n_points, d))]
+    # independent oracle: the few points' centred scatter is singular iff they are d or fewer
+    few = x[200:] - x[200:].mean(axis=0)
+    assert (np.linalg.matrix_rank(few.T @ few) < d) == (n_points <= d)
+    g = em.Gaussian("VVV", 2)
+    resp = np.eye(2)[[0] * 200 + [1] * n_points]
+    g = g.m_step(g.stats(x, resp))
+    expected = {} if reason is None else {1: reason}
+    assert g.degenerate_components(resp.sum(axis=0)) == expected
+
+
+def test_one_feature_families_count_rows_against_parameters():
+    counts = np.array([0.5, 1.0, 1.9, 2.0, 7.0])
+    families = [
+        em.Poisson(5).with_params(rate=np.arange(1.0, 6.0)[:, None]),  # one rate per component
+        em.LogNormal(5).with_params(mu=np.arange(5.0)[:, None], sigma=np.ones((5, 1))),  # mu and sigma
+    ]
+    for family in families:
+        per_component = family.n_params() / family.n_components
+        assert set(family.degenerate_components(counts)) == set(np.flatnonzero(counts < per_component).tolist())
+
+
+def test_product_families_count_one_value_per_feature():
+    # three Poisson rates per component, three counts per row: one row holds as many values as rates
+    poisson = em.Poisson(2).with_params(rate=np.ones((2, 3)))
+    assert list(poisson.degenerate_components(np.array([0.9, 1.0]))) == [0]
+    # two categorical columns of three categories: four probabilities, two values per row
+    x = np.array([[0, 0], [1, 1], [2, 2], [0, 1], [1, 2], [2, 0]], dtype=float)
+    categorical = em.Categorical(2).bind(["a", "b"], data=x)
+    categorical = categorical.m_step(categorical.stats(x, np.eye(2)[[0, 0, 0, 1, 1, 1]]))
+    assert categorical.n_params() == 2 * (2 + 2)
+    assert list(categorical.degenerate_components(np.array([1.9, 2.0]))) == [0]
+
+
+def test_a_regression_counts_its_response_not_its_covariates():
+    # intercept, two slopes and sigma: four parameters, from one response value per row
+    regression = em.Regression(target=2, features=[0, 1], n_components=2).with_params(
+        coefficients=np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 1.0]]), sigma=np.array([0.5, 1.0]))
+    assert regression.degenerate_components(np.array([3.5, 4.0])) == {
+        0: "effective sample size 3.5 x 1 value(s) per row is below its 4 free parameter(s)"
+    }
+
+
+def test_independent_parts_are_counted_each_on_its_own_columns():
+    x = np.array([[0.0, 1.0, 2.0], [2.0, 3.0, 0.0], [1.0, 2.0, 1.0], [10.0, 5.0, 4.0], [12.0, 7.0, 6.0]])
+    parts = {"h": em.Gaussian(), ("u", "v"): em.Poisson()}
+    family = em.Independent(parts, n_components=2).bind(["h", "u", "v"], data=x)
+    family = family.m_step(family.stats(x, np.eye(2)[[0, 0, 0, 1, 1]]))
+    # the Gaussian part needs two rows for its mean and variance, the Poisson part one for its two rates
+    assert family.degenerate_components(np.array([2.0, 1.0])) == {
+        1: "effective sample size 1 x 1 value(s) per row is below its 2 free parameter(s) (columns h)"
+    }
+    assert family.degenerate_components(np.array([2.0, 2.0])) == {}

@@ -221,3 +221,56 @@ def test_select_passes_labels_to_every_cell():
     assert selection.grid.log_likelihood.sel(covariance="EEE", n_components=3).item() == pytest.approx(
         supervised.log_likelihood, rel=1e-9
     )
+
+
+# -- what the report says about the labels -------------------------------------------------------------------------
+def test_report_counts_the_labelled_rows_of_each_component_by_name():
+    from emkit.report.labels import labels_sentence
+
+    x, z = simulated(120)
+    names = np.array(["gamma", "alpha", "beta"])
+    given = partial(z, 0.3)
+    labels = pd.Categorical(np.where(given >= 0, names[z], None), categories=names)
+    fit = em.GaussianMixture(3).fit(x, labels=labels)
+    oracle = pd.Series(given[given >= 0]).value_counts()  # class k is named names[k]
+    per_component = ", ".join(f"component {names[k]}: {oracle.get(k, 0)}" for k in range(3))
+    sentence = labels_sentence(fit, labels, len(x))
+    assert sentence.startswith(f"<p>Semi-supervised fit: {oracle.sum()} of 120 rows labelled ({per_component})")
+    assert "compare them only with fits given the same labels" in sentence
+
+
+def test_report_of_a_fully_labelled_fit_and_of_fits_given_no_labels():
+    from emkit.report.labels import labels_sentence
+
+    x, z = simulated(30)
+    supervised = em.GaussianMixture(3).fit(x, labels=z)
+    counts = np.bincount(z, minlength=3)
+    assert labels_sentence(supervised, z, len(z)).startswith(
+        f"<p>Supervised fit: all 30 rows labelled (component 0: {counts[0]}, component 1: {counts[1]}, "
+        f"component 2: {counts[2]})")
+    assert labels_sentence(supervised, None, len(z)) == ""  # numbered components: nothing tells labels were used
+    named = em.GaussianMixture(3).fit(x, labels=np.array(["a", "b", "c"])[z])
+    assert labels_sentence(named, None, len(z)).startswith("<p>Fitted with labels, which name the components")
+
+
+@pytest.mark.parametrize("given, message", [
+    (np.array(["a", "b", "x"], dtype=object), r"do not name the fit's components \(a, b, c\)"),
+    (np.array([0, 1, 2]), r"do not name the fit's components \(a, b, c\)"),
+    (np.array([0, 1]), "one entry per row"),
+])
+def test_report_refuses_labels_that_are_not_the_fits(given, message):
+    x, z = simulated(30)
+    fit = em.GaussianMixture(3).fit(x, labels=np.array(["a", "b", "c"])[z])
+    labels = given[z] if len(given) == 3 else given
+    with pytest.raises(ValueError, match=message):
+        em.report(fit, x, labels=labels)
+
+
+def test_report_refuses_labels_for_numbered_components_and_hidden_markov_models():
+    x, z = simulated(30)
+    numbered = em.GaussianMixture(3).fit(x, labels=z)
+    with pytest.raises(ValueError, match="numbered 0 .. K-1"):
+        em.report(numbered, x, labels=np.array(["a", "b", "c"])[z])
+    hmm = em.HiddenMarkovModel(em.Gaussian(), n_states=2).fit(x, random_state=0)
+    with pytest.raises(ValueError, match="a hidden Markov model is fitted without them"):
+        em.report(hmm, x, labels=z)

@@ -120,6 +120,10 @@ def test_pairs_plot_draws_every_point_of_a_named_fit(iris, fits):
                 assert sorted(per_color.values()) == sorted(oracle.tolist())
             else:
                 assert sorted(len(c.get_offsets()) for c in ax.collections) == sorted(oracle.tolist())
+    # the legend names each component, in its colour: the bars of that colour count its rows
+    (legend,) = fig.legends
+    assert [text.get_text() for text in legend.get_texts()] == SPECIES
+    assert [per_color[to_rgba(handle.get_facecolor())] for handle in legend.legend_handles] == oracle.tolist()
 
 
 def test_density_of_a_named_fit_names_its_columns_and_matches_scipy(iris, fits):
@@ -195,15 +199,25 @@ def _classification_rows(page: str) -> list[tuple[str, int]]:
     return [(name, int(n)) for name, n in re.findall(r"<th>([^<]+)</th>\s*<td>(\d+)</td>", section)]
 
 
+def _model_paragraphs(page: str) -> list[str]:
+    """The text paragraphs of the report's model section."""
+    return re.findall(r"<p>([^<]*)</p>", page.split('<section id="model">')[1].split("</section>")[0])
+
+
 def test_report_names_the_components_in_their_order(iris, fits):
-    X, _ = iris
+    X, labels = iris
     named, numbered = fits
-    page = em.report(named, X, n_draws=3)
+    page = em.report(named, X, labels=labels, n_draws=3)
     oracle = np.bincount(numbered.predict(X).values, minlength=3)
     assert _classification_rows(page) == list(zip(SPECIES, oracle.tolist()))
     assert "means[setosa, petal length (cm)]" in page
+    # the model section counts the labelled rows of each component, in the components' order
+    given = labels.value_counts()
+    counted = ", ".join(f"component {name}: {given[name]}" for name in SPECIES)
+    assert f"{given.sum()} of {len(X)} rows labelled ({counted})" in _model_paragraphs(page)[1]
     numbered_page = em.report(numbered, X, n_draws=3)
     assert _classification_rows(numbered_page) == list(zip(["0", "1", "2"], oracle.tolist()))
+    assert not any("labelled" in paragraph for paragraph in _model_paragraphs(numbered_page))
 
 
 @pytest.mark.parametrize("draw", [

@@ -12,6 +12,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import xarray as xr  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from scipy import integrate, stats  # noqa: E402
 
@@ -178,6 +179,47 @@ def test_pairs_grid_for_three_features(faithful):
     assert list(em.plot.compute_pairs(fit3, X)) == [(0, 1), (0, 2), (1, 2)]
     fig = em.plot.plot_pairs(fit3, X)
     assert len(fig.axes) == 9
+
+
+def _diagonal_counts_by_color(fig, d: int) -> dict:
+    """Total height of the stacked histogram bars of each colour, over the diagonal panels of a pairs grid."""
+    counts = {}
+    for j in range(d):
+        for bar in fig.axes[j * d + j].patches:
+            color = to_rgba(bar.get_facecolor())
+            counts[color] = counts.get(color, 0) + bar.get_height()
+    return counts
+
+
+def _independent_fit():
+    """A mixture of a Gaussian and a categorical feature, independent given the component."""
+    rng = np.random.default_rng(0)
+    group = rng.random(80) < 0.3
+    X = pd.DataFrame({"x": rng.normal(np.where(group, 4.0, 0.0), 1.0),
+                      "colour": np.where(group, rng.choice(["red", "blue"], 80, p=[0.9, 0.1]),
+                                         rng.choice(["red", "blue"], 80, p=[0.2, 0.8]))})
+    model = em.Mixture(em.Independent({"x": em.Gaussian(), "colour": em.Categorical()}), n_components=2)
+    return model.fit(X, random_state=0), X
+
+
+@pytest.mark.parametrize("case", ["gaussian", "independent"])
+def test_pairs_legend_names_each_component_in_its_colour_clear_of_the_panels(fit, faithful, case):
+    fitted, X = (fit, faithful) if case == "gaussian" else _independent_fit()
+    fig = em.plot.plot_pairs(fitted, X)
+    (legend,) = fig.legends
+    names = [text.get_text() for text in legend.get_texts()]
+    assert names == ["0", "1"] and legend.get_title().get_text() == "component"
+    # each entry's colour is its component's: the diagonal bars of that colour count the rows predicted in it
+    counts = _diagonal_counts_by_color(fig, 2)
+    predicted = np.bincount(fitted.predict(X).values, minlength=2)
+    assert predicted.min() > 0 and predicted[0] != predicted[1]
+    for k, handle in enumerate(legend.legend_handles):
+        assert counts[to_rgba(handle.get_facecolor())] == predicted[k] * 2  # one histogram per feature
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    assert box.x0 < fig.bbox.x1 and box.x1 <= fig.bbox.x1 + 1  # inside the figure
+    assert not any(box.overlaps(ax.get_tightbbox(renderer)) for ax in fig.axes)
 
 
 # -- uncertainty ----------------------------------------------------------------------------

@@ -67,9 +67,9 @@ class Family(Protocol):
     Optional hooks (all listed in :mod:`emkit.components.capabilities`) include
     ``degenerate_components(counts) -> {component: reason}``, given
     the components' effective sample sizes. A family without it gets the
-    count rule of :func:`too_few_observations`; families whose scale can
-    collapse add a scale rule (see :func:`family_degenerate_components`, the
-    one place that asks for it).
+    count rule of :func:`too_few_observations`, counting one value per
+    row; families whose scale can collapse add a scale rule (see
+    :func:`family_degenerate_components`, the one place that asks for it).
 
     For standard errors (:func:`emkit.summary`): ``free_parameters()`` (the
     ``n_params`` free values as one vector), ``with_free_parameters(vector)``
@@ -604,15 +604,21 @@ def parameters_per_component(family) -> float:
     return family.n_params() / family.n_components
 
 
-def too_few_observations(family, counts: np.ndarray) -> dict[int, str]:
-    """Components whose effective sample size is below their number of free parameters.
+def too_few_observations(family, counts: np.ndarray, values_per_row: int = 1) -> dict[int, str]:
+    """Components whose data hold fewer values than the components have free parameters.
 
-    ``n_k = sum_i r_ik`` below ``p_k`` (see :func:`parameters_per_component`)
-    means the component's data cannot identify its parameters: a Gaussian on
-    ``d`` or fewer points has a singular covariance, a regression with ``p``
-    coefficients fits ``p`` points exactly. This is the rule every family
-    applies; families with a scale parameter add their own (see
-    :func:`collapsed_variances`).
+    Component k is flagged when ``n_k m < p_k``: its effective sample size
+    ``n_k = sum_i r_ik`` (rows) times ``m``, the number of values each row
+    gives the family (``values_per_row``), is below its number of free
+    parameters ``p_k`` (see :func:`parameters_per_component`). Its data
+    then cannot identify its parameters: a regression with ``p``
+    coefficients and ``sigma`` fits ``p`` points exactly (``m = 1``, the
+    response; the covariates are given, not modelled). Counting rows alone
+    would compare rows with scalars: 60 rows of 13 features determine a
+    full 13-dimensional Gaussian (104 parameters) well. A Gaussian on ``d``
+    or fewer points has a singular covariance however many values they
+    hold; the collapsed-spread rule that families with a scale add to this
+    one (see :func:`collapsed_variances`) flags it.
 
     Parameters
     ----------
@@ -620,6 +626,12 @@ def too_few_observations(family, counts: np.ndarray) -> dict[int, str]:
         A fitted family.
     counts : ndarray of shape (K,)
         Effective sample sizes ``n_k`` of its components.
+    values_per_row : int, default 1
+        Values ``m`` a row gives each component: the number of features the
+        family models (``d`` for a product or a multivariate density over
+        ``d`` features, 1 for a regression's response). A family that does
+        not say (a custom family without ``degenerate_components``) gets 1,
+        the strictest count.
 
     Returns
     -------
@@ -632,12 +644,24 @@ def too_few_observations(family, counts: np.ndarray) -> dict[int, str]:
     >>> from emkit.components.base import too_few_observations
     >>> poisson = em.Poisson(2).with_params(rate=[[2.0], [4.0]])
     >>> too_few_observations(poisson, np.array([10.0, 0.5]))
-    {1: 'effective sample size 0.5 is below its 1 free parameter(s)'}
+    {1: 'effective sample size 0.5 x 1 value(s) per row is below its 1 free parameter(s)'}
+
+    Two Poisson rates per component, two counts per row: one row is enough.
+
+    >>> poisson2 = em.Poisson(2).with_params(rate=[[2.0, 1.0], [4.0, 3.0]])
+    >>> too_few_observations(poisson2, np.array([10.0, 1.0]), values_per_row=2)
+    {}
+    >>> too_few_observations(poisson2, np.array([10.0, 0.8]), values_per_row=2)
+    {1: 'effective sample size 0.8 x 2 value(s) per row is below its 2 free parameter(s)'}
     """
     needed = parameters_per_component(family)
+    counts = np.asarray(counts, dtype=float)
     return {
-        int(k): f"effective sample size {counts[k]:.3g} is below its {needed:.3g} free parameter(s)"
-        for k in np.flatnonzero(np.asarray(counts, dtype=float) < needed)
+        int(k): (
+            f"effective sample size {counts[k]:.3g} x {values_per_row} value(s) per row "
+            f"is below its {needed:.3g} free parameter(s)"
+        )
+        for k in np.flatnonzero(counts * values_per_row < needed)
     }
 
 

@@ -577,9 +577,9 @@ class Gaussian(LocationScaleFamily):
     def degenerate_components(self, counts: np.ndarray) -> dict[int, str]:
         """Components whose fit is an artefact; with a prior, only those whose spread collapsed.
 
-        Without a prior, the rules of every location-scale family: too few
-        observations for the free parameters, or a spread below a thousandth
-        of the data's. With a prior the posterior mode is proper whatever a
+        Without a prior, the rules of every location-scale family: fewer
+        observed values ``n_k d`` than free parameters, or a spread below a
+        thousandth of the data's. With a prior the posterior mode is proper whatever a
         component's count (a component the data leave nearly empty sits near
         the prior's mode, and the information criteria count its
         parameters), so the count rule does not apply.
@@ -592,13 +592,13 @@ class Gaussian(LocationScaleFamily):
         >>> for prior in (None, em.GaussianPrior()):
         ...     g = em.Gaussian("full", 2, prior=prior)
         ...     print(g.m_step(g.stats(x, resp)).degenerate_components(resp.sum(axis=0)))
-        {1: 'effective sample size 2 is below its 5 free parameter(s)'}
+        {1: 'effective sample size 2 x 2 value(s) per row is below its 5 free parameter(s)'}
         {}
         """
         reasons = super().degenerate_components(counts)
         if self.prior is None:
             return reasons
-        too_few = too_few_observations(self, counts)
+        too_few = too_few_observations(self, counts, self.n_features)
         return {k: why for k, why in reasons.items() if k not in too_few}
 
     def working_floats_per_row(self, n_features: int) -> int:

@@ -24,7 +24,6 @@ from .base import (
     declared_init,
     evaluate,
     family_degenerate_components,
-    too_few_observations,
 )
 from .capabilities import check_data, declared, description, log_prior_of, working_floats
 from .categorical import common_categories
@@ -448,11 +447,15 @@ class Independent:
         return int(sum(p.n_params() for p in self.parts))
 
     def degenerate_components(self, counts: np.ndarray) -> dict[int, str]:
-        """Components with fewer effective observations than all their parameters, or degenerate in a part.
+        """Components degenerate in some part, by that part's rules.
 
-        The count rule applies to a component's parameters over every part;
-        each part adds its own rules (a collapsed scale), its reasons naming
-        the part's columns.
+        Each part judges its own columns (:func:`~emkit.components.base.family_degenerate_components`):
+        its count rule ``n_k m_j < p_j`` (``m_j`` values per row, ``p_j``
+        free parameters per component of part j), and any rule of its own (a
+        collapsed scale); the reasons name the part's columns. The count rule
+        over the whole component, ``n_k sum_j m_j < sum_j p_j``, adds nothing:
+        a component that no part flags has ``n_k m_j >= p_j`` for every part,
+        and so for their sums.
 
         Parameters
         ----------
@@ -466,17 +469,18 @@ class Independent:
 
         Examples
         --------
-        Component 1 has two observations for its three parameters (a mean, a
-        variance and a rate):
+        Component 1 has 1.5 observations for its Gaussian part's two
+        parameters (a mean and a variance); its Poisson part's one rate is
+        identified:
 
         >>> import numpy as np, emkit as em
         >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [1.0, 2.0], [10.0, 5.0], [12.0, 7.0]])
         >>> resp = np.eye(2)[[0, 0, 0, 1, 1]]
         >>> fam = em.Independent({"h": em.Gaussian(), "v": em.Poisson()}, n_components=2).bind(["h", "v"], data=x)
-        >>> fam.m_step(fam.stats(x, resp)).degenerate_components(np.array([3.0, 2.0]))
-        {1: 'effective sample size 2 is below its 3 free parameter(s)'}
+        >>> fam.m_step(fam.stats(x, resp)).degenerate_components(np.array([3.0, 1.5]))
+        {1: 'effective sample size 1.5 x 1 value(s) per row is below its 2 free parameter(s) (columns h)'}
         """
-        reasons = too_few_observations(self, counts)
+        reasons: dict[int, str] = {}
         for key, part in zip(self.keys, self.parts):
             for k, reason in family_degenerate_components(part, counts).items():
                 reasons.setdefault(k, f"{reason} (columns {', '.join(map(str, key))})")

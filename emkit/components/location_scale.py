@@ -349,10 +349,11 @@ class LocationScaleFamily:
         """Components with too few observations, or whose spread in some direction has collapsed.
 
         Besides the count rule of every family
-        (:func:`~emkit.components.base.too_few_observations`), a component is
-        degenerate when, in some direction, the variance its data give it
-        (its matrix less the ``reg_covar`` ridge) is below ``(1e-3)^2`` times
-        the data's own variance: the smallest eigenvalue of
+        (:func:`~emkit.components.base.too_few_observations`: ``n_k d < p_k``,
+        each row giving ``d`` values), a component is degenerate when, in some
+        direction, the variance its data give it (its matrix less the
+        ``reg_covar`` ridge) is below ``(1e-3)^2`` times the data's own
+        variance: the smallest eigenvalue of
         ``D^-1/2 (Sigma_k - reg I) D^-1/2`` below ``1e-6``, with ``D`` the
         diagonal of the data's variances as the fit summarises them
         (:func:`~emkit.components.base.pooled_variance`: within- plus
@@ -379,10 +380,10 @@ class LocationScaleFamily:
         >>> g = em.Gaussian("full", 2); g = g.m_step(g.stats(x, np.eye(2)[[0] * 50 + [1] * 10]))
         >>> g.degenerate_components(np.array([50.0, 10.0]))
         {1: "spread along some direction is below 0.001 of the data's"}
-        >>> g.degenerate_components(np.array([50.0, 4.0]))
-        {1: 'effective sample size 4 is below its 5 free parameter(s)'}
+        >>> g.degenerate_components(np.array([50.0, 2.0]))
+        {1: 'effective sample size 2 x 2 value(s) per row is below its 5 free parameter(s)'}
         """
-        reasons = too_few_observations(self, counts)
+        reasons = too_few_observations(self, counts, self.n_features)
         matrices = self.covariance.matrices(self.n_features)
         reference = pooled_variance(counts, self.means, np.diagonal(matrices, axis1=1, axis2=2))
         if reference is None:

@@ -348,6 +348,27 @@ class ParametricFamily:
         """Whether the family holds parameters."""
         return self.params is not None
 
+    @property
+    def n_features(self) -> int:
+        """Number of data columns the fitted parameters describe: the length of their ``feature`` axis.
+
+        1 for a family none of whose parameters has a ``feature`` axis.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> em.Poisson(2).with_params(rate=[[2.0, 1.0, 5.0], [4.0, 3.0, 1.0]]).n_features
+        3
+        >>> em.Categorical().with_params(probs=[[[0.5, 0.5], [0.2, 0.8]]]).n_features
+        2
+        """
+        if self.params is None:
+            raise ValueError(f"{type(self).__name__} components are not fitted yet")
+        for name, dims in self.param_dims.items():
+            if "feature" in dims:
+                return self.params[name].shape[1 + dims.index("feature")]
+        return 1
+
     def with_params(self, **params) -> "ParametricFamily":
         """A fitted copy holding ``params`` (same options and number of components).
 
@@ -467,10 +488,11 @@ class ParametricFamily:
         """
 
     def degenerate_components(self, counts: np.ndarray) -> dict[int, str]:
-        """Components with fewer effective observations than free parameters.
+        """Components whose data hold fewer values than their free parameters: ``n_k d < p_k``.
 
-        The default rule of every family (see
-        :func:`~emkit.components.base.too_few_observations`); families with a
+        The count rule of every family (see
+        :func:`~emkit.components.base.too_few_observations`), each row giving
+        one value per feature (:attr:`n_features`, ``d``); families with a
         scale parameter that can collapse add a rule on it.
 
         Parameters
@@ -487,9 +509,9 @@ class ParametricFamily:
         --------
         >>> import numpy as np, emkit as em
         >>> em.Poisson(2).with_params(rate=[[2.0], [4.0]]).degenerate_components(np.array([9.0, 0.2]))
-        {1: 'effective sample size 0.2 is below its 1 free parameter(s)'}
+        {1: 'effective sample size 0.2 x 1 value(s) per row is below its 1 free parameter(s)'}
         """
-        return too_few_observations(self, counts)
+        return too_few_observations(self, counts, self.n_features)
 
     # -- results ---------------------------------------------------------------------
     def to_dataset(self, features: np.ndarray) -> xr.Dataset:

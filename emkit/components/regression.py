@@ -684,14 +684,15 @@ class Regression:
     def degenerate_components(self, counts: np.ndarray) -> dict[int, str]:
         """Components fitting too few observations, or whose residual spread has collapsed.
 
-        Besides the count rule of every family (a component with ``p``
-        coefficients and a ``sigma`` needs ``n_k >= p + 1``: on ``p`` points
-        it fits exactly), component k is degenerate when its residual variance
-        from the data, ``sigma_k^2 - reg_var``, is below ``(1e-3)^2`` times
-        the pooled residual variance ``sum_k w_k sigma_k^2`` (the response's
-        spread given the features, as the fit sees it): its ``sigma`` is then
-        set by ``reg_var``, and its likelihood grows without bound as
-        ``reg_var`` shrinks.
+        Besides the count rule of every family, counting one value per row
+        (the response; the covariates are given, not modelled: a component
+        with ``p`` coefficients and a ``sigma`` needs ``n_k >= p + 1``, on
+        ``p`` points it fits exactly), component k is degenerate when its
+        residual variance from the data, ``sigma_k^2 - reg_var``, is below
+        ``(1e-3)^2`` times the pooled residual variance
+        ``sum_k w_k sigma_k^2`` (the response's spread given the features, as
+        the fit sees it): its ``sigma`` is then set by ``reg_var``, and its
+        likelihood grows without bound as ``reg_var`` shrinks.
 
         Parameters
         ----------

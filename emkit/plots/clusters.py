@@ -400,6 +400,10 @@ def plot_pairs(fit, X, radius: float = 2.0, fig=None):
     have their category labels on the axes and are jittered as in
     :func:`plot_clusters`. For a fit with ``missing="marginalize"``, each
     panel draws the rows observed in its feature(s) (NaN are left out).
+    One legend, right of the grid, gives each component's colour under its
+    name in ``fit.components`` (``0 .. K-1``, or the names of named labels).
+    The figure uses matplotlib's constrained layout (a ``fig`` given is
+    switched to it), which keeps the legend clear of the panels.
 
     Parameters
     ----------
@@ -421,8 +425,8 @@ def plot_pairs(fit, X, radius: float = 2.0, fig=None):
     >>> X = em.datasets.load("faithful")
     >>> fit = em.GaussianMixture(2).fit(X, random_state=0)
     >>> fig = em.plot.plot_pairs(fit, X)
-    >>> len(fig.axes)
-    4
+    >>> len(fig.axes), [text.get_text() for text in fig.legends[0].get_texts()]
+    (4, ['0', '1'])
     >>> plt.close(fig)
     """
     d = len(fit.features)
@@ -431,11 +435,11 @@ def plot_pairs(fit, X, radius: float = 2.0, fig=None):
     pairs = compute_pairs(fit, X, radius)
     x = observations(fit, X)
     labels = fit.predict(X).values
-    plt = pyplot()
     if fig is None:
-        fig = plt.figure(figsize=(2.5 * d, 2.5 * d))
+        fig = pyplot().figure(figsize=(2.5 * d, 2.5 * d))
     else:
         fig.clear()
+    fig.set_layout_engine("constrained")  # makes room for the legend outside the grid
     axes = fig.subplots(d, d, squeeze=False)
     colors = component_colors(fit.n_components)
     names = [str(f) for f in fit.features]
@@ -454,5 +458,14 @@ def plot_pairs(fit, X, radius: float = 2.0, fig=None):
                 _draw_clusters(fit, data, ax, legend=False, s=5)
             ax.set_xlabel(names[col] if row == d - 1 else "")
             ax.set_ylabel(names[row] if col == 0 else "")
-    fig.tight_layout()
+    _component_legend(fig, fit, colors)
     return fig
+
+
+def _component_legend(fig, fit, colors) -> None:
+    """One legend for the whole grid, right of the panels: each component's name (``fit.components``) and colour."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=color) for color in colors]
+    fig.legend(handles, [str(name) for name in fit.components], title=fit.mixture.latent_dim,
+               loc="outside right upper", fontsize="small")
