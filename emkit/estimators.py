@@ -18,7 +18,7 @@ from ._dask_input import (
     as_dask_observations, as_dask_sample_weight, check_blocks, filled_for_starts_lazily, is_dask_data, scan_blocks,
 )
 from ._input import as_observations, as_sample_weight
-from ._labels import as_labels, labels_in_blocks
+from ._labels import UNLABELLED, as_labels, labels_in_blocks
 from .components.base import check_family
 from .components.capabilities import capabilities, require_marginalize
 from ._missing_input import check_missing, filled_for_starts
@@ -446,6 +446,8 @@ def fit_latent_model(
     )
     if outcome.warning:
         result.trace.attrs["restart_warning"] = outcome.warning
+    if known is not None:  # rows labelled with each component: FitResult.labelled_rows
+        result.trace.attrs["labelled_rows"] = np.bincount(known.codes[known.codes != UNLABELLED], minlength=K)
     if outcome.screening is not None:  # each restart's short runs before its EM run
         result.trace.attrs.update(outcome.screening.trace_attrs())
     return result

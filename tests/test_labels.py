@@ -224,7 +224,7 @@ def test_select_passes_labels_to_every_cell():
 
 
 # -- what the report says about the labels -------------------------------------------------------------------------
-def test_report_counts_the_labelled_rows_of_each_component_by_name():
+def test_fit_records_the_labelled_rows_of_each_component_and_the_report_states_them(tmp_path):
     from emkit.report.labels import labels_sentence
 
     x, z = simulated(120)
@@ -233,44 +233,25 @@ def test_report_counts_the_labelled_rows_of_each_component_by_name():
     labels = pd.Categorical(np.where(given >= 0, names[z], None), categories=names)
     fit = em.GaussianMixture(3).fit(x, labels=labels)
     oracle = pd.Series(given[given >= 0]).value_counts()  # class k is named names[k]
+    assert fit.labelled_rows.to_dict() == {names[k]: oracle.get(k, 0) for k in range(3)}
     per_component = ", ".join(f"component {names[k]}: {oracle.get(k, 0)}" for k in range(3))
-    sentence = labels_sentence(fit, labels, len(x))
+    sentence = labels_sentence(fit, len(x))
     assert sentence.startswith(f"<p>Semi-supervised fit: {oracle.sum()} of 120 rows labelled ({per_component})")
     assert "compare them only with fits given the same labels" in sentence
+    assert f"labels          {oracle.sum()} rows labelled" in fit.summary_text()
+    fit.to_netcdf(tmp_path / "fit.nc")
+    assert em.load_fit(tmp_path / "fit.nc").labelled_rows.equals(fit.labelled_rows)
 
 
-def test_report_of_a_fully_labelled_fit_and_of_fits_given_no_labels():
+def test_report_of_a_fully_labelled_fit_and_of_a_fit_without_labels():
     from emkit.report.labels import labels_sentence
 
     x, z = simulated(30)
     supervised = em.GaussianMixture(3).fit(x, labels=z)
     counts = np.bincount(z, minlength=3)
-    assert labels_sentence(supervised, z, len(z)).startswith(
+    assert labels_sentence(supervised, len(z)).startswith(
         f"<p>Supervised fit: all 30 rows labelled (component 0: {counts[0]}, component 1: {counts[1]}, "
         f"component 2: {counts[2]})")
-    assert labels_sentence(supervised, None, len(z)) == ""  # numbered components: nothing tells labels were used
-    named = em.GaussianMixture(3).fit(x, labels=np.array(["a", "b", "c"])[z])
-    assert labels_sentence(named, None, len(z)).startswith("<p>Fitted with labels, which name the components")
-
-
-@pytest.mark.parametrize("given, message", [
-    (np.array(["a", "b", "x"], dtype=object), r"do not name the fit's components \(a, b, c\)"),
-    (np.array([0, 1, 2]), r"do not name the fit's components \(a, b, c\)"),
-    (np.array([0, 1]), "one entry per row"),
-])
-def test_report_refuses_labels_that_are_not_the_fits(given, message):
-    x, z = simulated(30)
-    fit = em.GaussianMixture(3).fit(x, labels=np.array(["a", "b", "c"])[z])
-    labels = given[z] if len(given) == 3 else given
-    with pytest.raises(ValueError, match=message):
-        em.report(fit, x, labels=labels)
-
-
-def test_report_refuses_labels_for_numbered_components_and_hidden_markov_models():
-    x, z = simulated(30)
-    numbered = em.GaussianMixture(3).fit(x, labels=z)
-    with pytest.raises(ValueError, match="numbered 0 .. K-1"):
-        em.report(numbered, x, labels=np.array(["a", "b", "c"])[z])
-    hmm = em.HiddenMarkovModel(em.Gaussian(), n_states=2).fit(x, random_state=0)
-    with pytest.raises(ValueError, match="a hidden Markov model is fitted without them"):
-        em.report(hmm, x, labels=z)
+    unlabelled = em.GaussianMixture(3).fit(x, random_state=0)
+    assert unlabelled.labelled_rows is None and labels_sentence(unlabelled, len(z)) == ""
+    assert "labels " not in unlabelled.summary_text()

@@ -93,7 +93,7 @@ def _table(frame: pd.DataFrame, digits: int = 4) -> str:
     return frame.to_html(float_format=lambda v: f"{v:.{digits}g}", border=0, na_rep="")
 
 
-def report(fit_or_selection, X, path=None, *, lengths=None, sequence_column=None, labels=None, n_draws: int = 50,
+def report(fit_or_selection, X, path=None, *, lengths=None, sequence_column=None, n_draws: int = 50,
            random_state=0) -> str:
     """Write an HTML report of a fit (or of a model selection and its chosen fit).
 
@@ -109,12 +109,6 @@ def report(fit_or_selection, X, path=None, *, lengths=None, sequence_column=None
     sequence_column : str, optional
         A hidden Markov model's DataFrame column of sequence ids, as given
         to its fit.
-    labels : array-like of shape (n,), optional
-        A mixture's partial labels, as given to its fit (``fit(X,
-        labels=y)``, docs/semi_supervised.md): the model section then says
-        how many rows were labelled, in all and per component. Without
-        them, the section says that a fit whose components are named by
-        labels used labels, without counting them.
     n_draws : int, default 50
         Number of replicate data sets, each of the data's size, drawn from the
         fit for the posterior-predictive checks (as in
@@ -144,11 +138,12 @@ def report(fit_or_selection, X, path=None, *, lengths=None, sequence_column=None
     >>> page.startswith("<!DOCTYPE html>") and "Posterior-predictive" in page
     True
 
-    A fit given the components of some rows:
+    A fit given the components of some rows says how many
+    (:attr:`FitResult.labelled_rows`):
 
     >>> known = (X.eruptions > 3).astype(int).where(X.index % 10 == 0, -1)
     >>> fit = em.GaussianMixture(2).fit(X, labels=known, random_state=0)
-    >>> "28 of 272 rows labelled (component 0: 15, component 1: 13)" in em.report(fit, X, labels=known, n_draws=5)
+    >>> "28 of 272 rows labelled (component 0: 15, component 1: 13)" in em.report(fit, X, n_draws=5)
     True
 
     A hidden Markov model of Old Faithful's waiting times (rows in time order):
@@ -166,9 +161,6 @@ def report(fit_or_selection, X, path=None, *, lengths=None, sequence_column=None
     out = _Report(f"emkit report: {fit.describe_model()}")
     with notices.collect() as caught:
         if isinstance(fit, HMMFitResult):
-            if labels is not None:
-                raise ValueError("labels are the known components of a mixture's rows; a hidden Markov model is "
-                                 "fitted without them: leave them out")
             _hmm_sections(out, fit, selection, _Sequences(X, lengths, sequence_column))
         else:
             if lengths is not None or sequence_column is not None:
@@ -176,7 +168,7 @@ def report(fit_or_selection, X, path=None, *, lengths=None, sequence_column=None
                     "lengths and sequence_column describe the sequences of a hidden Markov model; a mixture's "
                     "rows are independent: leave them out"
                 )
-            _mixture_sections(out, fit, selection, X, labels, n_draws, random_state)
+            _mixture_sections(out, fit, selection, X, n_draws, random_state)
     messages = list(dict.fromkeys(notice.message for notice in caught))
     _warnings_section(out, fit, selection, messages)
     page = out.page()
@@ -186,10 +178,10 @@ def report(fit_or_selection, X, path=None, *, lengths=None, sequence_column=None
     return page
 
 
-def _mixture_sections(out, fit, selection, X, labels, n_draws, random_state) -> None:
+def _mixture_sections(out, fit, selection, X, n_draws, random_state) -> None:
     """The sections of a mixture's report, in order (the warnings come last, for every model)."""
     obs = fit.observations(X)
-    labelled = labels_sentence(fit, labels, obs.n_obs)
+    labelled = labels_sentence(fit, obs.n_obs)
     _data_section(out, fit, obs)
     if selection is not None:
         _selection_section(out, selection)

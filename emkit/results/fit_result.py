@@ -937,6 +937,30 @@ class FitResult:
         return (f"{text}, each restart from the best of {_counted(int(attrs['screened_starts']), 'short run')} "
                 f"(at most {_counted(int(attrs['screening_iter']), 'iteration')} each)")
 
+    @property
+    def labelled_rows(self) -> pd.Series | None:
+        """Rows the fit was given the component of (``fit(X, labels=y)``), per component; None without labels.
+
+        Labelled rows keep their component in every E-step
+        (docs/semi_supervised.md); the summary and the report state these
+        counts, and a saved fit keeps them.
+
+        Examples
+        --------
+        >>> import emkit as em
+        >>> x = [[0.0], [0.2], [0.1], [5.0], [5.1], [4.9]]
+        >>> fit = em.GaussianMixture(2).fit(x, labels=["low", None, "low", "high", None, None])
+        >>> fit.labelled_rows.to_dict()
+        {'high': 1, 'low': 2}
+        >>> em.GaussianMixture(2).fit(x, random_state=0).labelled_rows is None
+        True
+        """
+        counts = self.trace.attrs.get("labelled_rows")
+        if counts is None:
+            return None
+        index = pd.Index(self.components, name=self.mixture.latent_dim)
+        return pd.Series(np.atleast_1d(counts).astype(int), index=index, name="labelled rows")
+
     def summary_text(self) -> str:
         """A readable multi-line summary: model, fit statistics, weights and parameters.
 
@@ -958,8 +982,12 @@ class FitResult:
             f"parameters      {self.n_params}",
             f"BIC  {self.bic():.4f}    AIC  {self.aic():.4f}    ICL  {self.icl():.4f}   (lower is better)",
             f"convergence     {status} {self.convergence_counts()}",
-            "",
         ]
+        labelled = self.labelled_rows
+        if labelled is not None:
+            per_component = ", ".join(f"{name}: {count}" for name, count in labelled.items())
+            lines.append(f"labels          {labelled.sum()} rows labelled ({per_component}), fixed in every E-step")
+        lines.append("")
         with pd.option_context("display.width", 120, "display.max_columns", 20):
             lines.append(self.parameter_table(item_responses=False).to_string(float_format=lambda v: f"{v:.5g}"))
             lines.extend(self._item_response_lines())
