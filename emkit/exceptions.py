@@ -43,16 +43,23 @@ class NonFiniteDensityError(ValueError):
     >>> err = em.NonFiniteDensityError(7, float("-inf"))
     >>> print(err)
     observation 7 has a non-finite log-density under every component (max -inf); it lies outside the components' support or overflows
-    >>> isinstance(err, ValueError), err.row
-    (True, 7)
+    >>> isinstance(err, ValueError), err.row, err.largest
+    (True, 7, -inf)
+    >>> import pickle
+    >>> str(pickle.loads(pickle.dumps(err))) == str(err)
+    True
     """
 
     def __init__(self, row: int, largest: float):
         self.row = int(row)
+        self.largest = float(largest)
         super().__init__(
             f"observation {self.row} has a non-finite log-density under every component "
             f"(max {largest}); it lies outside the components' support or overflows"
         )
+
+    def __reduce__(self):  # rebuilt from its fields (pickled across processes, e.g. by dask workers)
+        return type(self), (self.row, self.largest)
 
 
 class ConvergenceWarning(UserWarning):
