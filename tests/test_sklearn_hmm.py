@@ -5,10 +5,11 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from hmmlearn import hmm
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -45,10 +46,13 @@ def test_same_start_same_fit_as_hmmlearn():
     np.testing.assert_array_equal(ours.predict(X, LENGTHS), theirs.predict(X, LENGTHS))
 
 
-def test_scores_and_decoding_equal_hmmlearns_for_the_same_parameters():
-    ours = started(GaussianHMM(3, n_iter=0, init_params="")).fit(X, LENGTHS)  # n_iter=0 keeps the start
+@pytest.mark.parametrize("fitted", [True, False], ids=["fit with n_iter=0", "set by hand, not fitted"])
+def test_scores_and_decoding_equal_hmmlearns_for_the_same_parameters(fitted):
+    """A fit of no iteration keeps its start; hmmlearn's tutorial uses parameters set by hand without fitting."""
+    ours = started(GaussianHMM(3, n_iter=0, init_params=""))
+    if fitted:
+        ours.fit(X, LENGTHS)
     theirs = started(hmm.GaussianHMM(3, init_params=""))
-    theirs.n_features = 2
     assert ours.score(X, LENGTHS) == pytest.approx(theirs.score(X, LENGTHS), rel=1e-10)
     np.testing.assert_allclose(ours.predict_proba(X, LENGTHS), theirs.predict_proba(X, LENGTHS), atol=1e-10)
     for algorithm in ("viterbi", "map"):
@@ -58,6 +62,21 @@ def test_scores_and_decoding_equal_hmmlearns_for_the_same_parameters():
         np.testing.assert_array_equal(states, their_states)
     np.testing.assert_array_equal(ours.predict(X, LENGTHS), theirs.predict(X, LENGTHS))
     assert ours.bic(X, LENGTHS) == pytest.approx(theirs.bic(X, LENGTHS), rel=1e-10)
+
+
+def test_sample_of_parameters_set_by_hand_as_hmmlearns():
+    """Unfitted, the draws follow the parameters set: state frequencies as hmmlearn's, transitions, means."""
+    ours = started(GaussianHMM(3, init_params="", random_state=0))
+    draws, states = ours.sample(4000)
+    their_draws, their_states = started(hmm.GaussianHMM(3, init_params="", random_state=0)).sample(4000)
+    assert draws.shape == their_draws.shape == (4000, 2) and states.shape == their_states.shape == (4000,)
+    np.testing.assert_allclose(np.bincount(states, minlength=3) / 4000, np.bincount(their_states) / 4000, atol=0.05)
+    moves = np.zeros((3, 3))
+    np.add.at(moves, (states[:-1], states[1:]), 1)
+    np.testing.assert_allclose(moves / moves.sum(axis=1, keepdims=True), START["transmat_"], atol=0.03)
+    for k in range(3):
+        np.testing.assert_allclose(draws[states == k].mean(axis=0), START["means_"][k], atol=0.15)
+    assert not hasattr(ours, "result_")
 
 
 def fitted_params(model):
@@ -158,6 +177,10 @@ def test_hidden_markov_model_of_any_family():
 def test_errors():
     with pytest.raises(NotFittedError):
         GaussianHMM(2).predict(X)
+    hand_set = started(GaussianHMM(3))
+    del hand_set.covars_
+    with pytest.raises(NotFittedError, match=r"or set startprob_, .* by hand \(not set: covars_\)"):
+        hand_set.sample(5)
     with pytest.raises(ValueError, match="lengths"):
         GaussianHMM(2).fit(X, [100, 100])
     with pytest.raises(ValueError, match="both 'm' and 'c'"):
@@ -166,3 +189,41 @@ def test_errors():
         GaussianHMM(2, init_params="stc").fit(X)
     with pytest.raises(ValueError, match="features"):
         GaussianHMM(2, random_state=0).fit(X).score(X[:, :1])
+
+
+WEATHER = pd.DataFrame({"w": np.repeat(["sun", "rain", "sun", "rain"], 25)})
+
+
+def test_sample_draws_the_labels_of_text_data():
+    """Each state emits one word: the draws are those words, and decoding them gives back the drawn states."""
+    model = HiddenMarkovModel(em.Categorical(), n_components=2, random_state=0).fit(WEATHER)
+    draws, states = model.sample(40)
+    assert isinstance(draws, pd.DataFrame) and draws.columns.tolist() == ["w"] and len(draws) == 40
+    assert set(draws["w"]) <= {"sun", "rain"} and pd.crosstab(draws["w"], states).values.min() == 0
+    np.testing.assert_array_equal(model.predict(draws), states)
+    np.testing.assert_array_equal(model.sample(40)[1], states)
+
+
+def test_text_in_an_array_is_refused_with_a_pointer_to_data_frames():
+    for words in (WEATHER.to_numpy(), WEATHER.to_numpy().astype(str)):
+        with pytest.raises(ValueError, match="text columns: pass a DataFrame"):
+            HiddenMarkovModel(em.Categorical(), n_components=2).fit(words)
+
+
+def caught_messages(model, *args):
+    with pytest.warns(Warning) as caught:
+        model.fit(*args)
+    return {warning.category.__name__: str(warning.message) for warning in caught}
+
+
+def test_warnings_name_the_estimators_options():
+    """n_iter and the tol the user gave, min_covar, and restarts by another random_state."""
+    heard = caught_messages(GaussianHMM(3, n_iter=2, random_state=0), X)
+    assert heard["ConvergenceWarning"].endswith("in 2 iterations (tol=0.01); increase n_iter or tol")
+    heard = caught_messages(GaussianHMM(2, min_covar=10.0, n_iter=20, tol=0.0, random_state=0), X)
+    assert "use another random_state, HiddenMarkovModel's restarts (n_init), or fewer states" in heard[
+        "LocalOptimumWarning"]
+    assert "such as a min_covar large" in heard["LikelihoodDecreaseWarning"]
+    chain = HiddenMarkovModel(em.Gaussian("diag"), n_components=3, n_init=1, n_iter=1, tol=1e-9, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"in 1 iterations \(tol=1e-09\); increase n_iter or tol$"):
+        chain.fit(X)

@@ -8,6 +8,7 @@ subclass says how its data are read (``_read``) and fitted (``_fit_result``).
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -54,11 +55,22 @@ def fit_collecting(fit, *args, **kwargs):
     return result, heard
 
 
-def reemit(heard, stacklevel: int = 2) -> None:
+def reemit(heard, stacklevel: int = 2, names=None) -> None:
     """Emit collected emkit warnings; a convergence warning as scikit-learn's ``ConvergenceWarning``.
 
     So that ``warnings.filterwarnings("ignore", category=sklearn.exceptions.ConvergenceWarning)``,
     and scikit-learn's own tools that silence it, work as with scikit-learn's estimators.
+
+    Parameters
+    ----------
+    heard : list of emkit.notices.Notice
+        The warnings collected (:func:`fit_collecting`).
+    stacklevel : int, default 2
+        As :func:`warnings.warn`'s, counted from the caller of ``reemit``.
+    names : dict, optional
+        The estimator's words for emkit's: each regular expression (key)
+        is replaced in every message by its value, so that the messages
+        name the estimator's options (``n_iter`` for emkit's ``max_iter``...).
 
     Examples
     --------
@@ -69,13 +81,17 @@ def reemit(heard, stacklevel: int = 2) -> None:
     >>> from emkit.sklearn.base import reemit
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     reemit([Notice("did not converge", em.ConvergenceWarning)])
-    >>> caught[0].category is ConvergenceWarning
-    True
+    ...     reemit([Notice("did not converge; increase max_iter", em.ConvergenceWarning)],
+    ...            names={r"\\bmax_iter\\b": "n_iter"})
+    >>> caught[0].category is ConvergenceWarning, str(caught[0].message)
+    (True, 'did not converge; increase n_iter')
     """
     for notice in heard:
         category = SklearnConvergenceWarning if issubclass(notice.category, ConvergenceWarning) else notice.category
-        warnings.warn(notice.message, category, stacklevel=stacklevel + 1)
+        message = str(notice.message)
+        for pattern, replacement in (names or {}).items():
+            message = re.sub(pattern, replacement, message)
+        warnings.warn(message, category, stacklevel=stacklevel + 1)
 
 
 def read_frame_or_array(estimator, X, reset: bool, allow_nan: bool = False):
@@ -85,6 +101,12 @@ def read_frame_or_array(estimator, X, reset: bool, allow_nan: bool = False):
     emkit's families; scikit-learn's ``validate_data`` still records or
     checks ``n_features_in_`` and ``feature_names_in_``. ``reset`` is True
     in ``fit`` (at least two rows are then required) and False afterwards.
+
+    Raises
+    ------
+    ValueError
+        scikit-learn's, for data it does not accept; for an array holding
+        text, one saying that text columns go in a DataFrame.
 
     Examples
     --------
@@ -101,10 +123,70 @@ def read_frame_or_array(estimator, X, reset: bool, allow_nan: bool = False):
         if reset and len(X) < 2:
             raise ValueError(f"Found array with {len(X)} sample(s) while a minimum of 2 is required.")
         return X
-    return validate_data(
-        estimator, X, dtype="numeric", ensure_all_finite="allow-nan" if allow_nan else True,
-        ensure_min_samples=2 if reset else 1, reset=reset,
-    )
+    try:
+        return validate_data(
+            estimator, X, dtype="numeric", ensure_all_finite="allow-nan" if allow_nan else True,
+            ensure_min_samples=2 if reset else 1, reset=reset,
+        )
+    except ValueError as error:
+        if any(isinstance(value, (str, bytes)) for value in np.asarray(X, dtype=object).ravel()):
+            raise ValueError(
+                "X holds text, and an array is read as numbers; text columns: pass a DataFrame (its text "
+                "columns are read as labels)"
+            ) from error
+        raise
+
+
+def split_draws(draws, label: str, n_features: int, by_label: bool = False):
+    """emkit's draws as scikit-learn returns them: ``(X, labels)``.
+
+    Parameters
+    ----------
+    draws : pandas.DataFrame or xarray.DataArray
+        A result's ``sample``: a DataFrame (data with categories: their
+        labels) whose first ``n_features`` columns are the features, or a
+        DataArray over ``(observation, feature)``; either with ``label``
+        (a column or a coordinate).
+    label : str
+        ``"component"`` or ``"state"``.
+    n_features : int
+    by_label : bool, default False
+        Rows grouped by label (stably), as scikit-learn's mixtures draw them.
+
+    Returns
+    -------
+    X : ndarray, or a DataFrame with a default index when ``draws`` is one
+    labels : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from emkit.sklearn.base import split_draws
+    >>> draws = pd.DataFrame({"colour": ["red", "blue", "red"], "component": [1, 0, 1], "step": [0, 1, 2]})
+    >>> X, y = split_draws(draws, "component", 1, by_label=True)
+    >>> X["colour"].tolist(), y.tolist()
+    (['blue', 'red', 'red'], [0, 1, 1])
+    """
+    labels = np.asarray(draws[label])
+    order = np.argsort(labels, kind="stable") if by_label else np.arange(len(labels))
+    if isinstance(draws, pd.DataFrame):
+        return draws.iloc[order, :n_features].reset_index(drop=True), labels[order]
+    return np.asarray(draws.values)[order], labels[order]
+
+
+def check_n_samples(n_samples) -> None:
+    """scikit-learn's error for a number of draws that is not a positive integer.
+
+    Examples
+    --------
+    >>> from emkit.sklearn.base import check_n_samples
+    >>> check_n_samples(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for 'n_samples': 0. The sampling requires at least one sample.
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"Invalid value for 'n_samples': {n_samples!r}. The sampling requires at least one sample.")
 
 
 def check_enough_samples(n_samples: int, n_components: int) -> None:
@@ -300,13 +382,6 @@ class MixtureEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Densit
             The component of each draw.
         """
         check_is_fitted(self)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise ValueError(f"Invalid value for 'n_samples': {n_samples!r}. The sampling requires at least one sample.")
+        check_n_samples(n_samples)
         draws = self.result_.sample(int(n_samples), random_state=emkit_seed(self.random_state))
-        if hasattr(draws, "columns"):  # data with categories: a DataFrame with a component column
-            y = draws.pop("component").to_numpy()
-            order = np.argsort(y, kind="stable")
-            return draws.iloc[order].reset_index(drop=True), y[order]
-        y = np.asarray(draws["component"].values)
-        order = np.argsort(y, kind="stable")
-        return draws.values[order], y[order]
+        return split_draws(draws, "component", self.n_features_in_, by_label=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
 import xarray as xr
 from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -16,11 +18,46 @@ from ..em.convergence import AbsoluteTolerance
 from ..estimators import DEFAULT_MAX_ITER, DEFAULT_TOL
 from ..hidden_markov import HiddenMarkovModel as EmkitHiddenMarkovModel
 from ..results import criteria
-from .base import check_enough_samples, emkit_seed, fit_collecting, read_frame_or_array, reemit
+from .base import (
+    check_enough_samples, check_n_samples, emkit_seed, fit_collecting, read_frame_or_array, reemit, split_draws,
+)
 from .covariance_shapes import from_sklearn, mclust_name, shape_kind
 
 #: hmmlearn's decoders.
 ALGORITHMS = ("viterbi", "map")
+
+#: The attributes hmmlearn's users set by hand to use a GaussianHMM without fitting it.
+HAND_SET = ("startprob_", "transmat_", "means_", "covars_")
+
+
+def gaussian_chain_params(startprob, transmat, means, covariances) -> xr.Dataset:
+    """A Gaussian hidden Markov model's parameters laid out as emkit's (``HMMFitResult.params``).
+
+    Parameters
+    ----------
+    startprob : array of shape (K,)
+    transmat : array of shape (K, K)
+    means : array of shape (K, d)
+    covariances : array of shape (K, d, d)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit.sklearn.hmm import gaussian_chain_params
+    >>> params = gaussian_chain_params([0.5, 0.5], np.eye(2), [[0.0], [5.0]], np.ones((2, 1, 1)))
+    >>> params.means.dims, params.covariances.shape
+    (('state', 'feature'), (2, 1, 1))
+    """
+    K, d = np.shape(means)
+    return xr.Dataset(
+        {
+            "startprob": ("state", np.asarray(startprob, dtype=float)),
+            "transmat": (("state", "next_state"), np.asarray(transmat, dtype=float)),
+            "means": (("state", "feature"), np.asarray(means, dtype=float)),
+            "covariances": (("state", "feature", "feature2"), np.asarray(covariances, dtype=float)),
+        },
+        coords={"state": np.arange(K), "next_state": np.arange(K), "feature": np.arange(d), "feature2": np.arange(d)},
+    )
 
 
 def sequence_lengths(y, lengths, n_samples: int):
@@ -98,7 +135,8 @@ class HMMEstimator(BaseEstimator):
     positional argument: see :func:`sequence_lengths`); the other methods
     take hmmlearn's ``(X, lengths=None)``. Subclasses say how the data are
     read (``_read``), declare the emkit model (``_declaration``) and start it
-    (``_start``).
+    (``_start``), and may let an unfitted estimator use parameters set by
+    hand (``_hand_set``).
     """
 
     def fit(self, X, y=None, lengths=None):
@@ -132,7 +170,7 @@ class HMMEstimator(BaseEstimator):
             tol=self._emkit_tol(len(data)),
             random_state=emkit_seed(rng), progress=self._progress(),
         )
-        reemit(heard)
+        reemit(heard, names=self._warning_names())
         self.result_ = result
         self.startprob_ = result.params["startprob"].values.copy()
         self.transmat_ = result.params["transmat"].values.copy()
@@ -147,6 +185,10 @@ class HMMEstimator(BaseEstimator):
         """The ``tol`` given to emkit: as given (a subclass may convert it)."""
         return self.tol
 
+    def _warning_names(self) -> dict:
+        """emkit's words in its warnings (regular expressions) and the estimator's (see :func:`reemit`)."""
+        return {r"\bmax_iter\b": "n_iter"}
+
     def _progress(self) -> bool:
         """Whether emkit shows its progress bar: never, unless a subclass has a ``verbose`` option."""
         return False
@@ -154,9 +196,28 @@ class HMMEstimator(BaseEstimator):
     def _set_emissions(self, result) -> None:
         """Emission attributes of a fitted model (none by default: they are in ``result_.params``)."""
 
-    def _fitted_data(self, X):
+    def _hand_set(self) -> xr.Dataset:
+        """Parameters set by hand on an unfitted estimator, as ``result_.params``: none here (NotFittedError)."""
         check_is_fitted(self, "result_")
-        return self._read(X, reset=False)
+
+    def _result(self, data, lengths):
+        """``result_``; unfitted, the emkit result of the parameters set by hand (:meth:`_hand_set`) on ``data``.
+
+        That result is a fit of no iteration from those parameters, which it
+        keeps; its warnings, about estimating parameters, are dropped.
+        """
+        if hasattr(self, "result_"):
+            return self.result_
+        result, _ = fit_collecting(self._declaration().fit, data, lengths, init=self._hand_set(), n_init=1, max_iter=0)
+        return result
+
+    def _data_and_result(self, X, lengths):
+        data = self._read(X, reset=False)
+        return data, self._result(data, lengths)
+
+    def _log_likelihood_and_params(self, X, lengths):
+        data, result = self._data_and_result(X, lengths)
+        return float(result.score(data, lengths)), result.n_params
 
     def score(self, X, y=None, lengths=None):
         """Total log-likelihood of the sequences (hmmlearn's ``score``).
@@ -172,8 +233,9 @@ class HMMEstimator(BaseEstimator):
         -------
         float
         """
-        data = self._fitted_data(X)
-        return float(self.result_.score(data, sequence_lengths(y, lengths, len(data))))
+        data = self._read(X, reset=False)
+        lengths = sequence_lengths(y, lengths, len(data))
+        return float(self._result(data, lengths).score(data, lengths))
 
     def predict_proba(self, X, lengths=None):
         """Posterior state probabilities of each row given its whole sequence (forward-backward).
@@ -187,8 +249,8 @@ class HMMEstimator(BaseEstimator):
         -------
         posteriors : ndarray of shape (n_samples, n_components)
         """
-        data = self._fitted_data(X)
-        return self.result_.predict_proba(data, lengths).values
+        data, result = self._data_and_result(X, lengths)
+        return result.predict_proba(data, lengths).values
 
     def score_samples(self, X, lengths=None):
         """The total log-likelihood and the posteriors, as hmmlearn returns them.
@@ -203,8 +265,8 @@ class HMMEstimator(BaseEstimator):
         log_prob : float
         posteriors : ndarray of shape (n_samples, n_components)
         """
-        data = self._fitted_data(X)
-        return float(self.result_.score(data, lengths)), self.result_.predict_proba(data, lengths).values
+        data, result = self._data_and_result(X, lengths)
+        return float(result.score(data, lengths)), result.predict_proba(data, lengths).values
 
     def decode(self, X, lengths=None, algorithm=None):
         """The most probable states, as hmmlearn: ``(log_prob, state_sequence)``.
@@ -228,11 +290,11 @@ class HMMEstimator(BaseEstimator):
         algorithm = self.algorithm if algorithm is None else algorithm
         if algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}; got {algorithm!r}")
-        data = self._fitted_data(X)
+        data, result = self._data_and_result(X, lengths)
         if algorithm == "viterbi":
-            log_prob, states = self.result_.decode(data, lengths)
+            log_prob, states = result.decode(data, lengths)
             return float(log_prob), states.values
-        posteriors = self.result_.predict_proba(data, lengths).values
+        posteriors = result.predict_proba(data, lengths).values
         return float(posteriors.max(axis=1).sum()), posteriors.argmax(axis=1)
 
     def predict(self, X, lengths=None):
@@ -261,7 +323,7 @@ class HMMEstimator(BaseEstimator):
         -------
         float
         """
-        return criteria.bic(self.score(X, lengths=lengths), self.result_.n_params, len(X))
+        return criteria.bic(*self._log_likelihood_and_params(X, lengths), len(X))
 
     def aic(self, X, lengths=None):
         """``-2 log L + 2 p`` on ``X`` (lower is better).
@@ -275,7 +337,7 @@ class HMMEstimator(BaseEstimator):
         -------
         float
         """
-        return criteria.aic(self.score(X, lengths=lengths), self.result_.n_params)
+        return criteria.aic(*self._log_likelihood_and_params(X, lengths))
 
     def sample(self, n_samples=1, random_state=None):
         """Simulate one sequence: ``(X, state_sequence)`` as hmmlearn.
@@ -288,13 +350,18 @@ class HMMEstimator(BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features)
+        X : ndarray or DataFrame of shape (n_samples, n_features)
+            A DataFrame of the categories' labels when the data had text or
+            categorical columns.
         state_sequence : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self, "result_")
+        check_n_samples(n_samples)
         seed = emkit_seed(self.random_state if random_state is None else random_state)
-        draws = self.result_.sample(n_samples, random_state=seed, as_frame=False)
-        return draws.values, np.asarray(draws["state"].values)
+        if not hasattr(self, "result_"):  # the chain of the parameters set by hand draws as a result's does
+            chain = self._declaration().latent_model.from_dataset(self._hand_set())
+            return chain.sample(int(n_samples), 1, np.random.default_rng(seed))
+        draws = self.result_.sample(int(n_samples), random_state=seed, as_frame=self.result_.has_categories)
+        return split_draws(draws, "state", self.n_features_in_)
 
 
 class HiddenMarkovModel(HMMEstimator):
@@ -330,6 +397,14 @@ class HiddenMarkovModel(HMMEstimator):
         The log-likelihood before the first and after each M-step.
     n_features_in_ : int
     result_ : emkit.HMMFitResult
+
+    Notes
+    -----
+    A DataFrame reaches emkit as it is, its column names and types kept:
+    an :class:`emkit.Independent` family finds its columns by name, text
+    and categorical columns keep their labels (:meth:`sample` draws them).
+    Other input is validated and converted to numbers by scikit-learn:
+    text goes in a DataFrame (an array of text is refused).
 
     Examples
     --------
@@ -386,6 +461,12 @@ class GaussianHMM(HMMEstimator):
     covariance plus ``min_covar``); the others are read from the attributes
     set before ``fit`` (``startprob_``, ``transmat_``, ``means_``,
     ``covars_``).
+
+    As with hmmlearn, a model whose four attributes are set by hand can be
+    used without fitting it: :meth:`sample`, :meth:`score`,
+    :meth:`decode`, :meth:`predict` and the other methods use those
+    parameters (``covars_`` in hmmlearn's shape for ``covariance_type``,
+    or full matrices). Once fitted, the methods use the fit.
 
     Parameters
     ----------
@@ -490,28 +571,30 @@ class GaussianHMM(HMMEstimator):
         drawn = {"startprob": lambda: rng.dirichlet(concentration), "transmat": lambda: rng.dirichlet(concentration, K)}
         start = {name: drawn[name]() if letter in self.init_params else self._given(name + "_")
                  for letter, name in (("s", "startprob"), ("t", "transmat"))}
-        if "m" in self.init_params:
-            start["means"] = KMeans(n_clusters=K, random_state=self.random_state, n_init=10).fit(data).cluster_centers_
-        else:
-            start["means"] = self._given("means_")
+        means = (KMeans(n_clusters=K, random_state=self.random_state, n_init=10).fit(data).cluster_centers_
+                 if "m" in self.init_params else self._given("means_"))
         if "c" in self.init_params:
             covariance = np.atleast_2d(np.cov(data.T)) + self.min_covar * np.eye(d)
-            start["covariances"] = np.broadcast_to(covariance, (K, d, d))
+            covariances = np.broadcast_to(covariance, (K, d, d))
         else:
-            covars = np.asarray(self._given("covars_"), dtype=float)
-            full = covars.shape == (K, d, d)
-            start["covariances"] = covars if full else from_sklearn(covars, shape_kind(self.covariance_type), K, d)
-        params = xr.Dataset(
-            {
-                "startprob": ("state", start["startprob"]),
-                "transmat": (("state", "next_state"), start["transmat"]),
-                "means": (("state", "feature"), start["means"]),
-                "covariances": (("state", "feature", "feature2"), start["covariances"]),
-            },
-            coords={"state": np.arange(K), "next_state": np.arange(K), "feature": np.arange(d),
-                    "feature2": np.arange(d)},
-        )
-        return params, 1
+            covariances = self._given_covariances(K, d)
+        return gaussian_chain_params(start["startprob"], start["transmat"], means, covariances), 1
+
+    def _given_covariances(self, K: int, d: int) -> np.ndarray:
+        """``covars_`` as set (hmmlearn's shape for ``covariance_type``, or full matrices) as full matrices."""
+        covars = np.asarray(self._given("covars_"), dtype=float)
+        return covars if covars.shape == (K, d, d) else from_sklearn(covars, shape_kind(self.covariance_type), K, d)
+
+    def _hand_set(self) -> xr.Dataset:
+        """``startprob_``, ``transmat_``, ``means_`` and ``covars_`` set by hand, as hmmlearn's users set them."""
+        missing = [name for name in HAND_SET if not hasattr(self, name)]
+        if missing:
+            raise NotFittedError(
+                "This GaussianHMM instance is not fitted yet: call fit, or set startprob_, transmat_, means_ and "
+                f"covars_ by hand (not set: {', '.join(missing)})"
+            )
+        K, d = np.shape(self.means_)
+        return gaussian_chain_params(self.startprob_, self.transmat_, self.means_, self._given_covariances(K, d))
 
     def _progress(self) -> bool:
         return bool(self.verbose)
@@ -519,6 +602,16 @@ class GaussianHMM(HMMEstimator):
     def _emkit_tol(self, n_samples: int) -> float:
         """hmmlearn's ``tol`` bounds the change of the total log-likelihood, so the mean per row's by ``tol / n``."""
         return AbsoluteTolerance(self.tol / n_samples)
+
+    def _warning_names(self) -> dict:
+        """Also ``min_covar``, the ``tol`` given, and a new ``random_state`` for restarts (this model has none)."""
+        return {
+            **super()._warning_names(),
+            r"\breg_covar\b": "min_covar",
+            r"\(tol=[^)]*\)": f"(tol={self.tol:g})",
+            re.escape("more restarts (n_init), the default init"):
+                "another random_state, HiddenMarkovModel's restarts (n_init)",
+        }
 
     def _given(self, name):
         if not hasattr(self, name):
