@@ -83,7 +83,7 @@ def test_missing_values():
 
 
 def test_text_goes_in_a_dataframe_not_an_array():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="text columns: pass a DataFrame"):
         MixtureModel(em.Categorical()).fit(np.array([["a"], ["b"], ["a"]], dtype=object))
     categorical = MixtureModel(em.Categorical(), random_state=0).fit(pd.DataFrame({"x": ["a", "b", "a"]}))
     assert categorical.predict(pd.DataFrame({"x": ["b"]})).tolist() == [0]
